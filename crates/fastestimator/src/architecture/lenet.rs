@@ -1,0 +1,61 @@
+//! LeNet as FE defines it.
+
+use tch::{nn, Tensor};
+
+use crate::network::FeModel;
+
+/// FE's LeNet: conv32-pool-conv64-pool-conv64-fc64-fc(classes), softmax output (probabilities).
+/// Input is channels-first, `[batch, C, H, W]`, with H, W ≥ 18.
+#[derive(Debug)]
+pub struct LeNet {
+    conv1: nn::Conv2D,
+    conv2: nn::Conv2D,
+    conv3: nn::Conv2D,
+    fc1: nn::Linear,
+    fc2: nn::Linear,
+    input_shape: [i64; 3],
+}
+
+impl LeNet {
+    /// A LeNet for `input_shape = [C, H, W]` and `classes` outputs.
+    ///
+    /// # Panics
+    /// If H or W is below 18 (the convolutions would shrink the image to nothing).
+    pub fn new(vs: &nn::Path, input_shape: [i64; 3], classes: i64) -> LeNet {
+        let [c, h, w] = input_shape;
+        assert!(h >= 18 && w >= 18, "LeNet needs H, W >= 18, got {h}x{w}");
+        let flat = |d: i64| ((d - 2) / 2 - 2) / 2 - 2;
+        LeNet {
+            conv1: nn::conv2d(vs / "conv1", c, 32, 3, Default::default()),
+            conv2: nn::conv2d(vs / "conv2", 32, 64, 3, Default::default()),
+            conv3: nn::conv2d(vs / "conv3", 64, 64, 3, Default::default()),
+            fc1: nn::linear(vs / "fc1", flat(h) * flat(w) * 64, 64, Default::default()),
+            fc2: nn::linear(vs / "fc2", 64, classes, Default::default()),
+            input_shape,
+        }
+    }
+}
+
+impl nn::ModuleT for LeNet {
+    fn forward_t(&self, xs: &Tensor, _train: bool) -> Tensor {
+        xs.apply(&self.conv1)
+            .relu()
+            .max_pool2d_default(2)
+            .apply(&self.conv2)
+            .relu()
+            .max_pool2d_default(2)
+            .apply(&self.conv3)
+            .relu()
+            .flatten(1, -1)
+            .apply(&self.fc1)
+            .relu()
+            .apply(&self.fc2)
+            .softmax(-1, tch::Kind::Float)
+    }
+}
+
+impl FeModel for LeNet {
+    fn input_shape(&self) -> Option<Vec<i64>> {
+        Some(self.input_shape.to_vec())
+    }
+}

@@ -1,0 +1,1 @@
+//! Ready-made datasets (FE's `fe.dataset.data`).

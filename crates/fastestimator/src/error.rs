@@ -1,0 +1,194 @@
+//! The library's one error type.
+//!
+//! Every fallible public function returns [`Result`]. Variants carry the key, op, file, shape
+//! or epoch at fault as fields, so a message can say exactly what went wrong and where.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in fastestimator-rs.
+#[derive(Debug, thiserror::Error)]
+pub enum FeError {
+    /// A key (input/output name) breaks FE's naming rules.
+    #[error("invalid key {key:?}: {reason}")]
+    InvalidKey {
+        /// The offending key.
+        key: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A dataset id breaks FE's naming rules.
+    #[error("invalid ds_id {ds_id:?}: {reason}")]
+    InvalidDsId {
+        /// The offending ds_id.
+        ds_id: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A mode specification is malformed.
+    #[error("invalid mode {mode:?}: {reason}")]
+    InvalidMode {
+        /// The offending mode string.
+        mode: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A constructor parameter is out of range or inconsistent.
+    #[error("{component}: invalid parameter `{param}`: {reason}")]
+    InvalidParameter {
+        /// The op, trace or object being built.
+        component: String,
+        /// The parameter name.
+        param: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A key needed by an op or trace is not produced by anything upstream.
+    #[error("{consumer} needs key {key:?}, which nothing produces (mode {mode}, epoch {epoch}{ds}){hint}",
+        ds = if ds_id.is_empty() { String::new() } else { format!(", ds_id {ds_id}") },
+        hint = match closest { Some(c) => format!("; did you mean {c:?}?"), None => String::new() })]
+    MissingKey {
+        /// The op or trace that needs the key.
+        consumer: String,
+        /// The missing key.
+        key: String,
+        /// The mode being planned or run.
+        mode: String,
+        /// The epoch being planned or run.
+        epoch: usize,
+        /// The dataset id ("" for a single dataset).
+        ds_id: String,
+        /// The closest existing key name, if any.
+        closest: Option<String>,
+    },
+    /// A value has the wrong shape, rank or dtype for an op.
+    #[error("op {op}: key {key:?}: {reason}")]
+    Shape {
+        /// The op that rejected the value.
+        op: String,
+        /// The key holding the value.
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Two values that must agree do not.
+    #[error("{context}: {reason}")]
+    Mismatch {
+        /// Where the mismatch was found.
+        context: String,
+        /// What does not match.
+        reason: String,
+    },
+    /// The pipeline has no data for a requested mode or ds_id.
+    #[error("Pipeline has no data for mode '{mode}'{ds}", ds = if ds_id.is_empty() { String::new() } else { format!(" and ds_id '{ds_id}'") })]
+    NoData {
+        /// The requested mode.
+        mode: String,
+        /// The requested ds_id, if any.
+        ds_id: String,
+    },
+    /// An optimizer name that fe::build does not know.
+    #[error("unknown optimizer {name:?}; known names are: {known}")]
+    UnknownOptimizer {
+        /// The name given.
+        name: String,
+        /// The names that are accepted.
+        known: String,
+    },
+    /// A model failed inside libtorch (bad input shape, dtype, device...).
+    #[error("model {model}: {reason}")]
+    Model {
+        /// The model name.
+        model: String,
+        /// What libtorch or the shape check said.
+        reason: String,
+    },
+    /// A tensor operation failed inside libtorch.
+    #[error("torch error in {context}: {source}")]
+    Torch {
+        /// What was being done.
+        context: String,
+        /// The libtorch error.
+        #[source]
+        source: tch::TchError,
+    },
+    /// A loss or metric became NaN or infinite.
+    #[error("{key} became {value} at epoch {epoch}, step {step}")]
+    NonFinite {
+        /// The key holding the value.
+        key: String,
+        /// The value (NaN or inf).
+        value: f64,
+        /// The epoch.
+        epoch: usize,
+        /// The global step.
+        step: u64,
+    },
+    /// A file could not be read or written.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being attempted ("cannot write", "cannot read" ...).
+        action: String,
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A data file is malformed.
+    #[error("{path}: {reason}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A dataset could not be found locally and could not be downloaded.
+    #[error("{0}")]
+    DatasetUnavailable(String),
+    /// A pipeline worker thread failed.
+    #[error("pipeline worker failed: {0}")]
+    Worker(String),
+    /// A user callback (LambdaOp, generator, model function) returned an error.
+    #[error("{context}: {reason}")]
+    User {
+        /// Which callback.
+        context: String,
+        /// Its message.
+        reason: String,
+    },
+}
+
+/// The library's result type.
+pub type Result<T, E = FeError> = std::result::Result<T, E>;
+
+impl FeError {
+    /// Build an [`FeError::InvalidParameter`].
+    pub fn param(
+        component: impl Into<String>,
+        param: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        FeError::InvalidParameter {
+            component: component.into(),
+            param: param.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Build an [`FeError::Io`].
+    pub fn io(action: impl Into<String>, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        FeError::Io {
+            action: action.into(),
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Wrap a libtorch error with what was being done.
+    pub fn torch(context: impl Into<String>, source: tch::TchError) -> Self {
+        FeError::Torch {
+            context: context.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! [`Estimator`]: `fit()` and `test()`.
+
+use std::time::Instant;
+
+use tch::Device;
+
+use super::plan::{plan_mode, sort_active};
+use crate::error::{FeError, Result};
+use crate::network::Network;
+use crate::pipeline::Pipeline;
+use crate::summary::{Summary, System};
+use crate::trace::{Data, EvalEssential, Logger, TestEssential, Trace, TrainEssential};
+use crate::util::Mode;
+
+/// The training loop (FE's `fe.Estimator`).
+///
+/// ```no_run
+/// # fn pipeline() -> fastestimator::Pipeline { unimplemented!() }
+/// # fn network() -> fastestimator::Network { unimplemented!() }
+/// use fastestimator as fe;
+/// let mut est = fe::Estimator::builder(pipeline(), network(), 2).log_steps(100).build().unwrap();
+/// let summary = est.fit().unwrap();
+/// let test = est.test().unwrap();
+/// ```
+pub struct Estimator {
+    pipeline: Pipeline,
+    network: Network,
+    epochs: usize,
+    train_steps_per_epoch: Option<usize>,
+    eval_steps_per_epoch: Option<usize>,
+    traces: Vec<Box<dyn Trace>>,
+    log_steps: Option<u64>,
+    eval_log_steps: Option<Vec<usize>>,
+    monitor_names: Vec<String>,
+    global_step: u64,
+    epoch_idx: usize,
+}
+
+/// Builder for [`Estimator`].
+pub struct EstimatorBuilder {
+    est: Estimator,
+}
+
+impl EstimatorBuilder {
+    /// Cut or extend every training epoch to exactly `n` steps.
+    pub fn train_steps_per_epoch(mut self, n: usize) -> Self {
+        self.est.train_steps_per_epoch = Some(n);
+        self
+    }
+    /// Cut or extend every eval epoch to exactly `n` steps.
+    pub fn eval_steps_per_epoch(mut self, n: usize) -> Self {
+        self.est.eval_steps_per_epoch = Some(n);
+        self
+    }
+    /// User traces (metrics, savers, ...), in order.
+    pub fn traces(mut self, traces: Vec<Box<dyn Trace>>) -> Self {
+        self.est.traces = traces;
+        self
+    }
+    /// Print train progress every `n` steps (and at step 1); 0 prints epoch lines only.
+    pub fn log_steps(mut self, n: u64) -> Self {
+        self.est.log_steps = Some(n);
+        self
+    }
+    /// Print nothing at all (FE's `log_steps=None`).
+    pub fn silent(mut self) -> Self {
+        self.est.log_steps = None;
+        self
+    }
+    /// Eval progress is printed at these batch indices (default: 1, n/3, 2n/3, n).
+    pub fn eval_log_steps(mut self, steps: Vec<usize>) -> Self {
+        self.est.eval_log_steps = Some(steps);
+        self
+    }
+    /// Extra keys to log (the network's loss keys are always monitored).
+    pub fn monitor_names(mut self, names: &[&str]) -> Self {
+        self.est.monitor_names = names.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Validate and build: checks the epoch count and key names, binds the traces to the network
+    /// (resolving defaults, checking save folders) and sets libtorch's thread count.
+    pub fn build(mut self) -> Result<Estimator> {
+        let est = &mut self.est;
+        if est.epochs == 0 {
+            return Err(FeError::param("Estimator", "epochs", "must be at least 1"));
+        }
+        for t in est.traces.iter_mut() {
+            t.io().validate(&t.name())?;
+            t.bind(&est.network)?;
+        }
+        let mut names = est.network.loss_keys();
+        for n in est
+            .monitor_names
+            .drain(..)
+            .chain(est.traces.iter().flat_map(|t| t.monitor_names()))
+        {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        names.sort();
+        est.monitor_names = names;
+        crate::configure_threads();
+        Ok(self.est)
+    }
+}
+
+/// Where a trace list came from, so user traces can be put back after a run.
+struct Assembled {
+    traces: Vec<Box<dyn Trace>>,
+    user_start: usize,
+    user_len: usize,
+}
+
+impl Estimator {
+    /// Start building an estimator that trains for `epochs` epochs.
+    pub fn builder(pipeline: Pipeline, network: Network, epochs: usize) -> EstimatorBuilder {
+        EstimatorBuilder {
+            est: Estimator {
+                pipeline,
+                network,
+                epochs,
+                train_steps_per_epoch: None,
+                eval_steps_per_epoch: None,
+                traces: Vec::new(),
+                log_steps: Some(100),
+                eval_log_steps: None,
+                monitor_names: Vec::new(),
+                global_step: 0,
+                epoch_idx: 0,
+            },
+        }
+    }
+
+    /// The keys the essential traces monitor: the loss keys, the user's monitor names and the
+    /// traces' own requests.
+    pub fn monitor_names(&self) -> &[String] {
+        &self.monitor_names
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// The pipeline.
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// The names of the traces a run in `mode` uses, in FE's assembly order (essential traces
+    /// first, Logger last).
+    pub fn trace_names(&mut self, mode: Mode) -> Vec<String> {
+        let assembled = self.assemble(mode);
+        let names = assembled.traces.iter().map(|t| t.name()).collect();
+        self.disassemble(assembled);
+        names
+    }
+
+    fn assemble(&mut self, mode: Mode) -> Assembled {
+        let mut traces: Vec<Box<dyn Trace>> = Vec::new();
+        if mode == Mode::Test {
+            traces.push(Box::new(TestEssential::new(self.monitor_names.clone())));
+        } else {
+            traces.push(Box::new(TrainEssential::new(self.monitor_names.clone())));
+            if self.pipeline.get_modes().contains(&Mode::Eval) {
+                traces.push(Box::new(EvalEssential::new(self.monitor_names.clone())));
+            }
+        }
+        let user_start = traces.len();
+        let user_len = self.traces.len();
+        traces.append(&mut self.traces);
+        if self.log_steps.is_some() {
+            traces.push(Box::new(Logger::default()));
+        }
+        Assembled {
+            traces,
+            user_start,
+            user_len,
+        }
+    }
+
+    fn disassemble(&mut self, mut a: Assembled) {
+        self.traces = a
+            .traces
+            .drain(a.user_start..a.user_start + a.user_len)
+            .collect();
+    }
+
+    /// Train (and evaluate after every epoch), with the warmup step. Returns the run's history.
+    pub fn fit(&mut self) -> Result<Summary> {
+        self.fit_with(true)
+    }
+
+    /// Train; `warmup` runs one step per mode without updating weights after planning.
+    pub fn fit_with(&mut self, warmup: bool) -> Result<Summary> {
+        let mut assembled = self.assemble(Mode::Train);
+        let result = self.run_fit(&mut assembled.traces, warmup);
+        self.disassemble(assembled);
+        result
+    }
+
+    /// Run one test epoch (at the last trained epoch) and return its history.
+    pub fn test(&mut self) -> Result<Summary> {
+        if !self.pipeline.get_modes().contains(&Mode::Test) {
+            return Err(FeError::NoData {
+                mode: "test".into(),
+                ds_id: String::new(),
+            });
+        }
+        let mut assembled = self.assemble(Mode::Test);
+        let result = self.run_test(&mut assembled.traces);
+        self.disassemble(assembled);
+        result
+    }
+
+    fn new_system(&self) -> System {
+        let num_devices = match self.network.device() {
+            Device::Cuda(_) => 1,
+            _ => 0,
+        };
+        System::new(
+            self.epochs,
+            self.log_steps,
+            self.network.models().to_vec(),
+            num_devices,
+        )
+    }
+
+    fn plan(&mut self, traces: &[Box<dyn Trace>], modes: &[Mode], warmup: bool) -> Result<()> {
+        let epoch = self.epoch_idx.max(1);
+        for &mode in modes {
+            for ds_id in self.pipeline.get_ds_ids(mode) {
+                plan_mode(
+                    &self.pipeline,
+                    &self.network,
+                    traces,
+                    &self.monitor_names,
+                    mode,
+                    epoch,
+                    &ds_id,
+                )?;
+                if warmup {
+                    let mut loader = self.pipeline.tensor_loader(mode, epoch, &ds_id, Some(1))?;
+                    if let Some(batch) = loader.next() {
+                        let mut batch = batch?;
+                        self.network
+                            .run_step(&mut batch, mode, epoch, &ds_id, true)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn run_fit(&mut self, traces: &mut [Box<dyn Trace>], warmup: bool) -> Result<Summary> {
+        let modes: Vec<Mode> = [Mode::Train, Mode::Eval]
+            .into_iter()
+            .filter(|m| self.pipeline.get_modes().contains(m))
+            .collect();
+        if !modes.contains(&Mode::Train) {
+            return Err(FeError::NoData {
+                mode: "train".into(),
+                ds_id: String::new(),
+            });
+        }
+        self.plan(traces, &modes, warmup)?;
+        let mut system = self.new_system();
+        system.global_step = self.global_step;
+        let fit_traces: Vec<usize> = (0..traces.len())
+            .filter(|&i| modes.iter().any(|&m| traces[i].io().mode.contains(m)))
+            .collect();
+        let mut data = Data::default();
+        for &i in &fit_traces {
+            traces[i].on_begin(&mut data, &mut system)?;
+        }
+        let started = Instant::now();
+        for epoch in self.epoch_idx + 1..=self.epochs {
+            system.epoch_idx = epoch;
+            self.epoch_idx = epoch;
+            for &mode in &modes {
+                self.run_epoch(traces, &mut system, mode)?;
+                if system.stop_training {
+                    break;
+                }
+            }
+            if system.stop_training {
+                break;
+            }
+        }
+        system.train_time = started.elapsed();
+        system.mode = Mode::Train;
+        let mut data = Data::default();
+        for &i in &fit_traces {
+            traces[i].on_end(&mut data, &mut system)?;
+        }
+        self.global_step = system.global_step;
+        let mut summary = std::mem::take(&mut system.summary);
+        summary.data_wait = system.data_wait;
+        summary.train_time = system.train_time;
+        summary.train_steps = system.global_step;
+        Ok(summary)
+    }
+
+    fn run_test(&mut self, traces: &mut [Box<dyn Trace>]) -> Result<Summary> {
+        self.plan(traces, &[Mode::Test], false)?;
+        let mut system = self.new_system();
+        system.mode = Mode::Test;
+        system.global_step = self.global_step;
+        system.epoch_idx = self.epoch_idx.max(1);
+        let test_traces: Vec<usize> = (0..traces.len())
+            .filter(|&i| traces[i].io().mode.contains(Mode::Test))
+            .collect();
+        let mut data = Data::default();
+        for &i in &test_traces {
+            traces[i].on_begin(&mut data, &mut system)?;
+        }
+        self.run_epoch(traces, &mut system, Mode::Test)?;
+        let mut data = Data::default();
+        for &i in &test_traces {
+            traces[i].on_end(&mut data, &mut system)?;
+        }
+        Ok(std::mem::take(&mut system.summary))
+    }
+
+    fn run_epoch(
+        &mut self,
+        traces: &mut [Box<dyn Trace>],
+        system: &mut System,
+        mode: Mode,
+    ) -> Result<()> {
+        system.mode = mode;
+        system.batch_idx = 0;
+        let epoch = system.epoch_idx;
+        let ds_ids = self.pipeline.get_ds_ids(mode);
+        let active: Vec<usize> = (0..traces.len())
+            .filter(|&i| traces[i].io().mode.contains(mode))
+            .collect();
+        let order = sort_active(traces, &active, &[])?;
+        let steps_override = match mode {
+            Mode::Train => self.train_steps_per_epoch,
+            Mode::Eval => self.eval_steps_per_epoch,
+            _ => None,
+        };
+        let mut data = Data::default();
+        for &i in &order {
+            traces[i].on_epoch_begin(&mut data, system)?;
+        }
+        for ds_id in &ds_ids {
+            system.ds_id = ds_id.clone();
+            system.batch_idx = 0;
+            let ds_order: Vec<usize> = order
+                .iter()
+                .copied()
+                .filter(|&i| traces[i].io().ds_id.matches(ds_id))
+                .collect();
+            let mut loader = self
+                .pipeline
+                .tensor_loader(mode, epoch, ds_id, steps_override)?;
+            system.steps_per_epoch = loader.steps();
+            system.eval_log_steps = self.eval_log_steps.clone().unwrap_or_else(|| {
+                let n = loader.steps();
+                let mut s = vec![1, n / 3, 2 * n / 3, n];
+                s.retain(|&x| x >= 1);
+                s.dedup();
+                s
+            });
+            loop {
+                let waited = Instant::now();
+                let Some(batch) = loader.next() else { break };
+                if mode == Mode::Train {
+                    system.data_wait += waited.elapsed();
+                    system.global_step += 1;
+                }
+                system.batch_idx += 1;
+                let mut data = Data::new(batch?);
+                for &i in &ds_order {
+                    traces[i].on_batch_begin(&mut data, system)?;
+                }
+                self.network
+                    .run_step(data.batch_mut(), mode, epoch, ds_id, false)?;
+                for &i in &ds_order {
+                    traces[i].on_batch_end(&mut data, system)?;
+                }
+                if system.stop_training {
+                    break;
+                }
+            }
+            if system.stop_training {
+                break;
+            }
+        }
+        system.ds_id.clear();
+        let mut data = Data::default();
+        for &i in &order {
+            traces[i].on_epoch_end(&mut data, system)?;
+        }
+        Ok(())
+    }
+}

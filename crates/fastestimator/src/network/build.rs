@@ -1,0 +1,66 @@
+//! `fe::build`: create a model with its optimizer and an automatic name.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tch::{nn, Device};
+
+use super::model::{FeModel, Model};
+use super::optimizer::OptimizerArg;
+use crate::error::Result;
+
+static BUILD_COUNT: AtomicUsize = AtomicUsize::new(0);
+
+/// Build a model and its optimizer (FE's `fe.build(model_fn, optimizer_fn)`).
+///
+/// `model_fn` receives the root path of a fresh `VarStore` on the default device (CUDA when
+/// available, else CPU) and returns the module. `optimizer` is an FE name (`"adam"`, `"sgd"`,
+/// `"rmsprop"`, `"adamw"`, `"adagrad"`), a configured [`super::OptimizerSpec`], or
+/// [`OptimizerArg::None`]. Models are named `model`, `model1`, `model2`, ... in build order.
+///
+/// ```no_run
+/// use fastestimator as fe;
+/// use fe::architecture::LeNet;
+/// let model = fe::build(|p| LeNet::new(p, [1, 28, 28], 10), "adam").unwrap();
+/// assert!(model.name().starts_with("model"));
+/// ```
+pub fn build<M, F>(model_fn: F, optimizer: impl Into<OptimizerArg>) -> Result<Model>
+where
+    M: FeModel + 'static,
+    F: FnOnce(&nn::Path) -> M,
+{
+    let n = BUILD_COUNT.fetch_add(1, Ordering::SeqCst);
+    let name = if n == 0 {
+        "model".to_string()
+    } else {
+        format!("model{n}")
+    };
+    build_named(model_fn, optimizer, &name)
+}
+
+/// [`build`] with an explicit model name.
+pub fn build_named<M, F>(
+    model_fn: F,
+    optimizer: impl Into<OptimizerArg>,
+    name: &str,
+) -> Result<Model>
+where
+    M: FeModel + 'static,
+    F: FnOnce(&nn::Path) -> M,
+{
+    crate::util::check_key(name)?;
+    let spec = optimizer.into().resolve()?;
+    if let Some(seed) = crate::deterministic_seed() {
+        let name_hash = name
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        tch::manual_seed(crate::util::derive_seed(seed, &[name_hash]) as i64);
+    }
+    let vs = nn::VarStore::new(default_device());
+    let module = model_fn(&vs.root());
+    Model::new(name.to_string(), vs, Box::new(module), spec)
+}
+
+/// CUDA when available, else CPU.
+pub fn default_device() -> Device {
+    Device::cuda_if_available()
+}

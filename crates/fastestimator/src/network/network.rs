@@ -1,0 +1,209 @@
+//! [`Network`]: runs the TensorOps of one step on a batch.
+
+use indexmap::IndexMap;
+use tch::{Device, Tensor};
+
+use super::model::Model;
+use crate::error::{FeError, Result};
+use crate::op::tensor::{NetState, TensorOp};
+use crate::util::{closest_key, Mode};
+
+/// A batch on the network side: key → tensor.
+pub type TensorMap = IndexMap<String, Tensor>;
+
+/// The network: an ordered list of TensorOps around one or more models (FE's `fe.Network`).
+///
+/// ```no_run
+/// use fastestimator as fe;
+/// use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
+/// let model = fe::build(|p| fe::architecture::LeNet::new(p, [1, 28, 28], 10), "adam").unwrap();
+/// let network = fe::Network::new(vec![
+///     Box::new(ModelOp::new(&model, "x", "y_pred")),
+///     Box::new(CrossEntropy::new(["y_pred", "y"], "ce")),
+///     Box::new(UpdateOp::new(&model, "ce")),
+/// ]).unwrap();
+/// ```
+pub struct Network {
+    ops: Vec<Box<dyn TensorOp>>,
+    models: Vec<Model>,
+    device: Device,
+}
+
+impl Network {
+    /// Build a network; checks key names and that model names are unique (case-insensitively).
+    pub fn new(ops: Vec<Box<dyn TensorOp>>) -> Result<Network> {
+        let mut models: Vec<Model> = Vec::new();
+        for op in &ops {
+            op.io().validate(&op.name())?;
+            for m in op.models() {
+                if models.iter().any(|x| x.same_as(&m)) {
+                    continue;
+                }
+                if let Some(clash) = models
+                    .iter()
+                    .find(|x| x.name().eq_ignore_ascii_case(&m.name()))
+                {
+                    return Err(FeError::param(
+                        "Network",
+                        "ops",
+                        format!("two different models share the name {:?}", clash.name()),
+                    ));
+                }
+                models.push(m);
+            }
+        }
+        let device = models.first().map(Model::device).unwrap_or(Device::Cpu);
+        Ok(Network {
+            ops,
+            models,
+            device,
+        })
+    }
+
+    /// The models used by the ops, in order of first use.
+    pub fn models(&self) -> &[Model] {
+        &self.models
+    }
+
+    /// The device the network computes on.
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    /// The loss keys of every UpdateOp (FE's `get_loss_keys`); these are monitored by default.
+    pub fn loss_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for op in &self.ops {
+            for k in op.loss_keys() {
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+        keys
+    }
+
+    /// The loss keys of the UpdateOps that update `model`.
+    pub fn loss_keys_for(&self, model: &Model) -> Vec<String> {
+        self.ops
+            .iter()
+            .filter(|op| op.models().iter().any(|m| m.same_as(model)))
+            .flat_map(|op| op.loss_keys())
+            .collect()
+    }
+
+    /// Plan one mode/epoch/ds_id: check that every op's inputs exist, given the keys the pipeline
+    /// provides, and return the keys available after the network. UpdateOps on models without an
+    /// optimizer are reported here, before any batch is drawn.
+    pub fn plan(
+        &self,
+        available: &[String],
+        mode: Mode,
+        epoch: usize,
+        ds_id: &str,
+    ) -> Result<Vec<String>> {
+        let mut keys: Vec<String> = available.to_vec();
+        for op in self.ops.iter().filter(|op| op.io().applies(mode, ds_id)) {
+            for input in &op.io().inputs {
+                if !keys.contains(input) {
+                    return Err(FeError::MissingKey {
+                        consumer: op.name(),
+                        key: input.clone(),
+                        mode: mode.to_string(),
+                        epoch,
+                        ds_id: ds_id.to_string(),
+                        closest: closest_key(input, keys.iter().map(String::as_str)),
+                    });
+                }
+            }
+            if !op.loss_keys().is_empty() {
+                for m in op.models() {
+                    if !m.has_optimizer() {
+                        return Err(FeError::Model {
+                            model: m.name(),
+                            reason: format!(
+                                "{} updates this model, but it was built without an optimizer",
+                                op.name()
+                            ),
+                        });
+                    }
+                }
+            }
+            for out in &op.io().outputs {
+                if !keys.contains(out) {
+                    keys.push(out.clone());
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// Run one step: move the batch to the device, run every op that applies, and leave the
+    /// predictions in `batch` next to the inputs. `warmup` skips weight updates.
+    pub fn run_step(
+        &mut self,
+        batch: &mut TensorMap,
+        mode: Mode,
+        epoch: usize,
+        ds_id: &str,
+        warmup: bool,
+    ) -> Result<()> {
+        if self.device != Device::Cpu {
+            for t in batch.values_mut() {
+                if t.device() != self.device {
+                    *t = t.to_device_(self.device, t.kind(), true, false);
+                }
+            }
+        }
+        let mut state = NetState {
+            mode,
+            epoch,
+            ds_id: ds_id.to_string(),
+            warmup,
+        };
+        for op in self.ops.iter_mut() {
+            if !op.io().applies(mode, ds_id) {
+                continue;
+            }
+            let inputs = op
+                .io()
+                .inputs
+                .iter()
+                .map(|k| {
+                    batch
+                        .get(k)
+                        .map(Tensor::shallow_clone)
+                        .ok_or_else(|| FeError::MissingKey {
+                            consumer: op.name(),
+                            key: k.clone(),
+                            mode: mode.to_string(),
+                            epoch,
+                            ds_id: ds_id.to_string(),
+                            closest: closest_key(k, batch.keys().map(String::as_str)),
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let outputs = op.forward(inputs, &mut state)?;
+            if op.removes_inputs() {
+                for k in &op.io().inputs {
+                    batch.shift_remove(k);
+                }
+            }
+            let keys = &op.io().outputs;
+            if outputs.len() != keys.len() {
+                return Err(FeError::Mismatch {
+                    context: op.name(),
+                    reason: format!(
+                        "produced {} tensors for {} output keys",
+                        outputs.len(),
+                        keys.len()
+                    ),
+                });
+            }
+            for (k, t) in keys.iter().zip(outputs) {
+                batch.insert(k.clone(), t);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,121 @@
+//! `Normalize`: albumentations-style per-channel normalisation.
+
+use ndarray::{ArrayD, Axis};
+
+use super::{bad_value, check_pairs, NumpyOp, OpState};
+use crate::error::{FeError, Result};
+use crate::op::{impl_has_io, Keys, OpIo};
+use crate::value::Value;
+
+/// `(x - mean * max_pixel_value) / (std * max_pixel_value)` per channel (last axis), as float32.
+/// Defaults are ImageNet's mean and std with `max_pixel_value` 255 (FE's defaults). A single mean
+/// and std apply to every channel.
+pub struct Normalize {
+    io: OpIo,
+    mean: Vec<f32>,
+    std: Vec<f32>,
+    max_pixel_value: f32,
+}
+impl_has_io!(Normalize);
+
+impl Normalize {
+    /// ImageNet defaults: mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225), max 255.
+    pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
+        Normalize {
+            io: OpIo::new(inputs, outputs),
+            mean: vec![0.485, 0.456, 0.406],
+            std: vec![0.229, 0.224, 0.225],
+            max_pixel_value: 255.0,
+        }
+    }
+
+    /// Set mean and std (one value, or one per channel).
+    pub fn stats(mut self, mean: &[f32], std: &[f32]) -> Self {
+        self.mean = mean.to_vec();
+        self.std = std.to_vec();
+        self
+    }
+
+    /// Set the maximum pixel value.
+    pub fn max_pixel_value(mut self, v: f32) -> Self {
+        self.max_pixel_value = v;
+        self
+    }
+
+    fn normalize(&self, key: &str, x: ArrayD<f32>) -> Result<ArrayD<f32>> {
+        if self.mean.len() != self.std.len() || self.mean.is_empty() {
+            return Err(FeError::param(
+                "Normalize",
+                "mean/std",
+                "mean and std must have the same non-zero length",
+            ));
+        }
+        if self.std.iter().any(|&s| s == 0.0) {
+            return Err(FeError::param("Normalize", "std", "std must not be zero"));
+        }
+        let m = self.max_pixel_value;
+        if self.mean.len() == 1 {
+            let (mu, sd) = (self.mean[0] * m, self.std[0] * m);
+            return Ok(x.mapv_into(|v| (v - mu) / sd));
+        }
+        let channels = x.shape().last().copied().unwrap_or(0);
+        if channels != self.mean.len() {
+            return Err(bad_value(
+                "Normalize",
+                key,
+                format!(
+                    "has {channels} channels (last axis of {:?}) but {} means were given",
+                    x.shape(),
+                    self.mean.len()
+                ),
+            ));
+        }
+        let mut x = x;
+        let last = Axis(x.ndim() - 1);
+        for (c, mut lane) in x.axis_iter_mut(last).enumerate() {
+            let (mu, sd) = (self.mean[c] * m, self.std[c] * m);
+            lane.mapv_inplace(|v| (v - mu) / sd);
+        }
+        Ok(x)
+    }
+}
+
+impl NumpyOp for Normalize {
+    fn name(&self) -> String {
+        "Normalize".into()
+    }
+
+    fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
+        check_pairs("Normalize", &self.io)?;
+        data.into_iter()
+            .zip(&self.io.inputs)
+            .map(|(v, key)| {
+                let x = v
+                    .to_f32()
+                    .ok_or_else(|| bad_value("Normalize", key, "text cannot be normalized"))?;
+                Ok(Value::F32(self.normalize(key, x)?))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::Mode;
+    use ndarray::array;
+
+    #[test]
+    fn per_channel_normalisation() {
+        let op = Normalize::new("x", "x")
+            .stats(&[0.5, 0.0], &[0.5, 1.0])
+            .max_pixel_value(1.0);
+        let mut st = OpState::new(Mode::Train, 1, "", 0, 0, 0);
+        let x = Value::F32(array![[1.0f32, 2.0], [0.0, 4.0]].into_dyn());
+        let out = op.forward(vec![x], &mut st).unwrap();
+        assert_eq!(
+            out[0],
+            Value::F32(array![[1.0f32, 2.0], [-1.0, 4.0]].into_dyn())
+        );
+    }
+}

@@ -1,0 +1,138 @@
+//! `Onehot`: integer labels to one-hot vectors, with label smoothing.
+
+use ndarray::{ArrayD, Axis, IxDyn};
+
+use super::{bad_value, check_pairs, NumpyOp, OpState};
+use crate::error::{FeError, Result};
+use crate::op::{impl_has_io, Keys, OpIo};
+use crate::value::Value;
+
+/// Integer label(s) → one-hot along a new last axis, as float32; with smoothing `s`,
+/// `onehot * (1 - s) + s / num_classes` (multi-io).
+///
+/// ```
+/// use fastestimator::op::numpy::{NumpyOp, Onehot, OpState};
+/// use fastestimator::util::Mode;
+/// use fastestimator::Value;
+/// let op = Onehot::new("y", "y", 4).unwrap().label_smoothing(0.1);
+/// let mut st = OpState::new(Mode::Train, 1, "", 0, 0, 0);
+/// let out = op.forward(vec![Value::from(2i64)], &mut st).unwrap();
+/// assert_eq!(out[0], Value::from(vec![0.025f32, 0.025, 0.925, 0.025]));
+/// ```
+pub struct Onehot {
+    io: OpIo,
+    num_classes: usize,
+    label_smoothing: f32,
+}
+impl_has_io!(Onehot);
+
+impl Onehot {
+    /// One-hot with `num_classes` classes (must be at least 1).
+    pub fn new(
+        inputs: impl Into<Keys>,
+        outputs: impl Into<Keys>,
+        num_classes: usize,
+    ) -> Result<Self> {
+        if num_classes == 0 {
+            return Err(FeError::param(
+                "Onehot",
+                "num_classes",
+                "must be at least 1",
+            ));
+        }
+        Ok(Onehot {
+            io: OpIo::new(inputs, outputs),
+            num_classes,
+            label_smoothing: 0.0,
+        })
+    }
+
+    /// Label smoothing factor in [0, 1].
+    pub fn label_smoothing(mut self, s: f32) -> Self {
+        self.label_smoothing = s;
+        self
+    }
+
+    fn encode(&self, key: &str, labels: &ArrayD<i64>) -> Result<ArrayD<f32>> {
+        if !(0.0..=1.0).contains(&self.label_smoothing) {
+            return Err(FeError::param(
+                "Onehot",
+                "label_smoothing",
+                format!("{} is outside [0, 1]", self.label_smoothing),
+            ));
+        }
+        let mut shape = labels.shape().to_vec();
+        shape.push(self.num_classes);
+        let off = self.label_smoothing / self.num_classes as f32;
+        let on = 1.0 - self.label_smoothing + off;
+        let mut out = ArrayD::from_elem(IxDyn(&shape), off);
+        let flat_len = labels.len();
+        let mut rows = out
+            .view_mut()
+            .into_shape_with_order((flat_len, self.num_classes))
+            .expect("contiguous");
+        for (mut row, &label) in rows.axis_iter_mut(Axis(0)).zip(labels.iter()) {
+            if label < 0 || label as usize >= self.num_classes {
+                return Err(bad_value(
+                    "Onehot",
+                    key,
+                    format!("label {label} is outside 0..{}", self.num_classes),
+                ));
+            }
+            row[label as usize] = on;
+        }
+        Ok(out)
+    }
+}
+
+impl NumpyOp for Onehot {
+    fn name(&self) -> String {
+        "Onehot".into()
+    }
+
+    fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
+        check_pairs("Onehot", &self.io)?;
+        data.into_iter()
+            .zip(&self.io.inputs)
+            .map(|(v, key)| {
+                let labels = match v {
+                    Value::I64(a) => a,
+                    Value::U8(a) => a.mapv(i64::from),
+                    other => {
+                        return Err(bad_value(
+                            "Onehot",
+                            key,
+                            format!("labels must be integers, got {}", other.dtype()),
+                        ))
+                    }
+                };
+                Ok(Value::F32(self.encode(key, &labels)?))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::Mode;
+    use ndarray::array;
+
+    fn run(op: &Onehot, v: Value) -> Result<Value> {
+        let mut st = OpState::new(Mode::Train, 1, "", 0, 0, 0);
+        op.forward(vec![v], &mut st).map(|mut o| o.remove(0))
+    }
+
+    #[test]
+    fn fe_facts() {
+        let op = Onehot::new("y", "y", 4).unwrap();
+        assert_eq!(
+            run(&op, Value::from(2i64)).unwrap(),
+            Value::from(vec![0.0f32, 0.0, 1.0, 0.0])
+        );
+        let two_d = run(&op, Value::I64(array![[0i64, 1], [2, 3]].into_dyn())).unwrap();
+        assert_eq!(two_d.shape(), &[2, 2, 4]);
+        assert!(run(&op, Value::from(4i64)).is_err());
+        assert!(run(&op, Value::from(1.5f32)).is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! The Pipeline: datasets → per-sample NumpyOps → `Batch` → per-batch ops, on worker threads with
+//! a bounded prefetch queue (FE's `fe.Pipeline`).
+//!
+//! Work is split by batch: batch `b` of an epoch is built by worker `b % workers`, and the loader
+//! reads the workers' queues round-robin, so batches arrive in order. Each sample's random stream
+//! depends only on (seed, mode, ds_id, epoch, position in the epoch, op position), so results are
+//! identical for any number of workers.
+
+mod epoch_plan;
+mod loader;
+mod pipeline;
+mod run_ops;
+
+pub use loader::Loader;
+pub use pipeline::{Pipeline, PipelineBuilder};

@@ -1,0 +1,475 @@
+//! [`Pipeline`] and its builder.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use super::epoch_plan::EpochPlan;
+use super::loader::Loader;
+use super::run_ops::{run_ops, OpContext};
+use crate::backend::to_tensor;
+use crate::dataset::Dataset;
+use crate::error::{FeError, Result};
+use crate::network::TensorMap;
+use crate::op::numpy::{Batch, NumpyOp};
+use crate::util::{check_ds_id, derive_seed, Mode};
+use crate::value::Sample;
+
+type DatasetMap = IndexMap<String, Arc<dyn Dataset>>;
+
+/// The ops active for one (mode, ds_id): those before the Batch op, the Batch op, those after.
+struct ActiveOps {
+    instance: Vec<Arc<dyn NumpyOp>>,
+    batch: Option<Batch>,
+    batch_ops: Vec<Arc<dyn NumpyOp>>,
+    first_batch_op_index: u64,
+}
+
+/// The data pipeline (FE's `fe.Pipeline`).
+///
+/// ```
+/// use fastestimator as fe;
+/// use fe::dataset::NumpyDataset;
+/// use fe::op::numpy::Minmax;
+/// use fe::{Mode, Value};
+/// let ds = NumpyDataset::new([("x", Value::from((0..10).map(|i| i as f32).collect::<Vec<_>>()))]).unwrap();
+/// let pipeline = fe::Pipeline::builder().train_data(ds).batch_size(4).build().unwrap();
+/// let batches = pipeline.get_results(Mode::Train, 1, 1).unwrap();
+/// assert_eq!(batches[0]["x"].shape(), &[4]);
+/// ```
+pub struct Pipeline {
+    data: BTreeMap<Mode, DatasetMap>,
+    batch_size: Option<usize>,
+    ops: Vec<Arc<dyn NumpyOp>>,
+    num_process: usize,
+    prefetch: usize,
+    seed: u64,
+}
+
+/// Builder for [`Pipeline`]; `build()` validates everything.
+#[derive(Default)]
+pub struct PipelineBuilder {
+    data: BTreeMap<Mode, DatasetMap>,
+    batch_size: Option<usize>,
+    ops: Vec<Arc<dyn NumpyOp>>,
+    num_process: Option<usize>,
+    prefetch: Option<usize>,
+    seed: Option<u64>,
+    error: Option<FeError>,
+}
+
+impl PipelineBuilder {
+    fn set(mut self, mode: Mode, data: DatasetMap) -> Self {
+        self.data.insert(mode, data);
+        self
+    }
+
+    /// Training data (a single dataset; its ds_id is "").
+    pub fn train_data(self, ds: impl Dataset + 'static) -> Self {
+        self.set(
+            Mode::Train,
+            IndexMap::from([(String::new(), Arc::new(ds) as Arc<dyn Dataset>)]),
+        )
+    }
+    /// Evaluation data.
+    pub fn eval_data(self, ds: impl Dataset + 'static) -> Self {
+        self.set(
+            Mode::Eval,
+            IndexMap::from([(String::new(), Arc::new(ds) as Arc<dyn Dataset>)]),
+        )
+    }
+    /// Test data.
+    pub fn test_data(self, ds: impl Dataset + 'static) -> Self {
+        self.set(
+            Mode::Test,
+            IndexMap::from([(String::new(), Arc::new(ds) as Arc<dyn Dataset>)]),
+        )
+    }
+    /// Several datasets for one mode, keyed by ds_id (FE's `{ds_id: dataset}`).
+    pub fn data_map(self, mode: Mode, datasets: Vec<(&str, Arc<dyn Dataset>)>) -> Self {
+        let map = datasets
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        self.set(mode, map)
+    }
+    /// Default batch size (a Batch op's own size takes precedence).
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        if batch_size == 0 {
+            self.error = Some(FeError::param(
+                "Pipeline",
+                "batch_size",
+                "must be at least 1",
+            ));
+        }
+        self.batch_size = Some(batch_size);
+        self
+    }
+    /// The NumpyOps, in order.
+    pub fn ops(mut self, ops: Vec<Box<dyn NumpyOp>>) -> Self {
+        self.ops = ops.into_iter().map(Arc::from).collect();
+        self
+    }
+    /// Number of worker threads (default: half the cores, at least 1, so libtorch keeps the
+    /// rest; 0 means 1).
+    pub fn num_process(mut self, n: usize) -> Self {
+        self.num_process = Some(n.max(1));
+        self
+    }
+    /// Finished batches each worker may queue ahead (default 4).
+    pub fn prefetch(mut self, n: usize) -> Self {
+        self.prefetch = Some(n.max(1));
+        self
+    }
+    /// The seed for shuffling and random ops (default: the global deterministic seed if set,
+    /// else random).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Validate and build.
+    pub fn build(self) -> Result<Pipeline> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        for datasets in self.data.values() {
+            if datasets.len() > 1 || datasets.keys().any(|k| !k.is_empty()) {
+                for id in datasets.keys() {
+                    check_ds_id(id)?;
+                }
+            }
+        }
+        for op in &self.ops {
+            op.io().validate(&op.name())?;
+        }
+        let pipeline = Pipeline {
+            data: self.data,
+            batch_size: self.batch_size,
+            ops: self.ops,
+            num_process: self
+                .num_process
+                .unwrap_or_else(|| (num_cpus::get() / 2).max(1)),
+            prefetch: self.prefetch.unwrap_or(4),
+            seed: self
+                .seed
+                .or_else(crate::deterministic_seed)
+                .unwrap_or_else(rand::random),
+        };
+        for (&mode, datasets) in &pipeline.data {
+            for id in datasets.keys() {
+                pipeline.active_ops(mode, id)?;
+            }
+        }
+        Ok(pipeline)
+    }
+}
+
+impl Pipeline {
+    /// Start building a pipeline.
+    pub fn builder() -> PipelineBuilder {
+        PipelineBuilder::default()
+    }
+
+    /// The modes that have data.
+    pub fn get_modes(&self) -> Vec<Mode> {
+        self.data.keys().copied().collect()
+    }
+
+    /// The ds_ids of a mode ("" for a single dataset).
+    pub fn get_ds_ids(&self, mode: Mode) -> Vec<String> {
+        self.data
+            .get(&mode)
+            .map(|d| d.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn dataset(&self, mode: Mode, ds_id: &str) -> Result<&Arc<dyn Dataset>> {
+        let no_data = || FeError::NoData {
+            mode: mode.to_string(),
+            ds_id: ds_id.to_string(),
+        };
+        self.data
+            .get(&mode)
+            .ok_or_else(no_data)?
+            .get(ds_id)
+            .ok_or_else(no_data)
+    }
+
+    fn active_ops(&self, mode: Mode, ds_id: &str) -> Result<ActiveOps> {
+        let mut active = ActiveOps {
+            instance: Vec::new(),
+            batch: None,
+            batch_ops: Vec::new(),
+            first_batch_op_index: 0,
+        };
+        for (i, op) in self.ops.iter().enumerate() {
+            if !op.io().applies(mode, ds_id) {
+                continue;
+            }
+            if let Some(b) = op.as_batch() {
+                if active.batch.is_some() {
+                    return Err(FeError::param(
+                        "Pipeline",
+                        "ops",
+                        format!(
+                            "you may provide at most 1 Batch op for mode {mode}{}",
+                            if ds_id.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" and ds_id {ds_id}")
+                            }
+                        ),
+                    ));
+                }
+                active.batch = Some(b.clone());
+                active.first_batch_op_index = i as u64 + 1;
+            } else if active.batch.is_some() {
+                active.batch_ops.push(Arc::clone(op));
+            } else {
+                active.instance.push(Arc::clone(op));
+            }
+        }
+        if active.batch.is_none() {
+            if let Some(bs) = self.batch_size {
+                active.batch = Some(Batch::new(bs)?);
+                active.first_batch_op_index = self.ops.len() as u64;
+            }
+        } else if let Some(b) = active.batch.as_mut() {
+            if b.batch_size.is_none() {
+                b.batch_size = self.batch_size.or(Some(1));
+            }
+        }
+        Ok(active)
+    }
+
+    /// The batch size in effect for a mode and ds_id (`None`: unbatched).
+    pub fn batch_size(&self, mode: Mode, ds_id: &str) -> Result<Option<usize>> {
+        Ok(self
+            .active_ops(mode, ds_id)?
+            .batch
+            .and_then(|b| b.batch_size))
+    }
+
+    /// Number of steps in an epoch, with an optional `steps_per_epoch` override.
+    pub fn steps(&self, mode: Mode, ds_id: &str, steps_per_epoch: Option<usize>) -> Result<usize> {
+        Ok(self.plan_epoch(mode, 1, ds_id, steps_per_epoch)?.steps())
+    }
+
+    fn stream_seed(&self, mode: Mode, ds_id: &str) -> u64 {
+        let ds_hash = ds_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        derive_seed(self.seed, &[mode as u64, ds_hash])
+    }
+
+    fn plan_epoch(
+        &self,
+        mode: Mode,
+        epoch: usize,
+        ds_id: &str,
+        steps_per_epoch: Option<usize>,
+    ) -> Result<EpochPlan> {
+        let ds = self.dataset(mode, ds_id)?;
+        let ops = self.active_ops(mode, ds_id)?;
+        let (bs, drop_last) = ops
+            .batch
+            .as_ref()
+            .map_or((1, false), |b| (b.batch_size.unwrap_or(1), b.drop_last));
+        let shuffle = mode == Mode::Train;
+        let seed = derive_seed(self.stream_seed(mode, ds_id), &[epoch as u64, 0x5348_5546]);
+        Ok(EpochPlan::new(
+            ds.len(),
+            bs,
+            drop_last,
+            steps_per_epoch,
+            shuffle,
+            seed,
+        ))
+    }
+
+    /// The keys of a batch after the pipeline, for planning (runs the ops on the first sample).
+    pub fn output_keys(&self, mode: Mode, epoch: usize, ds_id: &str) -> Result<Vec<String>> {
+        let batch = self.get_results_for(mode, epoch, ds_id, 1)?;
+        Ok(batch
+            .first()
+            .map(|b| b.keys().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    /// A loader over one epoch of ndarray batches. `steps_per_epoch` cuts or extends the epoch.
+    pub fn loader(
+        &self,
+        mode: Mode,
+        epoch: usize,
+        ds_id: &str,
+        steps_per_epoch: Option<usize>,
+    ) -> Result<Loader<Sample>> {
+        self.spawn(mode, epoch, ds_id, steps_per_epoch, self.num_process, Ok)
+    }
+
+    /// A loader whose batches are already CPU tensors (converted in the worker threads). Text
+    /// values stay behind: they have no tensor form.
+    pub fn tensor_loader(
+        &self,
+        mode: Mode,
+        epoch: usize,
+        ds_id: &str,
+        steps_per_epoch: Option<usize>,
+    ) -> Result<Loader<TensorMap>> {
+        self.spawn(
+            mode,
+            epoch,
+            ds_id,
+            steps_per_epoch,
+            self.num_process,
+            |sample| {
+                Ok(sample
+                    .iter()
+                    .filter_map(|(k, v)| to_tensor(v).map(|t| (k.clone(), t)))
+                    .collect())
+            },
+        )
+    }
+
+    fn spawn<T, C>(
+        &self,
+        mode: Mode,
+        epoch: usize,
+        ds_id: &str,
+        steps_per_epoch: Option<usize>,
+        workers: usize,
+        convert: C,
+    ) -> Result<Loader<T>>
+    where
+        T: Send + 'static,
+        C: Fn(Sample) -> Result<T> + Send + Sync + 'static,
+    {
+        let ds = Arc::clone(self.dataset(mode, ds_id)?);
+        let ops = self.active_ops(mode, ds_id)?;
+        let plan = self.plan_epoch(mode, epoch, ds_id, steps_per_epoch)?;
+        let workers = if ds.sequential() { 1 } else { workers };
+        let seed = self.stream_seed(mode, ds_id);
+        let ds_id = ds_id.to_string();
+        let steps = plan.steps();
+        Loader::spawn(steps, workers, self.prefetch, move |step| {
+            let sample = build_step(&*ds, &ops, &plan, step, mode, epoch, &ds_id, seed)?;
+            convert(sample)
+        })
+    }
+
+    /// The first `num_steps` batches of an epoch (FE's `get_results`), for inspection. With
+    /// several datasets in the mode, the first one is used; see [`Pipeline::get_results_for`].
+    pub fn get_results(&self, mode: Mode, epoch: usize, num_steps: usize) -> Result<Vec<Sample>> {
+        let ds_id = self
+            .get_ds_ids(mode)
+            .into_iter()
+            .next()
+            .ok_or(FeError::NoData {
+                mode: mode.to_string(),
+                ds_id: String::new(),
+            })?;
+        self.get_results_for(mode, epoch, &ds_id, num_steps)
+    }
+
+    /// [`Pipeline::get_results`] for a given ds_id. Training data is not shuffled here, as in FE.
+    pub fn get_results_for(
+        &self,
+        mode: Mode,
+        epoch: usize,
+        ds_id: &str,
+        num_steps: usize,
+    ) -> Result<Vec<Sample>> {
+        let ds = self.dataset(mode, ds_id)?;
+        let ops = self.active_ops(mode, ds_id)?;
+        let (bs, drop_last) = ops
+            .batch
+            .as_ref()
+            .map_or((1, false), |b| (b.batch_size.unwrap_or(1), b.drop_last));
+        let plan = EpochPlan::new(ds.len(), bs, drop_last, None, false, 0);
+        let seed = self.stream_seed(mode, ds_id);
+        (0..num_steps.min(plan.steps()))
+            .map(|s| build_step(&**ds, &ops, &plan, s, mode, epoch, ds_id, seed))
+            .collect()
+    }
+
+    /// Run the pipeline on one sample (FE's `transform`): instance ops, a batch of one, batch
+    /// ops. The result has a leading batch axis of 1.
+    pub fn transform(
+        &self,
+        sample: Sample,
+        mode: Mode,
+        epoch: usize,
+        ds_id: &str,
+    ) -> Result<Sample> {
+        let ops = self.active_ops(mode, ds_id)?;
+        let seed = self.stream_seed(mode, ds_id);
+        let mut sample = sample;
+        let ctx = OpContext {
+            mode,
+            epoch,
+            ds_id,
+            seed,
+            position: 0,
+            first_op_index: 0,
+            batched: false,
+        };
+        run_ops(&ops.instance, &mut sample, &ctx)?;
+        let collate = ops.batch.clone().unwrap_or_else(Batch::pipeline_sized);
+        let mut batch = collate.collate(vec![sample])?;
+        let ctx = OpContext {
+            batched: true,
+            first_op_index: ops.first_batch_op_index,
+            ..ctx
+        };
+        run_ops(&ops.batch_ops, &mut batch, &ctx)?;
+        Ok(batch)
+    }
+}
+
+/// Build batch `step` of an epoch: fetch, per-sample ops, collate, per-batch ops.
+#[allow(clippy::too_many_arguments)]
+fn build_step(
+    ds: &dyn Dataset,
+    ops: &ActiveOps,
+    plan: &EpochPlan,
+    step: usize,
+    mode: Mode,
+    epoch: usize,
+    ds_id: &str,
+    seed: u64,
+) -> Result<Sample> {
+    let mut samples = Vec::new();
+    for (position, index) in plan.batch(step) {
+        let mut sample = ds.get(index)?;
+        let ctx = OpContext {
+            mode,
+            epoch,
+            ds_id,
+            seed,
+            position: position as u64,
+            first_op_index: 0,
+            batched: false,
+        };
+        run_ops(&ops.instance, &mut sample, &ctx)?;
+        samples.push(sample);
+    }
+    match &ops.batch {
+        None => Ok(samples.pop().unwrap_or_default()),
+        Some(batch_op) => {
+            let mut batch = batch_op.collate(samples)?;
+            let ctx = OpContext {
+                mode,
+                epoch,
+                ds_id,
+                seed,
+                position: step as u64 | (1 << 63),
+                first_op_index: ops.first_batch_op_index,
+                batched: true,
+            };
+            run_ops(&ops.batch_ops, &mut batch, &ctx)?;
+            Ok(batch)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! [`LogValue`]: a value written "with log", printed by the Logger and kept in the Summary.
+
+use std::fmt;
+
+use ndarray::ArrayD;
+
+/// A logged value. Floats print as the shortest text that reads back to the same value (as
+/// numpy prints float32/float64), so `ce: 0.32775605` looks the same as in FE.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogValue {
+    /// A float32 scalar (losses).
+    F32(f32),
+    /// A float64 scalar (metrics, times).
+    F64(f64),
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// An array (per-class metrics), printed on its own lines.
+    Array(ArrayD<f64>),
+}
+
+impl LogValue {
+    /// The value as a number, when it is a scalar.
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            LogValue::F32(x) => Some(f64::from(x)),
+            LogValue::F64(x) => Some(x),
+            LogValue::Int(x) => Some(x as f64),
+            _ => None,
+        }
+    }
+
+    /// Whether FE prints this value on separate lines (arrays of more than one element).
+    pub fn is_multiline(&self) -> bool {
+        matches!(self, LogValue::Array(a) if a.len() > 1)
+    }
+}
+
+impl fmt::Display for LogValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LogValue::F32(x) => write!(f, "{x}"),
+            LogValue::F64(x) => write!(f, "{x}"),
+            LogValue::Int(x) => write!(f, "{x}"),
+            LogValue::Text(s) => f.write_str(s),
+            LogValue::Array(a) if a.len() == 1 => {
+                write!(f, "{}", a.iter().next().copied().unwrap_or(f64::NAN))
+            }
+            LogValue::Array(a) => write!(f, "{a}"),
+        }
+    }
+}
+
+impl From<f32> for LogValue {
+    fn from(x: f32) -> Self {
+        LogValue::F32(x)
+    }
+}
+impl From<f64> for LogValue {
+    fn from(x: f64) -> Self {
+        LogValue::F64(x)
+    }
+}
+impl From<i64> for LogValue {
+    fn from(x: i64) -> Self {
+        LogValue::Int(x)
+    }
+}
+impl From<usize> for LogValue {
+    fn from(x: usize) -> Self {
+        LogValue::Int(x as i64)
+    }
+}
+impl From<&str> for LogValue {
+    fn from(s: &str) -> Self {
+        LogValue::Text(s.to_string())
+    }
+}

@@ -1,0 +1,71 @@
+//! Traces: metrics and callbacks in one concept (FE's `fe.trace`).
+//!
+//! The Estimator calls each trace's events in a fixed order (`on_begin`, then per epoch
+//! `on_epoch_begin`, per batch `on_batch_begin`/`on_batch_end`, then `on_epoch_end`, and finally
+//! `on_end`). Traces read the batch and predictions from [`Data`], write results for the Logger
+//! (`write_with_log`) or for later traces only (`write_without_log`), and may stop training
+//! through [`System::stop_training`].
+
+mod data;
+mod essential;
+pub mod io;
+mod logger;
+pub mod metric;
+mod sort;
+
+pub use data::Data;
+pub use essential::{EvalEssential, TestEssential, TrainEssential};
+pub use logger::{format_log_line, Logger};
+pub use sort::sort_traces;
+
+use crate::error::Result;
+use crate::network::Network;
+use crate::op::HasIo;
+use crate::summary::System;
+
+/// A metric or callback (FE's `Trace`). Every event has a default that does nothing.
+pub trait Trace: HasIo + Send {
+    /// The trace's name, as shown in logs and errors.
+    fn name(&self) -> String;
+
+    /// Called once by the Estimator before planning, to resolve defaults that depend on the
+    /// network (a model's loss key) and to check resources (a writable folder).
+    fn bind(&mut self, _network: &Network) -> Result<()> {
+        Ok(())
+    }
+
+    /// Keys this trace wants the essential traces to monitor (FE's `fe_monitor_names`).
+    fn monitor_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Whether this is one of the essential traces, which sort first.
+    fn is_essential(&self) -> bool {
+        false
+    }
+
+    /// Once, before training or testing.
+    fn on_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
+        Ok(())
+    }
+    /// At the start of every epoch of a mode this trace runs in.
+    fn on_epoch_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
+        Ok(())
+    }
+    /// Before the network runs on a batch; `data` holds the pipeline's batch.
+    fn on_batch_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
+        Ok(())
+    }
+    /// After the network; `data` holds the batch, the predictions and earlier traces' writes.
+    fn on_batch_end(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
+        Ok(())
+    }
+    /// At the end of every epoch; write the epoch's results here with `write_with_log`.
+    fn on_epoch_end(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
+        Ok(())
+    }
+    /// Once, after training or testing.
+    fn on_end(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,74 @@
+//! FE's naming rules for keys and dataset ids, and "did you mean" suggestions.
+
+use crate::error::FeError;
+
+/// Check a data key: non-empty, no `:` or `;`, at most one `|` (for `key|ds_id`).
+pub fn check_key(key: &str) -> Result<(), FeError> {
+    let reason = if key.is_empty() {
+        Some("keys must not be empty")
+    } else if key.contains(':') || key.contains(';') {
+        Some("keys must not contain ':' or ';'")
+    } else if key.matches('|').count() > 1 {
+        Some("keys may contain at most one '|'")
+    } else {
+        None
+    };
+    match reason {
+        Some(r) => Err(FeError::InvalidKey {
+            key: key.to_string(),
+            reason: r.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Check a dataset id: non-empty, no `:`, `;`, `|` or `!`.
+pub fn check_ds_id(ds_id: &str) -> Result<(), FeError> {
+    if ds_id.is_empty() {
+        return Err(FeError::InvalidDsId {
+            ds_id: ds_id.into(),
+            reason: "ds_id must not be empty".into(),
+        });
+    }
+    if let Some(c) = ds_id.chars().find(|c| matches!(c, ':' | ';' | '|' | '!')) {
+        return Err(FeError::InvalidDsId {
+            ds_id: ds_id.into(),
+            reason: format!("ds_id must not contain {c:?} (forbidden: ':' ';' '|' '!')"),
+        });
+    }
+    Ok(())
+}
+
+/// The candidate closest to `key` by edit distance, if any is reasonably close.
+pub fn closest_key<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(key, c), c))
+        .filter(|(d, c)| *d <= key.len().max(c.len()).max(2) / 2 + 1)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_rules() {
+        assert!(check_key("x").is_ok());
+        assert!(check_key("acc|ds1").is_ok());
+        assert!(check_key("").is_err());
+        assert!(check_key("a:b").is_err());
+        assert!(check_key("a;b").is_err());
+        assert!(check_key("a|b|c").is_err());
+    }
+
+    #[test]
+    fn closest_key_suggests_near_names_only() {
+        assert_eq!(
+            closest_key("y_prd", ["x", "y", "y_pred"]),
+            Some("y_pred".into())
+        );
+        assert_eq!(closest_key("completely_else", ["x", "y"]), None);
+    }
+}
