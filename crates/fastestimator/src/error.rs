@@ -142,9 +142,9 @@ pub enum FeError {
         /// What is wrong with it.
         reason: String,
     },
-    /// A dataset could not be found locally and could not be downloaded.
-    #[error("{0}")]
-    DatasetUnavailable(String),
+    /// The MNIST files are missing, corrupt or could not be downloaded.
+    #[error(transparent)]
+    Mnist(#[from] crate::dataset::data::mnist::MnistError),
     /// A pipeline worker thread failed.
     #[error("pipeline worker failed: {0}")]
     Worker(String),

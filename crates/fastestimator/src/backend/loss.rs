@@ -76,7 +76,7 @@ pub fn binary_crossentropy(
     } else {
         let p = y_pred.clamp(EPSILON, 1.0 - EPSILON);
         let log_p = (&p + EPSILON).log();
-        let log_not_p = (p.neg() + (1.0 + EPSILON)).log();
+        let log_not_p = ((p.neg() + 1.0) + EPSILON).log();
         -(&y_true * log_p + (y_true.neg() + 1.0) * log_not_p)
     };
     let per_sample = if elementwise.dim() > 1 {

@@ -32,6 +32,7 @@ pub struct Estimator {
     log_steps: Option<u64>,
     eval_log_steps: Option<Vec<usize>>,
     monitor_names: Vec<String>,
+    user_monitor_names: Vec<String>,
     global_step: u64,
     epoch_idx: usize,
 }
@@ -89,6 +90,7 @@ impl EstimatorBuilder {
             t.io().validate(&t.name())?;
             t.bind(&est.network)?;
         }
+        est.user_monitor_names = est.monitor_names.clone();
         let mut names = est.network.loss_keys();
         for n in est
             .monitor_names
@@ -127,6 +129,7 @@ impl Estimator {
                 log_steps: Some(100),
                 eval_log_steps: None,
                 monitor_names: Vec::new(),
+                user_monitor_names: Vec::new(),
                 global_step: 0,
                 epoch_idx: 0,
             },
@@ -171,9 +174,7 @@ impl Estimator {
         let user_start = traces.len();
         let user_len = self.traces.len();
         traces.append(&mut self.traces);
-        if self.log_steps.is_some() {
-            traces.push(Box::new(Logger::default()));
-        }
+        traces.push(Box::new(Logger::default()));
         Assembled {
             traces,
             user_start,
@@ -230,17 +231,11 @@ impl Estimator {
 
     fn plan(&mut self, traces: &[Box<dyn Trace>], modes: &[Mode], warmup: bool) -> Result<()> {
         let epoch = self.epoch_idx.max(1);
+        let mut all_keys: Vec<String> = Vec::new();
         for &mode in modes {
             for ds_id in self.pipeline.get_ds_ids(mode) {
-                plan_mode(
-                    &self.pipeline,
-                    &self.network,
-                    traces,
-                    &self.monitor_names,
-                    mode,
-                    epoch,
-                    &ds_id,
-                )?;
+                let keys = plan_mode(&self.pipeline, &self.network, traces, mode, epoch, &ds_id)?;
+                all_keys.extend(keys);
                 if warmup {
                     let mut loader = self.pipeline.tensor_loader(mode, epoch, &ds_id, Some(1))?;
                     if let Some(batch) = loader.next() {
@@ -250,6 +245,24 @@ impl Estimator {
                     }
                 }
             }
+        }
+        if let Some(missing) = self
+            .user_monitor_names
+            .iter()
+            .find(|n| !all_keys.contains(n))
+        {
+            return Err(FeError::MissingKey {
+                consumer: "monitor_names".into(),
+                key: missing.clone(),
+                mode: modes
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+                epoch,
+                ds_id: String::new(),
+                closest: crate::util::closest_key(missing, all_keys.iter().map(String::as_str)),
+            });
         }
         Ok(())
     }
@@ -337,7 +350,7 @@ impl Estimator {
         let active: Vec<usize> = (0..traces.len())
             .filter(|&i| traces[i].io().mode.contains(mode))
             .collect();
-        let order = sort_active(traces, &active, &[])?;
+        let order = sort_active(traces, &active)?;
         let steps_override = match mode {
             Mode::Train => self.train_steps_per_epoch,
             Mode::Eval => self.eval_steps_per_epoch,

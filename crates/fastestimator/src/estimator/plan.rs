@@ -6,22 +6,22 @@ use crate::pipeline::Pipeline;
 use crate::trace::{sort_traces, Trace};
 use crate::util::{closest_key, Mode};
 
-/// Check one (mode, epoch, ds_id): pipeline keys → network → traces. Returns the trace order.
+/// Check one (mode, epoch, ds_id): pipeline keys → network → traces. Returns every key
+/// available once the traces have run.
 pub(crate) fn plan_mode(
     pipeline: &Pipeline,
     network: &Network,
     traces: &[Box<dyn Trace>],
-    monitor_names: &[String],
     mode: Mode,
     epoch: usize,
     ds_id: &str,
-) -> Result<Vec<usize>> {
+) -> Result<Vec<String>> {
     let pipeline_keys = pipeline.output_keys(mode, epoch, ds_id)?;
     let mut keys = network.plan(&pipeline_keys, mode, epoch, ds_id)?;
     let active: Vec<usize> = (0..traces.len())
         .filter(|&i| traces[i].io().applies(mode, ds_id))
         .collect();
-    let order = sort_active(traces, &active, &keys)?;
+    let order = sort_active(traces, &active)?;
     for &i in &order {
         let t = &traces[i];
         for input in t.io().inputs.iter().filter(|k| *k != "*") {
@@ -38,31 +38,13 @@ pub(crate) fn plan_mode(
         }
         keys.extend(t.io().outputs.iter().cloned());
     }
-    if mode == Mode::Train {
-        for name in monitor_names {
-            if !keys.contains(name) {
-                return Err(FeError::MissingKey {
-                    consumer: "monitor_names".into(),
-                    key: name.clone(),
-                    mode: mode.to_string(),
-                    epoch,
-                    ds_id: ds_id.to_string(),
-                    closest: closest_key(name, keys.iter().map(String::as_str)),
-                });
-            }
-        }
-    }
-    Ok(order)
+    Ok(keys)
 }
 
 /// Sort the traces active in a mode. The sort is weak (an input no trace produces is assumed
 /// available) so that the caller can report a missing key with its mode, epoch and closest name;
 /// a dependency cycle is an error here.
-pub(crate) fn sort_active(
-    traces: &[Box<dyn Trace>],
-    active: &[usize],
-    _available: &[String],
-) -> Result<Vec<usize>> {
+pub(crate) fn sort_active(traces: &[Box<dyn Trace>], active: &[usize]) -> Result<Vec<usize>> {
     let view: Vec<&dyn Trace> = active.iter().map(|&i| traces[i].as_ref()).collect();
     Ok(sort_traces(&view, None)?
         .into_iter()

@@ -245,12 +245,26 @@ impl Model {
     }
 }
 
+thread_local! {
+    static QUIET_PANICS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Run a libtorch call, turning its panic (tch's way of reporting C++ errors) into a message.
+/// The panic is not printed: a process-wide hook, installed once, stays silent while this
+/// thread is inside `catch_torch` and defers to the previous hook otherwise.
 pub(crate) fn catch_torch<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
-    let previous = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANICS.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET_PANICS.with(|q| q.set(true));
     let result = panic::catch_unwind(AssertUnwindSafe(f));
-    panic::set_hook(previous);
+    QUIET_PANICS.with(|q| q.set(false));
     result.map_err(|payload| {
         let msg = payload
             .downcast_ref::<String>()

@@ -29,6 +29,18 @@ pub struct Network {
     device: Device,
 }
 
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network")
+            .field(
+                "ops",
+                &self.ops.iter().map(|o| o.name()).collect::<Vec<_>>(),
+            )
+            .field("device", &self.device)
+            .finish()
+    }
+}
+
 impl Network {
     /// Build a network; checks key names and that model names are unique (case-insensitively).
     pub fn new(ops: Vec<Box<dyn TensorOp>>) -> Result<Network> {

@@ -166,6 +166,25 @@ impl PipelineBuilder {
     }
 }
 
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let data: Vec<(Mode, Vec<(&String, usize)>)> = self
+            .data
+            .iter()
+            .map(|(m, d)| (*m, d.iter().map(|(k, v)| (k, v.len())).collect()))
+            .collect();
+        f.debug_struct("Pipeline")
+            .field("data", &data)
+            .field("batch_size", &self.batch_size)
+            .field(
+                "ops",
+                &self.ops.iter().map(|o| o.name()).collect::<Vec<_>>(),
+            )
+            .field("num_process", &self.num_process)
+            .finish()
+    }
+}
+
 impl Pipeline {
     /// Start building a pipeline.
     pub fn builder() -> PipelineBuilder {

@@ -44,6 +44,12 @@ pub struct System {
 }
 
 impl System {
+    /// A system outside any Estimator, for driving a trace by hand (tests, experiments): one
+    /// epoch, train mode, no models, logging every 100 steps.
+    pub fn standalone() -> Self {
+        System::new(1, Some(100), Vec::new(), 0)
+    }
+
     pub(crate) fn new(
         total_epochs: usize,
         log_steps: Option<u64>,

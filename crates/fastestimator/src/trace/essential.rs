@@ -239,6 +239,7 @@ impl TestEssential {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::op::HasIo;
     use crate::util::Mode;
 
     #[test]

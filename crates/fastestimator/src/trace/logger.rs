@@ -11,7 +11,8 @@ use crate::summary::{LogValue, System};
 use crate::util::Mode;
 
 /// Prints `FastEstimator-Start/Train/Eval/Test/Finish` lines and `Eval Progress` lines, and
-/// records every logged value into `system.summary`. Added automatically, last.
+/// records every logged value into `system.summary`. Added automatically, last; with
+/// `log_steps` unset (a silent Estimator) it records without printing.
 pub struct Logger {
     io: OpIo,
 }
@@ -27,10 +28,10 @@ impl Default for Logger {
 
 impl Logger {
     fn emit(&self, header: &str, data: &Data, system: &mut System, epoch: Option<usize>) {
-        println!(
-            "{}",
-            format_log_line(header, system.global_step.max(1), epoch, data.read_logs())
-        );
+        if system.log_steps.is_some() {
+            let step = system.global_step.max(1);
+            println!("{}", format_log_line(header, step, epoch, data.read_logs()));
+        }
         let step = system.global_step;
         for (k, v) in data.read_logs() {
             system.summary.record(system.mode, k, step, v.clone());

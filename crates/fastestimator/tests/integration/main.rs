@@ -1,0 +1,8 @@
+//! Integration tests, compiled into one binary (linking libtorch once).
+
+mod bad_input;
+mod common;
+mod determinism;
+mod estimator;
+mod fe_cases;
+mod training;
