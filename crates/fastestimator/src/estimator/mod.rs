@@ -1,6 +1,6 @@
 //! The Estimator: plans a run, then drives the training loop and the traces (FE's `fe.Estimator`).
 
-mod estimator;
+mod base;
 mod plan;
 
-pub use estimator::{Estimator, EstimatorBuilder};
+pub use base::{Estimator, EstimatorBuilder};

@@ -15,6 +15,7 @@ use crate::error::{FeError, Result};
 /// ```
 /// use fastestimator::network::FeModel;
 /// use tch::nn;
+/// #[derive(Debug)]
 /// struct Linear(nn::Linear);
 /// impl nn::ModuleT for Linear {
 ///     fn forward_t(&self, xs: &tch::Tensor, _train: bool) -> tch::Tensor { xs.flatten(1, -1).apply(&self.0) }

@@ -315,7 +315,7 @@ impl Adagrad {
                     continue;
                 }
                 if self.weight_decay != 0.0 {
-                    g = g + &*p * self.weight_decay;
+                    g += &*p * self.weight_decay;
                 }
                 *sum += &g * &g;
                 let update = g / (sum.sqrt() + 1e-10) * self.lr;

@@ -6,10 +6,10 @@
 //! depends only on (seed, mode, ds_id, epoch, position in the epoch, op position), so results are
 //! identical for any number of workers.
 
+mod base;
 mod epoch_plan;
 mod loader;
-mod pipeline;
 mod run_ops;
 
+pub use base::{Pipeline, PipelineBuilder};
 pub use loader::Loader;
-pub use pipeline::{Pipeline, PipelineBuilder};

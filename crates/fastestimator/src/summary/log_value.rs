@@ -40,8 +40,12 @@ impl LogValue {
 impl fmt::Display for LogValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LogValue::F32(x) => write!(f, "{x}"),
-            LogValue::F64(x) => write!(f, "{x}"),
+            LogValue::F32(x) => f.write_str(&python_repr(
+                f64::from(*x),
+                format!("{x}"),
+                format!("{x:e}"),
+            )),
+            LogValue::F64(x) => f.write_str(&python_repr(*x, format!("{x}"), format!("{x:e}"))),
             LogValue::Int(x) => write!(f, "{x}"),
             LogValue::Text(s) => f.write_str(s),
             LogValue::Array(a) if a.len() == 1 => {
@@ -49,6 +53,22 @@ impl fmt::Display for LogValue {
             }
             LogValue::Array(a) => write!(f, "{a}"),
         }
+    }
+}
+
+/// Python/numpy's float repr: positional for 1e-4 <= |x| < 1e16, else scientific with a signed,
+/// two-digit exponent (`3.099708e-05`). Both forms use the shortest round-trip digits.
+fn python_repr(x: f64, positional: String, scientific: String) -> String {
+    let a = x.abs();
+    if x == 0.0 || !x.is_finite() || (1e-4..1e16).contains(&a) {
+        return if x.is_nan() { "nan".into() } else { positional };
+    }
+    match scientific.split_once('e') {
+        Some((mantissa, exp)) => {
+            let (sign, digits) = exp.strip_prefix('-').map_or(("+", exp), |d| ("-", d));
+            format!("{mantissa}e{sign}{digits:0>2}")
+        }
+        None => scientific,
     }
 }
 
@@ -75,5 +95,20 @@ impl From<usize> for LogValue {
 impl From<&str> for LogValue {
     fn from(s: &str) -> Self {
         LogValue::Text(s.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_like_numpy() {
+        assert_eq!(LogValue::F32(0.32775605).to_string(), "0.32775605");
+        assert_eq!(LogValue::F32(3.099708e-5).to_string(), "3.099708e-05");
+        assert_eq!(LogValue::F64(1e-5).to_string(), "1e-05");
+        assert_eq!(LogValue::F64(0.001).to_string(), "0.001");
+        assert_eq!(LogValue::F64(76.05).to_string(), "76.05");
+        assert_eq!(LogValue::F64(f64::NAN).to_string(), "nan");
     }
 }

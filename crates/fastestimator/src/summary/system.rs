@@ -83,7 +83,7 @@ impl System {
     /// Whether this train step is a log step (step 1 and every `log_steps`).
     pub fn is_log_step(&self) -> bool {
         match self.log_steps {
-            Some(n) if n > 0 => self.global_step == 1 || self.global_step % n == 0,
+            Some(n) if n > 0 => self.global_step == 1 || self.global_step.is_multiple_of(n),
             _ => false,
         }
     }

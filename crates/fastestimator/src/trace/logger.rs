@@ -110,7 +110,7 @@ impl Trace for Logger {
             Mode::Train if system.is_log_step() => {
                 self.emit("FastEstimator-Train: ", data, system, None)
             }
-            Mode::Eval | Mode::Test
+            Mode::Eval
                 if system.log_steps.is_some()
                     && system.eval_log_steps.contains(&system.batch_idx) =>
             {
@@ -119,13 +119,10 @@ impl Trace for Logger {
                 } else {
                     format!(" ({})", system.ds_id)
                 };
-                let progress = format!(
-                    "{} Progress{ds}: {}/{}; ",
-                    capitalised(system.mode),
-                    system.batch_idx,
-                    system.steps_per_epoch
+                let mut line = format!(
+                    "Eval Progress{ds}: {}/{}; ",
+                    system.batch_idx, system.steps_per_epoch
                 );
-                let mut line = progress;
                 for (k, v) in data.read_logs() {
                     line.push_str(&format!("{k}: {v}; "));
                 }

@@ -439,6 +439,56 @@ fn store_verified(
     written.map(|()| dest)
 }
 
+// ---- fastestimator datasets -------------------------------------------------------------------
+
+/// FE's `fe.dataset.data.mnist.load_data()`: `(train, eval)` datasets of 60 000 and 10 000
+/// samples with keys `x` (`u8`, 28×28) and `y` (`i64`). Files are read from `root_dir`
+/// (default `~/fastestimator_data/MNIST`), plain or gzipped, and downloaded there with checksum
+/// verification when missing and the internet is reachable.
+pub fn load_data(
+    root_dir: Option<&Path>,
+) -> crate::Result<(crate::dataset::NumpyDataset, crate::dataset::NumpyDataset)> {
+    load_data_with(root_dir, true)
+}
+
+/// [`load_data`], choosing whether a missing file may be downloaded. Offline or with
+/// `download = false`, missing files give an error that lists which files to place where.
+pub fn load_data_with(
+    root_dir: Option<&Path>,
+    download: bool,
+) -> crate::Result<(crate::dataset::NumpyDataset, crate::dataset::NumpyDataset)> {
+    use crate::Value;
+    let a = load_arrays(root_dir, download)?;
+    let make = |x: Array3<u8>, y: Array1<i64>| {
+        crate::dataset::NumpyDataset::new([
+            ("x", Value::U8(x.into_dyn())),
+            ("y", Value::I64(y.into_dyn())),
+        ])
+    };
+    Ok((
+        make(a.train_images, a.train_labels)?,
+        make(a.test_images, a.test_labels)?,
+    ))
+}
+
+/// Whether all four MNIST files (plain or `.gz`) are in `root_dir` (default: the default root).
+pub fn files_present(root_dir: Option<&Path>) -> bool {
+    let dir = match root_dir {
+        Some(d) => d.to_path_buf(),
+        None => match default_root_dir() {
+            Ok(d) => d,
+            Err(_) => return false,
+        },
+    };
+    FILES.iter().all(|f| locate(&dir, f).is_some())
+}
+
+/// The default MNIST folder, `~/fastestimator_data/MNIST` (or `./fastestimator_data/MNIST`
+/// without a home directory).
+pub fn default_root() -> PathBuf {
+    default_root_dir().unwrap_or_else(|_| PathBuf::from("fastestimator_data").join("MNIST"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::idx::write_idx_u8;
@@ -574,7 +624,7 @@ mod tests {
 
         // i32 labels.
         let mut b = vec![0, 0, 0x0C, 1, 0, 0, 0, 5];
-        b.extend(std::iter::repeat(0u8).take(20));
+        b.extend(std::iter::repeat_n(0u8, 20));
         put(dir.path(), TRAIN_LABELS.name, &b, false);
         let err = load_arrays(Some(dir.path()), false).unwrap_err();
         assert!(
@@ -690,54 +740,4 @@ mod tests {
             assert!(f.md5_gz.bytes().all(|b| b.is_ascii_hexdigit()));
         }
     }
-}
-
-// ---- fastestimator datasets -------------------------------------------------------------------
-
-/// FE's `fe.dataset.data.mnist.load_data()`: `(train, eval)` datasets of 60 000 and 10 000
-/// samples with keys `x` (`u8`, 28×28) and `y` (`i64`). Files are read from `root_dir`
-/// (default `~/fastestimator_data/MNIST`), plain or gzipped, and downloaded there with checksum
-/// verification when missing and the internet is reachable.
-pub fn load_data(
-    root_dir: Option<&Path>,
-) -> crate::Result<(crate::dataset::NumpyDataset, crate::dataset::NumpyDataset)> {
-    load_data_with(root_dir, true)
-}
-
-/// [`load_data`], choosing whether a missing file may be downloaded. Offline or with
-/// `download = false`, missing files give an error that lists which files to place where.
-pub fn load_data_with(
-    root_dir: Option<&Path>,
-    download: bool,
-) -> crate::Result<(crate::dataset::NumpyDataset, crate::dataset::NumpyDataset)> {
-    use crate::Value;
-    let a = load_arrays(root_dir, download)?;
-    let make = |x: Array3<u8>, y: Array1<i64>| {
-        crate::dataset::NumpyDataset::new([
-            ("x", Value::U8(x.into_dyn())),
-            ("y", Value::I64(y.into_dyn())),
-        ])
-    };
-    Ok((
-        make(a.train_images, a.train_labels)?,
-        make(a.test_images, a.test_labels)?,
-    ))
-}
-
-/// Whether all four MNIST files (plain or `.gz`) are in `root_dir` (default: the default root).
-pub fn files_present(root_dir: Option<&Path>) -> bool {
-    let dir = match root_dir {
-        Some(d) => d.to_path_buf(),
-        None => match default_root_dir() {
-            Ok(d) => d,
-            Err(_) => return false,
-        },
-    };
-    FILES.iter().all(|f| locate(&dir, f).is_some())
-}
-
-/// The default MNIST folder, `~/fastestimator_data/MNIST` (or `./fastestimator_data/MNIST`
-/// without a home directory).
-pub fn default_root() -> PathBuf {
-    default_root_dir().unwrap_or_else(|_| PathBuf::from("fastestimator_data").join("MNIST"))
 }

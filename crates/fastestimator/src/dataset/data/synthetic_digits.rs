@@ -612,6 +612,35 @@ fn blur(canvas: &mut [f32; PIXELS], sigma: f32) {
     }
 }
 
+// ---- fastestimator datasets -------------------------------------------------------------------
+
+/// The generated digits as `(train, eval, test)` datasets with keys `x` (`u8`, 28×28) and `y`
+/// (`i64`), drop-in replacements for MNIST that need no download.
+///
+/// ```
+/// use fastestimator::dataset::data::synthetic_digits::{load_data, SyntheticDigitsConfig};
+/// use fastestimator::dataset::Dataset;
+/// let cfg = SyntheticDigitsConfig { train_size: 20, eval_size: 10, test_size: 10, seed: 1 };
+/// let (train, eval, test) = load_data(&cfg).unwrap();
+/// assert_eq!((train.len(), eval.len(), test.len()), (20, 10, 10));
+/// ```
+pub fn load_data(
+    cfg: &SyntheticDigitsConfig,
+) -> crate::Result<(
+    crate::dataset::NumpyDataset,
+    crate::dataset::NumpyDataset,
+    crate::dataset::NumpyDataset,
+)> {
+    let (train, eval, test) = load_arrays(cfg);
+    let make = |d: DigitArrays| {
+        crate::dataset::NumpyDataset::new([
+            ("x", crate::Value::U8(d.images.into_dyn())),
+            ("y", crate::Value::I64(d.labels.into_dyn())),
+        ])
+    };
+    Ok((make(train)?, make(eval)?, make(test)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -719,33 +748,4 @@ mod tests {
             }
         }
     }
-}
-
-// ---- fastestimator datasets -------------------------------------------------------------------
-
-/// The generated digits as `(train, eval, test)` datasets with keys `x` (`u8`, 28×28) and `y`
-/// (`i64`), drop-in replacements for MNIST that need no download.
-///
-/// ```
-/// use fastestimator::dataset::data::synthetic_digits::{load_data, SyntheticDigitsConfig};
-/// use fastestimator::dataset::Dataset;
-/// let cfg = SyntheticDigitsConfig { train_size: 20, eval_size: 10, test_size: 10, seed: 1 };
-/// let (train, eval, test) = load_data(&cfg).unwrap();
-/// assert_eq!((train.len(), eval.len(), test.len()), (20, 10, 10));
-/// ```
-pub fn load_data(
-    cfg: &SyntheticDigitsConfig,
-) -> crate::Result<(
-    crate::dataset::NumpyDataset,
-    crate::dataset::NumpyDataset,
-    crate::dataset::NumpyDataset,
-)> {
-    let (train, eval, test) = load_arrays(cfg);
-    let make = |d: DigitArrays| {
-        crate::dataset::NumpyDataset::new([
-            ("x", crate::Value::U8(d.images.into_dyn())),
-            ("y", crate::Value::I64(d.labels.into_dyn())),
-        ])
-    };
-    Ok((make(train)?, make(eval)?, make(test)?))
 }

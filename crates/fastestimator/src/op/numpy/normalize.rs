@@ -50,7 +50,7 @@ impl Normalize {
                 "mean and std must have the same non-zero length",
             ));
         }
-        if self.std.iter().any(|&s| s == 0.0) {
+        if self.std.contains(&0.0) {
             return Err(FeError::param("Normalize", "std", "std must not be zero"));
         }
         let m = self.max_pixel_value;

@@ -63,8 +63,10 @@ impl Onehot {
         }
         let mut shape = labels.shape().to_vec();
         shape.push(self.num_classes);
-        let off = self.label_smoothing / self.num_classes as f32;
-        let on = 1.0 - self.label_smoothing + off;
+        // Computed in f64 so that e.g. 1 - 0.1 + 0.025 rounds to exactly 0.925f32.
+        let smoothing = f64::from(self.label_smoothing);
+        let off_f64 = smoothing / self.num_classes as f64;
+        let (off, on) = (off_f64 as f32, (1.0 - smoothing + off_f64) as f32);
         let mut out = ArrayD::from_elem(IxDyn(&shape), off);
         let flat_len = labels.len();
         let mut rows = out
