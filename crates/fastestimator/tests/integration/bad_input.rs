@@ -216,3 +216,42 @@ fn cross_entropy_shape_mismatch_names_keys_and_shapes() {
         "{err}"
     );
 }
+
+#[test]
+fn corrupt_and_missing_mnist_files_give_clear_errors() {
+    use fe::dataset::data::{idx, mnist};
+    let dir = tempfile::tempdir().unwrap();
+    // Offline and without files: the error lists the files and the folder.
+    let msg = mnist::load_data_with(Some(dir.path()), false).unwrap_err().to_string();
+    assert!(msg.contains("train-images-idx3-ubyte") && msg.contains("t10k-labels-idx1-ubyte"), "{msg}");
+    assert!(msg.contains(&dir.path().display().to_string()), "{msg}");
+
+    // Real IDX files, written here: 3 images and labels for train and test.
+    let images = idx::write_idx_u8(&[3, 28, 28], &[7u8; 3 * 28 * 28]).unwrap();
+    let labels = idx::write_idx_u8(&[3], &[1, 2, 3]).unwrap();
+    for (name, bytes) in [
+        ("train-images-idx3-ubyte", &images),
+        ("train-labels-idx1-ubyte", &labels),
+        ("t10k-images-idx3-ubyte", &images),
+        ("t10k-labels-idx1-ubyte", &labels),
+    ] {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let (train, eval) = mnist::load_data_with(Some(dir.path()), false).unwrap();
+    assert_eq!((fe::dataset::Dataset::len(&train), fe::dataset::Dataset::len(&eval)), (3, 3));
+    assert!(mnist::files_present(Some(dir.path())));
+
+    // Truncate the training images: a clear error naming the file, not a panic.
+    std::fs::write(dir.path().join("train-images-idx3-ubyte"), &images[..images.len() - 100]).unwrap();
+    let err = mnist::load_data_with(Some(dir.path()), false).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, FeError::Mnist(_)), "{msg}");
+    assert!(msg.contains("train-images-idx3-ubyte"), "{msg}");
+
+    // Corrupt magic number.
+    let mut bad = images.clone();
+    bad[0] = 0xFF;
+    std::fs::write(dir.path().join("train-images-idx3-ubyte"), &bad).unwrap();
+    let msg = mnist::load_data_with(Some(dir.path()), false).unwrap_err().to_string();
+    assert!(msg.contains("train-images-idx3-ubyte"), "{msg}");
+}
