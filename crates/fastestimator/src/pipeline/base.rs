@@ -26,6 +26,15 @@ struct ActiveOps {
     first_batch_op_index: u64,
 }
 
+impl ActiveOps {
+    /// (batch size, drop_last); an unbatched pipeline steps one sample at a time.
+    fn batching(&self) -> (usize, bool) {
+        self.batch
+            .as_ref()
+            .map_or((1, false), |b| (b.batch_size.unwrap_or(1), b.drop_last))
+    }
+}
+
 /// The data pipeline (FE's `fe.Pipeline`).
 ///
 /// ```
@@ -273,7 +282,9 @@ impl Pipeline {
 
     /// Number of steps in an epoch, with an optional `steps_per_epoch` override.
     pub fn steps(&self, mode: Mode, ds_id: &str, steps_per_epoch: Option<usize>) -> Result<usize> {
-        Ok(self.plan_epoch(mode, 1, ds_id, steps_per_epoch)?.steps())
+        Ok(self
+            .plan_epoch(mode, 1, ds_id, steps_per_epoch, false)?
+            .steps())
     }
 
     fn stream_seed(&self, mode: Mode, ds_id: &str) -> u64 {
@@ -283,27 +294,24 @@ impl Pipeline {
         derive_seed(self.seed, &[mode as u64, ds_hash])
     }
 
+    /// The batch layout of one epoch; only training data is shuffled, and only when `shuffle`.
     fn plan_epoch(
         &self,
         mode: Mode,
         epoch: usize,
         ds_id: &str,
         steps_per_epoch: Option<usize>,
+        shuffle: bool,
     ) -> Result<EpochPlan> {
         let ds = self.dataset(mode, ds_id)?;
-        let ops = self.active_ops(mode, ds_id)?;
-        let (bs, drop_last) = ops
-            .batch
-            .as_ref()
-            .map_or((1, false), |b| (b.batch_size.unwrap_or(1), b.drop_last));
-        let shuffle = mode == Mode::Train;
+        let (bs, drop_last) = self.active_ops(mode, ds_id)?.batching();
         let seed = derive_seed(self.stream_seed(mode, ds_id), &[epoch as u64, 0x5348_5546]);
         Ok(EpochPlan::new(
             ds.len(),
             bs,
             drop_last,
             steps_per_epoch,
-            shuffle,
+            shuffle && mode == Mode::Train,
             seed,
         ))
     }
@@ -367,7 +375,7 @@ impl Pipeline {
     {
         let ds = Arc::clone(self.dataset(mode, ds_id)?);
         let ops = self.active_ops(mode, ds_id)?;
-        let plan = self.plan_epoch(mode, epoch, ds_id, steps_per_epoch)?;
+        let plan = self.plan_epoch(mode, epoch, ds_id, steps_per_epoch, true)?;
         let workers = if ds.sequential() { 1 } else { workers };
         let seed = self.stream_seed(mode, ds_id);
         let ds_id = ds_id.to_string();
@@ -402,11 +410,7 @@ impl Pipeline {
     ) -> Result<Vec<Sample>> {
         let ds = self.dataset(mode, ds_id)?;
         let ops = self.active_ops(mode, ds_id)?;
-        let (bs, drop_last) = ops
-            .batch
-            .as_ref()
-            .map_or((1, false), |b| (b.batch_size.unwrap_or(1), b.drop_last));
-        let plan = EpochPlan::new(ds.len(), bs, drop_last, None, false, 0);
+        let plan = self.plan_epoch(mode, epoch, ds_id, None, false)?;
         let seed = self.stream_seed(mode, ds_id);
         (0..num_steps.min(plan.steps()))
             .map(|s| build_step(&**ds, &ops, &plan, s, mode, epoch, ds_id, seed))

@@ -222,8 +222,13 @@ fn corrupt_and_missing_mnist_files_give_clear_errors() {
     use fe::dataset::data::{idx, mnist};
     let dir = tempfile::tempdir().unwrap();
     // Offline and without files: the error lists the files and the folder.
-    let msg = mnist::load_data_with(Some(dir.path()), false).unwrap_err().to_string();
-    assert!(msg.contains("train-images-idx3-ubyte") && msg.contains("t10k-labels-idx1-ubyte"), "{msg}");
+    let msg = mnist::load_data_with(Some(dir.path()), false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("train-images-idx3-ubyte") && msg.contains("t10k-labels-idx1-ubyte"),
+        "{msg}"
+    );
     assert!(msg.contains(&dir.path().display().to_string()), "{msg}");
 
     // Real IDX files, written here: 3 images and labels for train and test.
@@ -238,11 +243,21 @@ fn corrupt_and_missing_mnist_files_give_clear_errors() {
         std::fs::write(dir.path().join(name), bytes).unwrap();
     }
     let (train, eval) = mnist::load_data_with(Some(dir.path()), false).unwrap();
-    assert_eq!((fe::dataset::Dataset::len(&train), fe::dataset::Dataset::len(&eval)), (3, 3));
+    assert_eq!(
+        (
+            fe::dataset::Dataset::len(&train),
+            fe::dataset::Dataset::len(&eval)
+        ),
+        (3, 3)
+    );
     assert!(mnist::files_present(Some(dir.path())));
 
     // Truncate the training images: a clear error naming the file, not a panic.
-    std::fs::write(dir.path().join("train-images-idx3-ubyte"), &images[..images.len() - 100]).unwrap();
+    std::fs::write(
+        dir.path().join("train-images-idx3-ubyte"),
+        &images[..images.len() - 100],
+    )
+    .unwrap();
     let err = mnist::load_data_with(Some(dir.path()), false).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, FeError::Mnist(_)), "{msg}");
@@ -252,6 +267,8 @@ fn corrupt_and_missing_mnist_files_give_clear_errors() {
     let mut bad = images.clone();
     bad[0] = 0xFF;
     std::fs::write(dir.path().join("train-images-idx3-ubyte"), &bad).unwrap();
-    let msg = mnist::load_data_with(Some(dir.path()), false).unwrap_err().to_string();
+    let msg = mnist::load_data_with(Some(dir.path()), false)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("train-images-idx3-ubyte"), "{msg}");
 }
