@@ -2,11 +2,23 @@
 //! raw libtorch calls, so tensor details stay in one place.
 
 mod convert;
+mod dice_score;
+mod elementwise_loss;
+mod focal_loss;
+mod l2_regularization;
+mod lambertw;
 mod loss;
+mod loss_common;
 mod model_io;
 
 pub use convert::{tensor_to_value, to_number, to_tensor};
+pub use dice_score::{dice_score, DiceScoreOptions};
+pub use elementwise_loss::{hinge, huber, l1_loss, mean_squared_error, smooth_l1_loss};
+pub use focal_loss::{focal_loss, FocalLossOptions, LossReduction};
+pub use l2_regularization::l2_regularization;
+pub use lambertw::lambertw;
 pub use loss::{binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy};
+pub(crate) use loss_common::check_probabilities;
 pub use model_io::{load_model, save_model};
 
 use tch::Tensor;

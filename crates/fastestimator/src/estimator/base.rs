@@ -7,6 +7,7 @@ use tch::Device;
 use super::plan::{plan_mode, sort_active};
 use crate::error::{FeError, Result};
 use crate::network::Network;
+use crate::op::tensor::NetState;
 use crate::pipeline::Pipeline;
 use crate::summary::{Summary, System};
 use crate::trace::{Data, EvalEssential, Logger, TestEssential, Trace, TrainEssential};
@@ -240,8 +241,10 @@ impl Estimator {
                     let mut loader = self.pipeline.tensor_loader(mode, epoch, &ds_id, Some(1))?;
                     if let Some(batch) = loader.next() {
                         let mut batch = batch?;
-                        self.network
-                            .run_step(&mut batch, mode, epoch, &ds_id, true)?;
+                        let mut state = NetState::new(mode, epoch);
+                        state.ds_id = ds_id.clone();
+                        state.warmup = true;
+                        self.network.run_step(&mut batch, state)?;
                     }
                 }
             }
@@ -391,8 +394,14 @@ impl Estimator {
                 for &i in &ds_order {
                     traces[i].on_batch_begin(&mut data, system)?;
                 }
-                self.network
-                    .run_step(data.batch_mut(), mode, epoch, ds_id, false)?;
+                let mut state = NetState::new(mode, epoch);
+                state.ds_id = ds_id.clone();
+                state.step = if mode == Mode::Train {
+                    system.global_step
+                } else {
+                    system.batch_idx as u64
+                };
+                self.network.run_step(data.batch_mut(), state)?;
                 for &i in &ds_order {
                     traces[i].on_batch_end(&mut data, system)?;
                 }

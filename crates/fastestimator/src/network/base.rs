@@ -27,6 +27,7 @@ pub struct Network {
     ops: Vec<Box<dyn TensorOp>>,
     models: Vec<Model>,
     device: Device,
+    seed: u64,
 }
 
 impl std::fmt::Debug for Network {
@@ -65,10 +66,22 @@ impl Network {
             }
         }
         let device = models.first().map(Model::device).unwrap_or(Device::Cpu);
+        let mut ops = ops;
+        // Contiguous UpdateOps at the end are deferred: all compute their gradients before any
+        // applies its step (GANs: both updates see the weights from before the step).
+        let trailing = ops.iter().rev().take_while(|op| op.is_update()).count();
+        if trailing > 1 {
+            let n = ops.len();
+            for op in &mut ops[n - trailing..] {
+                op.set_deferred(true);
+            }
+        }
+        let seed = crate::deterministic_seed().unwrap_or_else(rand::random);
         Ok(Network {
             ops,
             models,
             device,
+            seed,
         })
     }
 
@@ -150,16 +163,12 @@ impl Network {
         Ok(keys)
     }
 
-    /// Run one step: move the batch to the device, run every op that applies, and leave the
-    /// predictions in `batch` next to the inputs. `warmup` skips weight updates.
-    pub fn run_step(
-        &mut self,
-        batch: &mut TensorMap,
-        mode: Mode,
-        epoch: usize,
-        ds_id: &str,
-        warmup: bool,
-    ) -> Result<()> {
+    /// Run one step: move the batch to the device, run every op that applies, apply deferred
+    /// updates, and leave the predictions in `batch` next to the inputs. The Network fills in
+    /// `state.seed` and `state.req_grad`; `state.warmup` skips weight updates.
+    pub fn run_step(&mut self, batch: &mut TensorMap, mut state: NetState) -> Result<()> {
+        let (mode, epoch) = (state.mode, state.epoch);
+        let ds_id = state.ds_id.clone();
         if self.device != Device::Cpu {
             for t in batch.values_mut() {
                 if t.device() != self.device {
@@ -167,16 +176,22 @@ impl Network {
                 }
             }
         }
-        let mut state = NetState {
-            mode,
-            epoch,
-            ds_id: ds_id.to_string(),
-            warmup,
-        };
-        for op in self.ops.iter_mut() {
-            if !op.io().applies(mode, ds_id) {
-                continue;
+        state.seed = self.seed;
+        let active: Vec<usize> = (0..self.ops.len())
+            .filter(|&i| self.ops[i].io().applies(mode, &ds_id))
+            .collect();
+        state.req_grad = mode == Mode::Train || active.iter().any(|&i| self.ops[i].needs_grad());
+        for &i in &active {
+            for key in self.ops[i].watch_keys() {
+                if let Some(t) = batch.get_mut(&key) {
+                    if t.is_floating_point() && !t.requires_grad() {
+                        *t = t.detach().set_requires_grad(true);
+                    }
+                }
             }
+        }
+        for (position, &i) in active.iter().enumerate() {
+            let op = &mut self.ops[i];
             let inputs = op
                 .io()
                 .inputs
@@ -190,11 +205,12 @@ impl Network {
                             key: k.clone(),
                             mode: mode.to_string(),
                             epoch,
-                            ds_id: ds_id.to_string(),
+                            ds_id: ds_id.clone(),
                             closest: closest_key(k, batch.keys().map(String::as_str)),
                         })
                 })
                 .collect::<Result<Vec<_>>>()?;
+            state.op_index = position as u64;
             let outputs = op.forward(inputs, &mut state)?;
             if op.removes_inputs() {
                 for k in &op.io().inputs {
@@ -216,6 +232,19 @@ impl Network {
                 batch.insert(k.clone(), t);
             }
         }
+        for &i in &active {
+            self.ops[i].apply_deferred()?;
+        }
         Ok(())
+    }
+
+    /// The seed of per-step randomness (batch augmentation, meta ops).
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Set the seed of per-step randomness.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
     }
 }

@@ -6,7 +6,7 @@ use tch::{nn, Device};
 
 use super::model::{FeModel, Model};
 use super::optimizer::OptimizerArg;
-use crate::error::Result;
+use crate::error::{FeError, Result};
 
 static BUILD_COUNT: AtomicUsize = AtomicUsize::new(0);
 
@@ -28,13 +28,18 @@ where
     M: FeModel + 'static,
     F: FnOnce(&nn::Path) -> M,
 {
-    let n = BUILD_COUNT.fetch_add(1, Ordering::SeqCst);
-    let name = if n == 0 {
-        "model".to_string()
-    } else {
-        format!("model{n}")
-    };
-    build_named(model_fn, optimizer, &name)
+    build_with(model_fn, optimizer, BuildOptions::default())
+}
+
+/// Options of [`build_with`].
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// The model's name (default: `model`, `model1`, ...).
+    pub model_name: Option<String>,
+    /// Run the model under float16 autocast with dynamic loss scaling. This needs CUDA: tch 0.24
+    /// exposes libtorch's autocast for CUDA only (float16), so on a CPU-only machine the build
+    /// is refused with a clear error instead of silently training in float32.
+    pub mixed_precision: bool,
 }
 
 /// [`build`] with an explicit model name.
@@ -47,7 +52,46 @@ where
     M: FeModel + 'static,
     F: FnOnce(&nn::Path) -> M,
 {
-    crate::util::check_key(name)?;
+    build_with(
+        model_fn,
+        optimizer,
+        BuildOptions {
+            model_name: Some(name.to_string()),
+            ..Default::default()
+        },
+    )
+}
+
+/// [`build`] with [`BuildOptions`] (name, mixed precision).
+pub fn build_with<M, F>(
+    model_fn: F,
+    optimizer: impl Into<OptimizerArg>,
+    options: BuildOptions,
+) -> Result<Model>
+where
+    M: FeModel + 'static,
+    F: FnOnce(&nn::Path) -> M,
+{
+    let name = match options.model_name {
+        Some(n) => n,
+        None => {
+            let n = BUILD_COUNT.fetch_add(1, Ordering::SeqCst);
+            if n == 0 {
+                "model".to_string()
+            } else {
+                format!("model{n}")
+            }
+        }
+    };
+    crate::util::check_key(&name)?;
+    let device = default_device();
+    if options.mixed_precision && !device.is_cuda() {
+        return Err(FeError::param(
+            format!("fe::build({name})"),
+            "mixed_precision",
+            "needs a CUDA device: tch 0.24 runs libtorch autocast (float16) on CUDA only, and no CUDA device is available",
+        ));
+    }
     let spec = optimizer.into().resolve()?;
     if let Some(seed) = crate::deterministic_seed() {
         let name_hash = name
@@ -55,9 +99,9 @@ where
             .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         tch::manual_seed(crate::util::derive_seed(seed, &[name_hash]) as i64);
     }
-    let vs = nn::VarStore::new(default_device());
+    let vs = nn::VarStore::new(device);
     let module = model_fn(&vs.root());
-    Model::new(name.to_string(), vs, Box::new(module), spec)
+    Model::new(name, vs, Box::new(module), spec, options.mixed_precision)
 }
 
 /// CUDA when available, else CPU.

@@ -2,10 +2,12 @@
 
 mod base;
 mod build;
+mod loss_scaler;
 mod model;
 mod optimizer;
 
 pub use base::{Network, TensorMap};
-pub use build::{build, build_named};
+pub use build::{build, build_named, build_with, default_device, BuildOptions};
+pub use loss_scaler::LossScaler;
 pub use model::{FeModel, Model};
 pub use optimizer::{OptimizerArg, OptimizerSpec};

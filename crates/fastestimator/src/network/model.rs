@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tch::{nn, Device, Tensor};
 
+use super::loss_scaler::LossScaler;
 use super::optimizer::{Optimizer, OptimizerSpec};
 use crate::error::{FeError, Result};
 
@@ -29,6 +30,34 @@ pub trait FeModel: nn::ModuleT + Send {
     fn input_shape(&self) -> Option<Vec<i64>> {
         None
     }
+
+    /// Run on several inputs (multi-input models override this; the default takes exactly one).
+    fn forward_inputs(&self, xs: &[Tensor], train: bool) -> std::result::Result<Tensor, String> {
+        match xs {
+            [x] => Ok(self.forward_t(x, train)),
+            _ => Err(format!("this model takes one input, got {}", xs.len())),
+        }
+    }
+
+    /// Names of the intermediate outputs the model can expose (for `ModelOp::intermediate_layers`).
+    fn layer_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Run and also return the named intermediate outputs, in the order asked.
+    fn forward_with_layers(
+        &self,
+        xs: &[Tensor],
+        train: bool,
+        layers: &[String],
+    ) -> std::result::Result<(Tensor, Vec<Tensor>), String> {
+        if layers.is_empty() {
+            return Ok((self.forward_inputs(xs, train)?, Vec::new()));
+        }
+        Err(format!(
+            "this model exposes no intermediate layers (asked for {layers:?})"
+        ))
+    }
 }
 
 impl FeModel for nn::SequentialT {}
@@ -41,6 +70,7 @@ pub(crate) struct ModelInner {
     pub(crate) optimizer: Option<Optimizer>,
     pub(crate) spec: Option<OptimizerSpec>,
     lr: Option<f64>,
+    scaler: Option<LossScaler>,
 }
 
 /// A cheap, clonable handle to one model: its variables, its module, its optimizer and its name.
@@ -63,18 +93,54 @@ impl Model {
         vs: nn::VarStore,
         module: Box<dyn FeModel>,
         spec: Option<OptimizerSpec>,
+        mixed_precision: bool,
     ) -> Result<Self> {
         let optimizer = spec.as_ref().map(|s| s.instantiate(&vs)).transpose()?;
         let lr = spec.as_ref().map(OptimizerSpec::learning_rate);
+        let scaler = mixed_precision.then(LossScaler::default);
+        let inner = ModelInner {
+            vs,
+            module,
+            optimizer,
+            spec,
+            lr,
+            scaler,
+        };
         Ok(Model {
             name: name.into(),
-            inner: Arc::new(Mutex::new(ModelInner {
-                vs,
-                module,
-                optimizer,
-                spec,
-                lr,
-            })),
+            inner: Arc::new(Mutex::new(inner)),
+        })
+    }
+
+    /// Whether the model runs under float16 autocast with dynamic loss scaling.
+    pub fn mixed_precision(&self) -> bool {
+        self.lock().scaler.is_some()
+    }
+
+    /// The current loss scale (mixed precision only).
+    pub fn loss_scale(&self) -> Option<f64> {
+        self.lock().scaler.as_ref().map(LossScaler::scale)
+    }
+
+    /// Gradients of `loss` for a mixed-precision model: computed from the scaled loss and
+    /// unscaled; `None` when they overflowed (the step must be skipped; the scale was halved).
+    pub fn compute_scaled_gradients(
+        &self,
+        loss: &Tensor,
+        keep_graph: bool,
+    ) -> Result<Option<Vec<Tensor>>> {
+        let scale = self.loss_scale().unwrap_or(1.0);
+        let grads =
+            self.compute_gradients(&(loss.to_kind(tch::Kind::Float) * scale), keep_graph)?;
+        let mut inner = self.lock();
+        Ok(match inner.scaler.as_mut() {
+            Some(scaler) => scaler.unscale(grads),
+            None => Some(
+                grads
+                    .into_iter()
+                    .map(|g| if g.defined() { g / scale } else { g })
+                    .collect(),
+            ),
         })
     }
 
@@ -150,14 +216,29 @@ impl Model {
     /// Run the model. `key` names the input in errors. libtorch failures (for example a shape the
     /// layers cannot take) are returned as [`FeError::Model`] instead of panicking.
     pub fn forward(&self, key: &str, x: &Tensor, train: bool) -> Result<Tensor> {
+        Ok(self
+            .forward_layers(&[key.to_string()], std::slice::from_ref(x), train, &[])?
+            .0)
+    }
+
+    /// Run the model on one or more inputs and return its output plus the requested
+    /// intermediate layers. `keys` name the inputs in errors.
+    pub fn forward_layers(
+        &self,
+        keys: &[String],
+        xs: &[Tensor],
+        train: bool,
+        layers: &[String],
+    ) -> Result<(Tensor, Vec<Tensor>)> {
         let inner = self.lock();
-        if let Some(expected) = inner.module.input_shape() {
+        if let (Some(expected), [x]) = (inner.module.input_shape(), xs) {
             let got = x.size();
             if got.len() != expected.len() + 1 || got[1..] != expected[..] {
                 return Err(FeError::Model {
                     model: self.name(),
                     reason: format!(
-                        "input {key:?} has shape {got:?}, but the model expects [batch, {}]",
+                        "input {:?} has shape {got:?}, but the model expects [batch, {}]",
+                        keys.first().map(String::as_str).unwrap_or("x"),
                         expected
                             .iter()
                             .map(|d| d.to_string())
@@ -167,37 +248,119 @@ impl Model {
                 });
             }
         }
-        let x = if x.device() != inner.vs.device() {
-            x.to_device(inner.vs.device())
+        let device = inner.vs.device();
+        let xs: Vec<Tensor> = xs
+            .iter()
+            .map(|x| {
+                if x.device() != device {
+                    x.to_device(device)
+                } else {
+                    x.shallow_clone()
+                }
+            })
+            .collect();
+        let shapes: Vec<Vec<i64>> = xs.iter().map(Tensor::size).collect();
+        match catch_torch(|| inner.module.forward_with_layers(&xs, train, layers)) {
+            Ok(Ok(out)) => Ok(out),
+            Ok(Err(reason)) | Err(reason) => Err(FeError::Model {
+                model: self.name(),
+                reason: format!(
+                    "forward on input {} {} failed: {reason}",
+                    keys.iter()
+                        .map(|k| format!("{k:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    shapes
+                        .iter()
+                        .map(|s| format!("{s:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// Names of the intermediate layers the model exposes.
+    pub fn layer_names(&self) -> Vec<String> {
+        self.lock().module.layer_names()
+    }
+
+    /// Backpropagate `loss` (averaged if not scalar) into this model only, and take one
+    /// optimizer step.
+    pub fn update(&self, loss: &Tensor) -> Result<()> {
+        let grads = self.compute_gradients(loss, false)?;
+        self.apply_gradients(&grads)
+    }
+
+    /// Gradients of `loss` (averaged if not scalar) with respect to this model's trainable
+    /// variables, in the optimizer's order, without touching any `.grad` and without stepping.
+    /// `keep_graph` leaves the graph usable for further gradients (deferred updates, GANs).
+    pub fn compute_gradients(&self, loss: &Tensor, keep_graph: bool) -> Result<Vec<Tensor>> {
+        let params = self.trainable_variables();
+        let loss = if loss.dim() == 0 {
+            loss.shallow_clone()
         } else {
-            x.shallow_clone()
+            loss.mean(loss.kind())
         };
-        catch_torch(|| inner.module.forward_t(&x, train)).map_err(|reason| FeError::Model {
-            model: self.name(),
-            reason: format!("forward on input {key:?} {:?} failed: {reason}", x.size()),
+        let name = self.name();
+        Tensor::f_run_backward(&[loss], &params, keep_graph, false).map_err(|e| FeError::Model {
+            model: name,
+            reason: format!("backward failed: {e}"),
         })
     }
 
-    /// Backpropagate `loss` (averaged if not scalar) and take one optimizer step.
-    pub fn update(&self, loss: &Tensor) -> Result<()> {
+    /// Take one optimizer step with `grads` (one per trainable variable, as from
+    /// [`Model::compute_gradients`]).
+    pub fn apply_gradients(&self, grads: &[Tensor]) -> Result<()> {
         let mut inner = self.lock();
         let name = self.name();
         let opt = inner.optimizer.as_mut().ok_or_else(|| FeError::Model {
             model: name.clone(),
             reason: "the model has no optimizer; give fe::build an optimizer to train it".into(),
         })?;
-        let loss = if loss.dim() == 0 {
-            loss.shallow_clone()
-        } else {
-            loss.mean(loss.kind())
-        };
-        opt.zero_grad();
-        catch_torch(|| loss.backward()).map_err(|reason| FeError::Model {
-            model: name,
-            reason: format!("backward failed: {reason}"),
-        })?;
-        opt.step();
+        if grads.len() != opt.params().len() {
+            return Err(FeError::Model {
+                model: name,
+                reason: format!(
+                    "{} gradients given for {} trainable variables",
+                    grads.len(),
+                    opt.params().len()
+                ),
+            });
+        }
+        opt.step_with(grads);
         Ok(())
+    }
+
+    /// Shallow handles to the trainable variables (gradients flow through them).
+    pub fn trainable_variables(&self) -> Vec<Tensor> {
+        self.lock().vs.trainable_variables()
+    }
+
+    /// The optimizer's state as named tensors (empty without an optimizer).
+    pub fn optimizer_state(&self) -> Vec<(String, Tensor)> {
+        self.lock()
+            .optimizer
+            .as_ref()
+            .map(|o| o.state_tensors())
+            .unwrap_or_default()
+    }
+
+    /// Restore optimizer state from [`Model::optimizer_state`].
+    pub fn load_optimizer_state(&self, state: &[(String, Tensor)]) -> Result<()> {
+        let mut inner = self.lock();
+        let name = self.name();
+        let opt = inner.optimizer.as_mut().ok_or_else(|| FeError::Model {
+            model: name,
+            reason: "the model has no optimizer to restore".into(),
+        })?;
+        opt.load_state_tensors(state)?;
+        Ok(())
+    }
+
+    /// Optimizer steps taken so far.
+    pub fn optimizer_steps(&self) -> i64 {
+        self.lock().optimizer.as_ref().map_or(0, |o| o.steps())
     }
 
     /// Write the weights to `path` as safetensors, atomically (temporary file, then rename).

@@ -1,6 +1,6 @@
 //! Optimizers by name (with FE's torch defaults) or configured.
 
-use tch::nn::{self, OptimizerConfig};
+use tch::nn;
 use tch::Tensor;
 
 use crate::error::{FeError, Result};
@@ -150,74 +150,7 @@ impl OptimizerSpec {
     /// Create the optimizer over the trainable variables of `vs`.
     pub(crate) fn instantiate(&self, vs: &nn::VarStore) -> Result<Optimizer> {
         self.validate()?;
-        let torch = |r: std::result::Result<nn::Optimizer, tch::TchError>| {
-            r.map(Optimizer::Torch)
-                .map_err(|e| FeError::torch("creating optimizer", e))
-        };
-        match *self {
-            OptimizerSpec::Adam {
-                lr,
-                beta1,
-                beta2,
-                weight_decay,
-            } => torch(
-                nn::Adam {
-                    beta1,
-                    beta2,
-                    wd: weight_decay,
-                    eps: 1e-8,
-                    amsgrad: false,
-                }
-                .build(vs, lr),
-            ),
-            OptimizerSpec::AdamW {
-                lr,
-                beta1,
-                beta2,
-                weight_decay,
-            } => torch(
-                nn::AdamW {
-                    beta1,
-                    beta2,
-                    wd: weight_decay,
-                    eps: 1e-8,
-                    amsgrad: false,
-                }
-                .build(vs, lr),
-            ),
-            OptimizerSpec::Sgd {
-                lr,
-                momentum,
-                nesterov,
-                weight_decay,
-            } => torch(
-                nn::Sgd {
-                    momentum,
-                    dampening: 0.0,
-                    wd: weight_decay,
-                    nesterov,
-                }
-                .build(vs, lr),
-            ),
-            OptimizerSpec::RmsProp {
-                lr,
-                alpha,
-                momentum,
-                weight_decay,
-            } => torch(
-                nn::RmsProp {
-                    alpha,
-                    eps: 1e-8,
-                    wd: weight_decay,
-                    momentum,
-                    centered: false,
-                }
-                .build(vs, lr),
-            ),
-            OptimizerSpec::Adagrad { lr, weight_decay } => {
-                Ok(Optimizer::Adagrad(Adagrad::new(vs, lr, weight_decay)))
-            }
-        }
+        Ok(Optimizer::new(self.clone(), vs.trainable_variables()))
     }
 }
 
@@ -258,69 +191,207 @@ impl OptimizerArg {
     }
 }
 
-/// A live optimizer: one of libtorch's, or our Adagrad (which tch does not wrap).
-pub(crate) enum Optimizer {
-    Torch(nn::Optimizer),
-    Adagrad(Adagrad),
+/// A live optimizer. All five are implemented here on tensor ops (with torch's update rules),
+/// rather than through tch's opaque `nn::Optimizer`, so their state can be saved, restored and
+/// stepped with gradients computed for one model only (deferred GAN updates).
+pub(crate) struct Optimizer {
+    spec: OptimizerSpec,
+    params: Vec<Tensor>,
+    /// Per-parameter state: Adam/AdamW (exp_avg, exp_avg_sq), SGD/RMSprop (momentum buffer,
+    /// square average), Adagrad (sum). Created lazily on the first step.
+    state: Vec<Vec<Tensor>>,
+    steps: i64,
+    lr: f64,
 }
 
 impl Optimizer {
-    pub(crate) fn zero_grad(&mut self) {
-        match self {
-            Optimizer::Torch(o) => o.zero_grad(),
-            Optimizer::Adagrad(a) => a.params.iter_mut().for_each(|p| p.zero_grad()),
+    fn new(spec: OptimizerSpec, params: Vec<Tensor>) -> Self {
+        let lr = spec.learning_rate();
+        Optimizer {
+            spec,
+            params,
+            state: Vec::new(),
+            steps: 0,
+            lr,
         }
     }
 
-    pub(crate) fn step(&mut self) {
-        match self {
-            Optimizer::Torch(o) => o.step(),
-            Optimizer::Adagrad(a) => a.step(),
-        }
+    /// The parameters this optimizer updates (shallow handles to the model's variables).
+    pub(crate) fn params(&self) -> &[Tensor] {
+        &self.params
     }
 
     pub(crate) fn set_lr(&mut self, lr: f64) {
-        match self {
-            Optimizer::Torch(o) => o.set_lr(lr),
-            Optimizer::Adagrad(a) => a.lr = lr,
-        }
-    }
-}
-
-/// Adagrad: `sum += g²; p -= lr · g / (√sum + eps)`.
-pub(crate) struct Adagrad {
-    params: Vec<Tensor>,
-    sums: Vec<Tensor>,
-    lr: f64,
-    weight_decay: f64,
-}
-
-impl Adagrad {
-    fn new(vs: &nn::VarStore, lr: f64, weight_decay: f64) -> Self {
-        let params = vs.trainable_variables();
-        let sums = params.iter().map(|p| p.zeros_like()).collect();
-        Adagrad {
-            params,
-            sums,
-            lr,
-            weight_decay,
-        }
+        self.lr = lr;
     }
 
-    fn step(&mut self) {
+    /// Number of steps taken.
+    pub(crate) fn steps(&self) -> i64 {
+        self.steps
+    }
+
+    /// Take one step with the given gradients (one per parameter; undefined = no gradient).
+    pub(crate) fn step_with(&mut self, grads: &[Tensor]) {
+        if self.state.is_empty() {
+            self.state = self
+                .params
+                .iter()
+                .map(|p| vec![p.zeros_like(), p.zeros_like()])
+                .collect();
+        }
+        self.steps += 1;
+        let t = self.steps as f64;
+        let lr = self.lr;
+        let spec = self.spec.clone();
         tch::no_grad(|| {
-            for (p, sum) in self.params.iter_mut().zip(self.sums.iter_mut()) {
-                let mut g = p.grad();
+            for ((p, g), st) in self.params.iter_mut().zip(grads).zip(self.state.iter_mut()) {
                 if !g.defined() {
                     continue;
                 }
-                if self.weight_decay != 0.0 {
-                    g += &*p * self.weight_decay;
+                let g = g.detach();
+                match spec {
+                    OptimizerSpec::Adam {
+                        beta1,
+                        beta2,
+                        weight_decay,
+                        ..
+                    }
+                    | OptimizerSpec::AdamW {
+                        beta1,
+                        beta2,
+                        weight_decay,
+                        ..
+                    } => {
+                        let decoupled = matches!(spec, OptimizerSpec::AdamW { .. });
+                        let g = if weight_decay != 0.0 && !decoupled {
+                            g + &*p * weight_decay
+                        } else {
+                            g
+                        };
+                        if weight_decay != 0.0 && decoupled {
+                            *p *= 1.0 - lr * weight_decay;
+                        }
+                        st[0] *= beta1;
+                        st[0] += &g * (1.0 - beta1);
+                        st[1] *= beta2;
+                        st[1] += &g * &g * (1.0 - beta2);
+                        let bias1 = 1.0 - beta1.powf(t);
+                        let bias2 = 1.0 - beta2.powf(t);
+                        let denom = st[1].sqrt() / bias2.sqrt() + 1e-8;
+                        *p -= &st[0] / denom * (lr / bias1);
+                    }
+                    OptimizerSpec::Sgd {
+                        momentum,
+                        nesterov,
+                        weight_decay,
+                        ..
+                    } => {
+                        let g = if weight_decay != 0.0 {
+                            g + &*p * weight_decay
+                        } else {
+                            g
+                        };
+                        let update = if momentum != 0.0 {
+                            if self.steps == 1 {
+                                st[0].copy_(&g);
+                            } else {
+                                st[0] *= momentum;
+                                st[0] += &g;
+                            }
+                            if nesterov {
+                                g + &st[0] * momentum
+                            } else {
+                                st[0].shallow_clone()
+                            }
+                        } else {
+                            g
+                        };
+                        *p -= update * lr;
+                    }
+                    OptimizerSpec::RmsProp {
+                        alpha,
+                        momentum,
+                        weight_decay,
+                        ..
+                    } => {
+                        let g = if weight_decay != 0.0 {
+                            g + &*p * weight_decay
+                        } else {
+                            g
+                        };
+                        st[1] *= alpha;
+                        st[1] += &g * &g * (1.0 - alpha);
+                        let avg = st[1].sqrt() + 1e-8;
+                        if momentum != 0.0 {
+                            st[0] *= momentum;
+                            st[0] += g / avg;
+                            *p -= &st[0] * lr;
+                        } else {
+                            *p -= g / avg * lr;
+                        }
+                    }
+                    OptimizerSpec::Adagrad { weight_decay, .. } => {
+                        let g = if weight_decay != 0.0 {
+                            g + &*p * weight_decay
+                        } else {
+                            g
+                        };
+                        st[0] += &g * &g;
+                        *p -= g / (st[0].sqrt() + 1e-10) * lr;
+                    }
                 }
-                *sum += &g * &g;
-                let update = g / (sum.sqrt() + 1e-10) * self.lr;
-                *p -= update;
             }
         });
+    }
+
+    /// The optimizer's state as named tensors (for checkpoints).
+    pub(crate) fn state_tensors(&self) -> Vec<(String, Tensor)> {
+        let mut out = vec![
+            ("steps".to_string(), Tensor::from(self.steps)),
+            ("lr".to_string(), Tensor::from(self.lr)),
+        ];
+        for (i, st) in self.state.iter().enumerate() {
+            for (j, t) in st.iter().enumerate() {
+                out.push((format!("param{i}.state{j}"), t.detach().copy()));
+            }
+        }
+        out
+    }
+
+    /// Restore state written by [`Optimizer::state_tensors`].
+    pub(crate) fn load_state_tensors(&mut self, named: &[(String, Tensor)]) -> Result<()> {
+        let get = |k: &str| named.iter().find(|(n, _)| n == k).map(|(_, t)| t);
+        let bad = |why: String| FeError::Mismatch {
+            context: "optimizer state".into(),
+            reason: why,
+        };
+        let steps = get("steps").ok_or_else(|| bad("no 'steps' entry".into()))?;
+        self.steps = steps.int64_value(&[]);
+        if let Some(lr) = get("lr") {
+            self.lr = lr.double_value(&[]);
+        }
+        let mut state = Vec::with_capacity(self.params.len());
+        for (i, p) in self.params.iter().enumerate() {
+            let mut st = Vec::new();
+            for j in 0..2 {
+                match get(&format!("param{i}.state{j}")) {
+                    Some(t) if t.size() == p.size() => {
+                        st.push(t.to_device(p.device()).to_kind(p.kind()))
+                    }
+                    Some(t) => {
+                        return Err(bad(format!(
+                            "param{i}: state shape {:?} != parameter shape {:?}",
+                            t.size(),
+                            p.size()
+                        )))
+                    }
+                    None if self.steps == 0 => st.push(p.zeros_like()),
+                    None => return Err(bad(format!("missing state for param{i}"))),
+                }
+            }
+            state.push(st);
+        }
+        self.state = state;
+        Ok(())
     }
 }

@@ -199,12 +199,7 @@ fn update_op_on_a_model_without_optimizer_fails_at_planning() {
 fn cross_entropy_shape_mismatch_names_keys_and_shapes() {
     use fe::op::tensor::{NetState, TensorOp};
     let mut ce = CrossEntropy::new(["y_pred", "y"], "ce");
-    let mut st = NetState {
-        mode: fe::Mode::Train,
-        epoch: 1,
-        ds_id: String::new(),
-        warmup: false,
-    };
+    let mut st = NetState::new(fe::Mode::Train, 1);
     let pred = tch::Tensor::ones([4, 3], (tch::Kind::Float, tch::Device::Cpu)) / 3.0;
     let y = tch::Tensor::ones([4, 5], (tch::Kind::Float, tch::Device::Cpu));
     let err = ce.forward(vec![pred, y], &mut st).unwrap_err().to_string();

@@ -76,12 +76,7 @@ fn case_3_accuracy_binary_and_from_logits() {
 
 fn ce(op: CrossEntropy, pred: Tensor, y: Tensor) -> f64 {
     let mut op = op;
-    let mut st = NetState {
-        mode: Mode::Train,
-        epoch: 1,
-        ds_id: String::new(),
-        warmup: false,
-    };
+    let mut st = NetState::new(Mode::Train, 1);
     op.forward(vec![pred, y], &mut st).unwrap()[0].double_value(&[])
 }
 

@@ -3,9 +3,11 @@
 use super::{NumpyOp, OpState};
 use crate::error::{FeError, Result};
 use crate::op::{impl_has_io, Keys, OpIo};
+use crate::util::FeRng;
 use crate::value::Value;
 
-type LambdaFn = dyn Fn(Vec<Value>) -> std::result::Result<Vec<Value>, String> + Send + Sync;
+type LambdaFn =
+    dyn Fn(Vec<Value>, &mut FeRng) -> std::result::Result<Vec<Value>, String> + Send + Sync;
 
 /// Run `fn(inputs) -> outputs` on each sample. The function returns one value per output key,
 /// or an error message, which is reported with the op's keys.
@@ -32,6 +34,28 @@ impl LambdaOp {
     {
         LambdaOp {
             io: OpIo::new(inputs, outputs),
+            func: Box::new(move |v, _| func(v)),
+        }
+    }
+
+    /// Wrap a function that also draws from the sample's random stream (deterministic for a
+    /// seed, whatever the worker count). Use `()` as inputs for a generator of new values.
+    ///
+    /// ```
+    /// use fastestimator::op::numpy::LambdaOp;
+    /// use fastestimator::Value;
+    /// use rand::Rng;
+    /// let noise = LambdaOp::random((), "z", |_, rng| Ok(vec![Value::from((0..4).map(|_| rng.gen::<f32>()).collect::<Vec<_>>())]));
+    /// ```
+    pub fn random<F>(inputs: impl Into<Keys>, outputs: impl Into<Keys>, func: F) -> Self
+    where
+        F: Fn(Vec<Value>, &mut FeRng) -> std::result::Result<Vec<Value>, String>
+            + Send
+            + Sync
+            + 'static,
+    {
+        LambdaOp {
+            io: OpIo::new(inputs, outputs),
             func: Box::new(func),
         }
     }
@@ -42,9 +66,9 @@ impl NumpyOp for LambdaOp {
         "LambdaOp".into()
     }
 
-    fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
+    fn forward(&self, data: Vec<Value>, state: &mut OpState) -> Result<Vec<Value>> {
         let context = || format!("LambdaOp({:?} -> {:?})", self.io.inputs, self.io.outputs);
-        let out = (self.func)(data).map_err(|reason| FeError::User {
+        let out = (self.func)(data, state.rng()).map_err(|reason| FeError::User {
             context: context(),
             reason,
         })?;

@@ -1,11 +1,32 @@
 //! TensorOps: batched tensor computations in the Network (FE's `fe.op.tensorop`).
 
+mod augmentation;
+mod gather;
+mod gradient;
+mod lambda;
 pub mod loss;
+pub mod meta;
 mod model_op;
+mod normalize;
+mod resize3d;
+mod shape_ops;
+mod un_hadamard;
 mod update_op;
 
-pub use loss::CrossEntropy;
+pub use augmentation::{CutMixBatch, MixUpBatch};
+pub use gather::Gather;
+pub use gradient::{GradientOp, Watch, FGSM};
+pub use lambda::{Delete, LambdaOp};
+pub use loss::{
+    CrossEntropy, DiceLoss, FocalLoss, Hinge, L1Loss, L1LossType, L1_Loss, L2Regularization,
+    LossOp, MeanSquaredError, SuperLoss, SuperLossThreshold,
+};
+pub use meta::{Fuse, OneOf, Repeat, Sometimes};
 pub use model_op::ModelOp;
+pub use normalize::Normalize;
+pub use resize3d::{Resize3D, ResizeMode};
+pub use shape_ops::{Argmax, Average, Permute, Reshape};
+pub use un_hadamard::{hadamard, UnHadamard};
 pub use update_op::UpdateOp;
 
 use tch::Tensor;
@@ -13,7 +34,7 @@ use tch::Tensor;
 use crate::error::Result;
 use crate::network::Model;
 use crate::op::HasIo;
-use crate::util::Mode;
+use crate::util::{seeded_rng, FeRng, Mode};
 
 /// What a TensorOp knows about the step it runs in.
 #[derive(Debug, Clone)]
@@ -26,6 +47,44 @@ pub struct NetState {
     pub ds_id: String,
     /// Whether this is the warmup step (no weight may change).
     pub warmup: bool,
+    /// Whether gradients are recorded: in train mode, or when a gradient op runs in this mode.
+    pub req_grad: bool,
+    /// The global step in train mode, the batch index otherwise (seeds per-step randomness).
+    pub step: u64,
+    /// The run seed.
+    pub seed: u64,
+    /// Position of the running op among the step's active ops.
+    pub op_index: u64,
+}
+
+impl NetState {
+    /// A state for `mode` at `epoch`, step 1, not warmup, seed 0; gradients recorded in train.
+    pub fn new(mode: Mode, epoch: usize) -> Self {
+        NetState {
+            mode,
+            epoch,
+            ds_id: String::new(),
+            warmup: false,
+            req_grad: mode == Mode::Train,
+            step: 1,
+            seed: 0,
+            op_index: 0,
+        }
+    }
+
+    /// A random stream for the running op in this step: the same for the same seed, mode,
+    /// epoch, step and op position, whatever else runs.
+    pub fn rng(&self) -> FeRng {
+        seeded_rng(
+            self.seed,
+            &[
+                self.mode as u64,
+                self.epoch as u64,
+                self.step,
+                self.op_index,
+            ],
+        )
+    }
 }
 
 /// A computation on batched tensors (FE's `TensorOp`).
@@ -49,5 +108,29 @@ pub trait TensorOp: HasIo + Send {
     /// Whether running the op removes its input keys (Delete).
     fn removes_inputs(&self) -> bool {
         false
+    }
+
+    /// Input keys whose tensors must record gradients before the step starts (Watch, FGSM,
+    /// GradientOp).
+    fn watch_keys(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Whether this op needs gradients even outside train mode (gradient ops).
+    fn needs_grad(&self) -> bool {
+        false
+    }
+
+    /// Whether this is an UpdateOp (trailing UpdateOps are deferred).
+    fn is_update(&self) -> bool {
+        false
+    }
+
+    /// Defer the weight update to the end of the step (set by the Network).
+    fn set_deferred(&mut self, _deferred: bool) {}
+
+    /// Apply a deferred update, after every op of the step has run.
+    fn apply_deferred(&mut self) -> Result<()> {
+        Ok(())
     }
 }

@@ -3,15 +3,32 @@
 use tch::Tensor;
 
 use super::{NetState, TensorOp};
+use crate::backend::check_nan;
 use crate::error::{FeError, Result};
 use crate::network::Model;
 use crate::op::{impl_has_io, OpIo};
 
 /// Update `model` from the loss under `loss_name` (mean-reduced). Runs in `train` mode by
 /// default and never during warmup.
+///
+/// - `merge_grad(n)`: accumulate gradients over `n` steps and apply their mean every `n`-th step.
+/// - `gradients(key)`: apply precomputed gradients (a [`super::GradientOp`] on the model's
+///   variables writes them as one flat tensor) instead of differentiating a loss.
+/// - Deferral: when several UpdateOps end the network, each computes its model's gradients and
+///   the Network applies all updates after the last op, so a GAN's generator and discriminator
+///   both see the weights from before the step.
+/// - A non-finite loss stops training with [`FeError::NonFinite`] (epoch and step) unless
+///   `allow_nan(true)`.
 pub struct UpdateOp {
     io: OpIo,
     model: Model,
+    merge_grad: usize,
+    gradients_key: Option<String>,
+    allow_nan: bool,
+    deferred: bool,
+    pending: Option<Vec<Tensor>>,
+    accumulated: Option<Vec<Tensor>>,
+    accumulated_steps: usize,
 }
 impl_has_io!(UpdateOp);
 
@@ -21,7 +38,68 @@ impl UpdateOp {
         UpdateOp {
             io: OpIo::new(loss_name, ()).with_default_mode("train"),
             model: model.clone(),
+            merge_grad: 1,
+            gradients_key: None,
+            allow_nan: false,
+            deferred: false,
+            pending: None,
+            accumulated: None,
+            accumulated_steps: 0,
         }
+    }
+
+    /// Accumulate gradients over `n` steps (n ≥ 1) before each update.
+    pub fn merge_grad(mut self, n: usize) -> Result<Self> {
+        if n == 0 {
+            return Err(FeError::param(
+                "UpdateOp",
+                "merge_grad",
+                "must be at least 1",
+            ));
+        }
+        self.merge_grad = n;
+        Ok(self)
+    }
+
+    /// Apply the precomputed gradients stored under `key` instead of differentiating the loss.
+    pub fn gradients(mut self, key: &str) -> Self {
+        self.io.inputs = vec![key.to_string()];
+        self.gradients_key = Some(key.to_string());
+        self
+    }
+
+    /// Keep training through a NaN or infinite loss (the step is still taken).
+    pub fn allow_nan(mut self, allow: bool) -> Self {
+        self.allow_nan = allow;
+        self
+    }
+
+    /// Split a flat gradient tensor into one tensor per trainable variable.
+    fn unflatten(&self, flat: &Tensor) -> Result<Vec<Tensor>> {
+        let params = self.model.trainable_variables();
+        let total: i64 = params.iter().map(|p| p.numel() as i64).sum();
+        if flat.numel() as i64 != total {
+            return Err(FeError::Mismatch {
+                context: self.name(),
+                reason: format!(
+                    "gradients {:?} hold {} values but model {} has {total} trainable values",
+                    self.io.inputs[0],
+                    flat.numel(),
+                    self.model.name()
+                ),
+            });
+        }
+        let flat = flat.reshape([-1]);
+        let mut offset = 0;
+        Ok(params
+            .iter()
+            .map(|p| {
+                let n = p.numel() as i64;
+                let g = flat.narrow(0, offset, n).reshape(p.size());
+                offset += n;
+                g
+            })
+            .collect())
     }
 }
 
@@ -34,16 +112,78 @@ impl TensorOp for UpdateOp {
         if state.warmup {
             return Ok(Vec::new());
         }
-        let loss = data
+        let input = data
             .first()
             .ok_or_else(|| FeError::param(self.name(), "loss_name", "no loss key given"))?;
-        if !loss.requires_grad() {
-            return Err(FeError::Model {
-                model: self.model.name(),
-                reason: format!("loss {:?} does not depend on any trainable weight (computed without gradients?)", self.io.inputs[0]),
-            });
+        let grads = if self.gradients_key.is_some() {
+            self.unflatten(input)?
+        } else {
+            if !self.allow_nan && check_nan(input) {
+                let value = input.mean(tch::Kind::Double).double_value(&[]);
+                return Err(FeError::NonFinite {
+                    key: self.io.inputs[0].clone(),
+                    value,
+                    epoch: state.epoch,
+                    step: state.step,
+                });
+            }
+            if !input.requires_grad() {
+                return Err(FeError::Model {
+                    model: self.model.name(),
+                    reason: format!(
+                        "loss {:?} does not depend on any trainable weight (computed without gradients?)",
+                        self.io.inputs[0]
+                    ),
+                });
+            }
+            if self.model.mixed_precision() {
+                match self.model.compute_scaled_gradients(input, self.deferred)? {
+                    Some(grads) => grads,
+                    None => {
+                        println!(
+                            "FastEstimator-UpdateOp: gradients of {} overflowed at step {}; skipped the update (loss scale now {})",
+                            self.model.name(),
+                            state.step,
+                            self.model.loss_scale().unwrap_or(1.0)
+                        );
+                        return Ok(Vec::new());
+                    }
+                }
+            } else {
+                self.model.compute_gradients(input, self.deferred)?
+            }
+        };
+        let grads = if self.merge_grad > 1 {
+            let acc = match self.accumulated.take() {
+                None => grads,
+                Some(acc) => acc
+                    .iter()
+                    .zip(&grads)
+                    .map(|(a, g)| {
+                        if g.defined() {
+                            a + g
+                        } else {
+                            a.shallow_clone()
+                        }
+                    })
+                    .collect(),
+            };
+            self.accumulated_steps += 1;
+            if self.accumulated_steps < self.merge_grad {
+                self.accumulated = Some(acc);
+                return Ok(Vec::new());
+            }
+            self.accumulated_steps = 0;
+            let n = self.merge_grad as f64;
+            acc.into_iter().map(|g| g / n).collect()
+        } else {
+            grads
+        };
+        if self.deferred {
+            self.pending = Some(grads);
+        } else {
+            self.model.apply_gradients(&grads)?;
         }
-        self.model.update(loss)?;
         Ok(Vec::new())
     }
 
@@ -52,6 +192,25 @@ impl TensorOp for UpdateOp {
     }
 
     fn loss_keys(&self) -> Vec<String> {
-        self.io.inputs.clone()
+        if self.gradients_key.is_some() {
+            Vec::new()
+        } else {
+            self.io.inputs.clone()
+        }
+    }
+
+    fn is_update(&self) -> bool {
+        true
+    }
+
+    fn set_deferred(&mut self, deferred: bool) {
+        self.deferred = deferred;
+    }
+
+    fn apply_deferred(&mut self) -> Result<()> {
+        match self.pending.take() {
+            Some(grads) => self.model.apply_gradients(&grads),
+            None => Ok(()),
+        }
     }
 }

@@ -31,7 +31,7 @@ pub enum CrossEntropyForm {
 /// let mut ce = CrossEntropy::new(["y_pred", "y"], "ce");
 /// let pred = Tensor::from_slice(&[0.1f32, 0.8, 0.1, 0.9, 0.05, 0.05, 0.1, 0.2, 0.7]).reshape([3, 3]);
 /// let y = Tensor::from_slice(&[0i64, 1, 0]).reshape([3, 1]);
-/// let mut st = NetState { mode: Mode::Train, epoch: 1, ds_id: String::new(), warmup: false };
+/// let mut st = NetState::new(Mode::Train, 1);
 /// let out = ce.forward(vec![pred, y], &mut st).unwrap();
 /// assert!((out[0].double_value(&[]) - 2.5336342).abs() < 1e-5);
 /// ```
@@ -143,5 +143,15 @@ impl TensorOp for CrossEntropy {
             }
         };
         Ok(vec![loss])
+    }
+}
+
+impl super::LossOp for CrossEntropy {
+    fn average_loss_enabled(&self) -> bool {
+        self.average_loss
+    }
+
+    fn set_average_loss(&mut self, average: bool) {
+        self.average_loss = average;
     }
 }
