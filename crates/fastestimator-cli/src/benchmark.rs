@@ -41,22 +41,13 @@ struct Measure {
 /// Run the benchmark and print its figures.
 pub fn run(args: &BenchmarkArgs) -> fe::Result<()> {
     if args.batch_size == 0 || args.samples < args.batch_size {
-        return Err(fe::FeError::param(
-            "benchmark",
-            "samples/batch_size",
-            "need samples >= batch_size >= 1",
-        ));
+        return Err(fe::FeError::param("benchmark", "samples/batch_size", "need samples >= batch_size >= 1"));
     }
     let threads = args.threads.unwrap_or_else(num_cpus);
     fe::set_num_threads(threads);
-    let cfg = SyntheticDigitsConfig {
-        train_size: args.samples,
-        eval_size: 0,
-        test_size: 0,
-        seed: 7,
-    };
+    let cfg = SyntheticDigitsConfig { train_size: args.samples, eval_size: 0, test_size: 0, seed: 7 };
     let (train, _, _) = synthetic_digits::load_data(&cfg)?;
-    let device = Device::cuda_if_available();
+    let device = fe::network::default_device();
     println!(
         "fastestimator benchmark: LeNet, Adam, batch {}, {} samples per epoch, device {:?}, libtorch threads {}",
         args.batch_size, args.samples, device, threads
@@ -74,34 +65,20 @@ pub fn run(args: &BenchmarkArgs) -> fe::Result<()> {
             100.0 * est.data_wait_share
         );
         best_loop = best_loop.max(hand);
-        if best_est
-            .as_ref()
-            .is_none_or(|b| est.samples_per_sec > b.samples_per_sec)
-        {
+        if best_est.as_ref().is_none_or(|b| est.samples_per_sec > b.samples_per_sec) {
             best_est = Some(est);
         }
     }
     let est = best_est.expect("at least one round");
     println!("hand-written tch loop : {best_loop:.1} samples/s");
-    println!(
-        "fe::Estimator         : {:.1} samples/s",
-        est.samples_per_sec
-    );
-    println!(
-        "ratio (Estimator/loop): {:.3}",
-        est.samples_per_sec / best_loop
-    );
-    println!(
-        "data wait (Estimator) : {:.2}% of training time",
-        100.0 * est.data_wait_share
-    );
+    println!("fe::Estimator         : {:.1} samples/s", est.samples_per_sec);
+    println!("ratio (Estimator/loop): {:.3}", est.samples_per_sec / best_loop);
+    println!("data wait (Estimator) : {:.2}% of training time", 100.0 * est.data_wait_share);
     Ok(())
 }
 
 fn num_cpus() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
 /// The baseline: data already in one tensor, scaled the way Minmax does, a random permutation
@@ -122,9 +99,7 @@ fn hand_written_loop(
     tch::manual_seed(1);
     let vs = nn::VarStore::new(device);
     let net = LeNet::new(&vs.root(), [1, 28, 28], 10);
-    let mut opt = nn::Adam::default()
-        .build(&vs, 1e-3)
-        .map_err(|e| fe::FeError::torch("Adam", e))?;
+    let mut opt = nn::Adam::default().build(&vs, 1e-3).map_err(|e| fe::FeError::torch("Adam", e))?;
     let mut step = |idx: &Tensor| {
         let xb = x.index_select(0, idx);
         let yb = y.index_select(0, idx);
@@ -150,19 +125,12 @@ fn hand_written_loop(
 }
 
 /// One training epoch of the Estimator on the same data, with the pipeline doing the work.
-fn estimator_epoch(
-    train: fe::dataset::NumpyDataset,
-    args: &BenchmarkArgs,
-    steps: usize,
-) -> fe::Result<Measure> {
+fn estimator_epoch(train: fe::dataset::NumpyDataset, args: &BenchmarkArgs, steps: usize) -> fe::Result<Measure> {
     let mut builder = fe::Pipeline::builder()
         .train_data(train)
         .batch_size(args.batch_size)
         .seed(3)
-        .ops(vec![
-            Box::new(ExpandDims::new("x", "x").axis(0)),
-            Box::new(Minmax::new("x", "x")),
-        ]);
+        .ops(vec![Box::new(ExpandDims::new("x", "x").axis(0)), Box::new(Minmax::new("x", "x"))]);
     if let Some(w) = args.workers {
         builder = builder.num_process(w);
     }
@@ -173,10 +141,7 @@ fn estimator_epoch(
         Box::new(CrossEntropy::new(["y_pred", "y"], "ce")),
         Box::new(UpdateOp::new(&model, "ce")),
     ])?;
-    let mut est = fe::Estimator::builder(pipeline, network, 1)
-        .train_steps_per_epoch(steps)
-        .silent()
-        .build()?;
+    let mut est = fe::Estimator::builder(pipeline, network, 1).train_steps_per_epoch(steps).silent().build()?;
     let summary = est.fit()?;
     let secs = summary.train_time.as_secs_f64();
     Ok(Measure {

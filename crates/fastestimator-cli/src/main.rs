@@ -8,11 +8,7 @@ mod benchmark;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "fastestimator",
-    version,
-    about = "FastEstimator in Rust: tools"
-)]
+#[command(name = "fastestimator", version, about = "FastEstimator in Rust: tools")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -53,11 +53,7 @@ struct Generator {
 
 impl Generator {
     fn new(p: &nn::Path) -> Self {
-        let up = nn::ConvTransposeConfig {
-            stride: 2,
-            padding: 1,
-            ..Default::default()
-        };
+        let up = nn::ConvTransposeConfig { stride: 2, padding: 1, ..Default::default() };
         Generator {
             fc: nn::linear(p / "fc", LATENT, 128 * 7 * 7, Default::default()),
             bn0: nn::batch_norm1d(p / "bn0", 128 * 7 * 7, Default::default()),
@@ -72,11 +68,11 @@ impl ModuleT for Generator {
     fn forward_t(&self, z: &Tensor, train: bool) -> Tensor {
         z.apply(&self.fc)
             .apply_t(&self.bn0, train)
-            .relu()
+            .leaky_relu()
             .view([-1, 128, 7, 7])
             .apply(&self.up1)
             .apply_t(&self.bn1, train)
-            .relu()
+            .leaky_relu()
             .apply(&self.up2)
             .tanh()
     }
@@ -87,27 +83,22 @@ impl FeModel for Generator {
     }
 }
 
-/// image → one logit (real vs generated).
+/// image → one logit (real vs generated): FE's DCGAN discriminator (strided convolutions,
+/// leaky ReLU, dropout 0.3, no batch norm), at half width for CPU training.
 #[derive(Debug)]
 struct Discriminator {
     c1: nn::Conv2D,
     c2: nn::Conv2D,
-    bn2: nn::BatchNorm,
     fc: nn::Linear,
 }
 
 impl Discriminator {
     fn new(p: &nn::Path) -> Self {
-        let down = nn::ConvConfig {
-            stride: 2,
-            padding: 1,
-            ..Default::default()
-        };
+        let down = nn::ConvConfig { stride: 2, padding: 2, ..Default::default() };
         Discriminator {
-            c1: nn::conv2d(p / "c1", 1, 64, 4, down),
-            c2: nn::conv2d(p / "c2", 64, 128, 4, down),
-            bn2: nn::batch_norm2d(p / "bn2", 128, Default::default()),
-            fc: nn::linear(p / "fc", 128 * 7 * 7, 1, Default::default()),
+            c1: nn::conv2d(p / "c1", 1, 32, 5, down),
+            c2: nn::conv2d(p / "c2", 32, 64, 5, down),
+            fc: nn::linear(p / "fc", 64 * 7 * 7, 1, Default::default()),
         }
     }
 }
@@ -116,9 +107,10 @@ impl ModuleT for Discriminator {
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
         x.apply(&self.c1)
             .leaky_relu()
+            .dropout(0.3, train)
             .apply(&self.c2)
-            .apply_t(&self.bn2, train)
             .leaky_relu()
+            .dropout(0.3, train)
             .flatten(1, -1)
             .apply(&self.fc)
     }
@@ -156,12 +148,8 @@ fn save_grid(images: &Tensor, path: &std::path::Path) -> fe::Result<()> {
             }
         }
     }
-    let scaled = image::imageops::resize(
-        &grid,
-        grid.width() * 3,
-        grid.height() * 3,
-        image::imageops::FilterType::Nearest,
-    );
+    let scaled =
+        image::imageops::resize(&grid, grid.width() * 3, grid.height() * 3, image::imageops::FilterType::Nearest);
     let tmp = path.with_extension("png.tmp");
     scaled
         .save_with_format(&tmp, image::ImageFormat::Png)
@@ -172,23 +160,19 @@ fn save_grid(images: &Tensor, path: &std::path::Path) -> fe::Result<()> {
 fn main() -> fe::Result<()> {
     let args = Args::parse();
     fe::enable_deterministic(args.seed);
-    let cfg = SyntheticDigitsConfig {
-        train_size: args.samples,
-        eval_size: 0,
-        test_size: 0,
-        seed: args.seed,
-    };
+    let cfg = SyntheticDigitsConfig { train_size: args.samples, eval_size: 0, test_size: 0, seed: args.seed };
     let (train, _, _) = synthetic_digits::load_data(&cfg)?;
+    if std::env::var_os("DCGAN_SHOW_REAL").is_some() {
+        let x = fe::backend::to_tensor(train.column("x").unwrap()).unwrap().narrow(0, 0, 64).to_kind(Kind::Float);
+        save_grid(&(x.unsqueeze(1) / 127.5 - 1.0), &args.out)?;
+        return Ok(());
+    }
     let pipeline = fe::Pipeline::builder()
         .train_data(train)
         .batch_size(args.batch_size)
         .ops(vec![
             Box::new(ExpandDims::new("x", "x").axis(0)),
-            Box::new(
-                Normalize::new("x", "x")
-                    .stats(&[0.5], &[0.5])
-                    .max_pixel_value(255.0),
-            ),
+            Box::new(Normalize::new("x", "x").stats(&[0.5], &[0.5]).max_pixel_value(255.0)),
             Box::new(LambdaOp::random((), "z", |_, rng| {
                 let z: Vec<f32> = (0..LATENT).map(|_| StandardNormal.sample(rng)).collect();
                 Ok(vec![Value::from(z)])
@@ -196,44 +180,26 @@ fn main() -> fe::Result<()> {
         ])
         .build()?;
 
-    let adam = OptimizerSpec::Adam {
-        lr: 2e-4,
-        beta1: 0.5,
-        beta2: 0.999,
-        weight_decay: 0.0,
-    };
-    let gen = fe::build_named(Generator::new, adam.clone(), "generator")?;
-    let disc = fe::build_named(Discriminator::new, adam, "discriminator")?;
+    let adam = |lr| OptimizerSpec::Adam { lr, beta1: 0.5, beta2: 0.999, weight_decay: 0.0 };
+    let gen = fe::build_named(Generator::new, adam(2e-4), "generator")?;
+    let disc = fe::build_named(Discriminator::new, adam(2e-4), "discriminator")?;
     let network = fe::Network::new(vec![
         Box::new(ModelOp::new(&gen, "z", "x_fake")),
         Box::new(ModelOp::new(&disc, "x_fake", "fake_score")),
         Box::new(ModelOp::new(&disc, "x", "true_score")),
-        Box::new(TensorLambda::new("fake_score", "gloss", |v| {
-            Ok(vec![bce_with_logits(&v[0], 1.0)])
+        Box::new(TensorLambda::new("fake_score", "gloss", |v| Ok(vec![bce_with_logits(&v[0], 1.0)]))),
+        Box::new(TensorLambda::new(["true_score", "fake_score"], "dloss", |v| {
+            Ok(vec![bce_with_logits(&v[0], 0.9) + bce_with_logits(&v[1], 0.0)])
         })),
-        Box::new(TensorLambda::new(
-            ["true_score", "fake_score"],
-            "dloss",
-            |v| {
-                Ok(vec![
-                    bce_with_logits(&v[0], 1.0) + bce_with_logits(&v[1], 0.0),
-                ])
-            },
-        )),
         Box::new(UpdateOp::new(&gen, "gloss")),
         Box::new(UpdateOp::new(&disc, "dloss")),
     ])?;
-    let mut estimator = fe::Estimator::builder(pipeline, network, args.epochs)
-        .log_steps(50)
-        .build()?;
+    let mut estimator = fe::Estimator::builder(pipeline, network, args.epochs).log_steps(50).build()?;
     estimator.fit()?;
 
     let z = Tensor::randn([64, LATENT], (Kind::Float, gen.device()));
     let samples = tch::no_grad(|| gen.forward("z", &z, false))?;
     save_grid(&samples, &args.out)?;
-    println!(
-        "FastEstimator-DCGAN: saved 64 generated digits to {}",
-        args.out.display()
-    );
+    println!("FastEstimator-DCGAN: saved 64 generated digits to {}", args.out.display());
     Ok(())
 }

@@ -71,10 +71,7 @@ fn load(args: &Args) -> fe::Result<(NumpyDataset, NumpyDataset, NumpyDataset)> {
         println!("Data: real MNIST from {}", mnist::default_root().display());
         Ok((train, eval, test))
     } else {
-        let mut cfg = synthetic_digits::SyntheticDigitsConfig {
-            seed: args.seed,
-            ..Default::default()
-        };
+        let mut cfg = synthetic_digits::SyntheticDigitsConfig { seed: args.seed, ..Default::default() };
         if let Some(s) = &args.sizes {
             (cfg.train_size, cfg.eval_size, cfg.test_size) = (s[0], s[1], s[2]);
         }
@@ -99,10 +96,7 @@ fn main() -> fe::Result<()> {
         .eval_data(eval_data)
         .test_data(test_data)
         .batch_size(args.batch_size)
-        .ops(vec![
-            Box::new(ExpandDims::new("x", "x").axis(0)),
-            Box::new(Minmax::new("x", "x")),
-        ])
+        .ops(vec![Box::new(ExpandDims::new("x", "x").axis(0)), Box::new(Minmax::new("x", "x"))])
         .build()?;
 
     let model = match args.model {
@@ -133,15 +127,9 @@ fn main() -> fe::Result<()> {
     };
     let traces: Vec<Box<dyn fe::trace::Trace>> = vec![
         Box::new(Accuracy::new("y", "y_pred")),
-        Box::new(
-            BestModelSaver::new(&model, &save_dir)
-                .metric("accuracy")
-                .save_best_mode(SaveBestMode::Max),
-        ),
+        Box::new(BestModelSaver::new(&model, &save_dir).metric("accuracy").save_best_mode(SaveBestMode::Max)),
     ];
-    let mut builder = fe::Estimator::builder(pipeline, network, args.epochs)
-        .traces(traces)
-        .log_steps(args.log_steps);
+    let mut builder = fe::Estimator::builder(pipeline, network, args.epochs).traces(traces).log_steps(args.log_steps);
     if let Some(n) = args.train_steps_per_epoch {
         builder = builder.train_steps_per_epoch(n);
     }

@@ -163,32 +163,17 @@ pub type Result<T, E = FeError> = std::result::Result<T, E>;
 
 impl FeError {
     /// Build an [`FeError::InvalidParameter`].
-    pub fn param(
-        component: impl Into<String>,
-        param: impl Into<String>,
-        reason: impl Into<String>,
-    ) -> Self {
-        FeError::InvalidParameter {
-            component: component.into(),
-            param: param.into(),
-            reason: reason.into(),
-        }
+    pub fn param(component: impl Into<String>, param: impl Into<String>, reason: impl Into<String>) -> Self {
+        FeError::InvalidParameter { component: component.into(), param: param.into(), reason: reason.into() }
     }
 
     /// Build an [`FeError::Io`].
     pub fn io(action: impl Into<String>, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        FeError::Io {
-            action: action.into(),
-            path: path.into(),
-            source,
-        }
+        FeError::Io { action: action.into(), path: path.into(), source }
     }
 
     /// Wrap a libtorch error with what was being done.
     pub fn torch(context: impl Into<String>, source: tch::TchError) -> Self {
-        FeError::Torch {
-            context: context.into(),
-            source,
-        }
+        FeError::Torch { context: context.into(), source }
     }
 }

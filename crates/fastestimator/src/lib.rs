@@ -73,9 +73,7 @@ pub fn enable_deterministic(seed: u64) {
 
 /// The seed set by [`enable_deterministic`], if any.
 pub fn deterministic_seed() -> Option<u64> {
-    SEED_SET
-        .load(Ordering::SeqCst)
-        .then(|| SEED.load(Ordering::SeqCst))
+    SEED_SET.load(Ordering::SeqCst).then(|| SEED.load(Ordering::SeqCst))
 }
 
 /// Set libtorch's intra-op thread count explicitly (call before `Estimator::build` to override

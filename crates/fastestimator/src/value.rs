@@ -233,18 +233,13 @@ impl Value {
             ($variant:ident, $fill:expr) => {{
                 let mut out = ArrayD::from_elem(IxDyn(&full), $fill);
                 for (i, v) in values.iter().enumerate() {
-                    let Value::$variant(a) = v else {
-                        unreachable!("dtype checked above")
-                    };
+                    let Value::$variant(a) = v else { unreachable!("dtype checked above") };
                     let mut slot = out.index_axis_mut(Axis(0), i);
                     if a.shape() == target.as_slice() {
                         slot.assign(a);
                     } else {
-                        let info: Vec<ndarray::SliceInfoElem> = a
-                            .shape()
-                            .iter()
-                            .map(|&n| ndarray::SliceInfoElem::from(0..n))
-                            .collect();
+                        let info: Vec<ndarray::SliceInfoElem> =
+                            a.shape().iter().map(|&n| ndarray::SliceInfoElem::from(0..n)).collect();
                         slot.slice_mut(info.as_slice()).assign(a);
                     }
                 }

@@ -12,8 +12,7 @@ pub fn to_tensor(value: &Value) -> Option<Tensor> {
         let shape: Vec<i64> = a.shape().iter().map(|&d| d as i64).collect();
         match a.as_slice() {
             Some(s) => Tensor::from_slice(s).reshape(&shape),
-            None => Tensor::from_slice(a.as_standard_layout().as_slice().expect("standard layout"))
-                .reshape(&shape),
+            None => Tensor::from_slice(a.as_standard_layout().as_slice().expect("standard layout")).reshape(&shape),
         }
     }
     Some(match value {
@@ -36,9 +35,7 @@ pub fn tensor_to_value(key: &str, tensor: &Tensor) -> Result<Value> {
         ($t:ty, $variant:ident) => {{
             let mut buf = vec![<$t>::default(); n];
             t.f_copy_data(&mut buf, n).map_err(err)?;
-            Value::$variant(
-                ArrayD::from_shape_vec(IxDyn(&shape), buf).expect("numel matches shape"),
-            )
+            Value::$variant(ArrayD::from_shape_vec(IxDyn(&shape), buf).expect("numel matches shape"))
         }};
     }
     Ok(match t.kind() {

@@ -72,9 +72,7 @@ pub fn dice_score(y_pred: &Tensor, y_true: &Tensor, options: &DiceScoreOptions) 
     if shape.len() < 3 {
         return Err(FeError::Mismatch {
             context: "dice_score".into(),
-            reason: format!(
-                "expects [batch, channels, spatial...] tensors (rank 3 or more), got shape {shape:?}"
-            ),
+            reason: format!("expects [batch, channels, spatial...] tensors (rank 3 or more), got shape {shape:?}"),
         });
     }
     if !(options.epsilon.is_finite() && options.epsilon >= 0.0) {
@@ -89,10 +87,7 @@ pub fn dice_score(y_pred: &Tensor, y_true: &Tensor, options: &DiceScoreOptions) 
         Some(w) if w.len() as i64 != channels => {
             return Err(FeError::Mismatch {
                 context: "dice_score".into(),
-                reason: format!(
-                    "{} channel weights given for {channels} channels (shape {shape:?})",
-                    w.len()
-                ),
+                reason: format!("{} channel weights given for {channels} channels (shape {shape:?})", w.len()),
             })
         }
         Some(w) => Some(Tensor::from_slice(w.as_slice())),
@@ -112,8 +107,7 @@ pub fn dice_score(y_pred: &Tensor, y_true: &Tensor, options: &DiceScoreOptions) 
     }
     let numerator = (&pred * &target).sum_dim_intlist(spatial, false, kind);
     let denominator = if options.soft_dice {
-        pred.square().sum_dim_intlist(spatial, false, kind)
-            + target.square().sum_dim_intlist(spatial, false, kind)
+        pred.square().sum_dim_intlist(spatial, false, kind) + target.square().sum_dim_intlist(spatial, false, kind)
     } else {
         pred.sum_dim_intlist(spatial, false, kind) + target.sum_dim_intlist(spatial, false, kind)
     };
@@ -149,10 +143,7 @@ mod tests {
             0, 1, 1, 1, 0, 1, 0, 0, 0, // 4 of 6
             0, 0, 1, 1, 0, 1, 1, 0, 1, // 5 of 6
         ];
-        (
-            Tensor::from_slice(&p).reshape([1, 3, 3, 3]),
-            Tensor::from_slice(&y).reshape([1, 3, 3, 3]),
-        )
+        (Tensor::from_slice(&p).reshape([1, 3, 3, 3]), Tensor::from_slice(&y).reshape([1, 3, 3, 3]))
     }
 
     fn values(t: &Tensor) -> Vec<f64> {
@@ -173,27 +164,13 @@ mod tests {
         assert_eq!(d.size(), vec![1, 3]);
         // 2·4/(4+6), 2·4/(4+6), 2·5/(5+6)
         assert_close(&values(&d), &[0.8, 0.8, 10.0 / 11.0], 1e-6);
-        let soft = DiceScoreOptions {
-            soft_dice: true,
-            ..DiceScoreOptions::new()
-        };
-        assert_close(
-            &values(&dice_score(&p, &y, &soft).unwrap()),
-            &[0.8, 0.8, 10.0 / 11.0],
-            1e-6,
-        );
-        let avg = DiceScoreOptions {
-            channel_average: true,
-            ..DiceScoreOptions::new()
-        };
+        let soft = DiceScoreOptions { soft_dice: true, ..DiceScoreOptions::new() };
+        assert_close(&values(&dice_score(&p, &y, &soft).unwrap()), &[0.8, 0.8, 10.0 / 11.0], 1e-6);
+        let avg = DiceScoreOptions { channel_average: true, ..DiceScoreOptions::new() };
         let d = dice_score(&p, &y, &avg).unwrap();
         assert_eq!(d.size(), vec![1]);
         assert_close(&values(&d), &[(1.6 + 10.0 / 11.0) / 3.0], 1e-6);
-        let both = DiceScoreOptions {
-            channel_average: true,
-            sample_average: true,
-            ..DiceScoreOptions::new()
-        };
+        let both = DiceScoreOptions { channel_average: true, sample_average: true, ..DiceScoreOptions::new() };
         assert_eq!(dice_score(&p, &y, &both).unwrap().dim(), 0);
     }
 
@@ -202,11 +179,7 @@ mod tests {
         let y = Tensor::from_slice(&[1.0f32, 1.0, 0.0, 0.0]).reshape([1, 1, 4]);
         let p = Tensor::from_slice(&[0.5f32, 0.5, 0.5, 0.0]).reshape([1, 1, 4]);
         let hard = dice_score(&p, &y, &DiceScoreOptions::new()).unwrap();
-        let soft = DiceScoreOptions {
-            soft_dice: true,
-            epsilon: 0.0,
-            ..DiceScoreOptions::new()
-        };
+        let soft = DiceScoreOptions { soft_dice: true, epsilon: 0.0, ..DiceScoreOptions::new() };
         let soft = dice_score(&p, &y, &soft).unwrap();
         assert_close(&values(&hard), &[2.0 / 3.5], 1e-6);
         assert_close(&values(&soft), &[2.0 / 2.75], 1e-6);
@@ -217,44 +190,22 @@ mod tests {
         // Two channels over 2 pixels: pixel 0 is class 0, pixel 1 is class 1.
         let y = Tensor::from_slice(&[1.0f32, 0.0, 0.0, 1.0]).reshape([1, 2, 2]);
         let p = Tensor::from_slice(&[0.9f32, 0.6, 0.3, 0.7]).reshape([1, 2, 2]);
-        let thr = DiceScoreOptions {
-            threshold: Some(0.5),
-            ..DiceScoreOptions::new()
-        };
+        let thr = DiceScoreOptions { threshold: Some(0.5), ..DiceScoreOptions::new() };
         // Binarized: ch0 [1,1] vs [1,0] → 2/3; ch1 [0,1] vs [0,1] → 1.
-        assert_close(
-            &values(&dice_score(&p, &y, &thr).unwrap()),
-            &[2.0 / 3.0, 1.0],
-            1e-5,
-        );
-        let exclusive = DiceScoreOptions {
-            mask_overlap: false,
-            threshold: Some(0.0),
-            ..DiceScoreOptions::new()
-        };
+        assert_close(&values(&dice_score(&p, &y, &thr).unwrap()), &[2.0 / 3.0, 1.0], 1e-5);
+        let exclusive = DiceScoreOptions { mask_overlap: false, threshold: Some(0.0), ..DiceScoreOptions::new() };
         // Argmax per pixel: ch0 [1,0], ch1 [0,1]: both perfect.
-        assert_close(
-            &values(&dice_score(&p, &y, &exclusive).unwrap()),
-            &[1.0, 1.0],
-            1e-5,
-        );
+        assert_close(&values(&dice_score(&p, &y, &exclusive).unwrap()), &[1.0, 1.0], 1e-5);
         let weighted = DiceScoreOptions {
             threshold: Some(0.5),
             channel_weights: Some(vec![0.5, 2.0]),
             channel_average: true,
             ..DiceScoreOptions::new()
         };
-        assert_close(
-            &values(&dice_score(&p, &y, &weighted).unwrap()),
-            &[(1.0 / 3.0 + 2.0) / 2.0],
-            1e-5,
-        );
+        assert_close(&values(&dice_score(&p, &y, &weighted).unwrap()), &[(1.0 / 3.0 + 2.0) / 2.0], 1e-5);
         let empty_y = Tensor::zeros([1, 2, 2], (Kind::Float, tch::Device::Cpu));
         let empty_p = Tensor::from_slice(&[0.0f32, 0.0, 0.5, 0.5]).reshape([1, 2, 2]);
-        let nan = DiceScoreOptions {
-            empty_nan: true,
-            ..DiceScoreOptions::new()
-        };
+        let nan = DiceScoreOptions { empty_nan: true, ..DiceScoreOptions::new() };
         let d = values(&dice_score(&empty_p, &empty_y, &nan).unwrap());
         assert!(d[0].is_nan() && d[1] == 0.0, "{d:?}");
         let d = values(&dice_score(&empty_p, &empty_y, &DiceScoreOptions::new()).unwrap());
@@ -264,23 +215,11 @@ mod tests {
     #[test]
     fn bad_inputs_are_errors() {
         let a = Tensor::zeros([2, 3], (Kind::Float, tch::Device::Cpu));
-        assert!(matches!(
-            dice_score(&a, &a, &DiceScoreOptions::new()),
-            Err(FeError::Mismatch { .. })
-        ));
+        assert!(matches!(dice_score(&a, &a, &DiceScoreOptions::new()), Err(FeError::Mismatch { .. })));
         let a = Tensor::zeros([2, 3, 4], (Kind::Float, tch::Device::Cpu));
         let b = Tensor::zeros([2, 3, 5], (Kind::Float, tch::Device::Cpu));
-        assert!(matches!(
-            dice_score(&a, &b, &DiceScoreOptions::new()),
-            Err(FeError::Mismatch { .. })
-        ));
-        let w = DiceScoreOptions {
-            channel_weights: Some(vec![1.0, 2.0]),
-            ..DiceScoreOptions::new()
-        };
-        assert!(matches!(
-            dice_score(&a, &a, &w),
-            Err(FeError::Mismatch { .. })
-        ));
+        assert!(matches!(dice_score(&a, &b, &DiceScoreOptions::new()), Err(FeError::Mismatch { .. })));
+        let w = DiceScoreOptions { channel_weights: Some(vec![1.0, 2.0]), ..DiceScoreOptions::new() };
+        assert!(matches!(dice_score(&a, &a, &w), Err(FeError::Mismatch { .. })));
     }
 }

@@ -71,10 +71,8 @@ mod tests {
     }
 
     fn pred() -> Tensor {
-        Tensor::from_slice(&[
-            0.1f32, 0.9, 0.05, 0.05, 0.1, 0.2, 0.0, 0.7, 0.0, 0.15, 0.8, 0.05, 1.0, 0.0, 0.0, 0.0,
-        ])
-        .reshape([4, 4])
+        Tensor::from_slice(&[0.1f32, 0.9, 0.05, 0.05, 0.1, 0.2, 0.0, 0.7, 0.0, 0.15, 0.8, 0.05, 1.0, 0.0, 0.0, 0.0])
+            .reshape([4, 4])
     }
 
     fn values(t: Tensor) -> Vec<f64> {
@@ -91,27 +89,11 @@ mod tests {
     #[test]
     fn per_sample_values_match_fe() {
         let (p, t) = (pred(), onehot_true());
-        assert_close(
-            &values(mean_squared_error(&p, &t).unwrap()),
-            &[0.00625, 0.035, 0.01625, 0.0],
-            1e-7,
-        );
-        assert_close(
-            &values(l1_loss(&p, &t).unwrap()),
-            &[0.075, 0.15, 0.1, 0.0],
-            1e-7,
-        );
+        assert_close(&values(mean_squared_error(&p, &t).unwrap()), &[0.00625, 0.035, 0.01625, 0.0], 1e-7);
+        assert_close(&values(l1_loss(&p, &t).unwrap()), &[0.075, 0.15, 0.1, 0.0], 1e-7);
         // FE's docstrings: smooth [0.0048, 0.0269, 0.0125, 0], huber [0.0031, 0.0175, 0.0081, 0].
-        assert_close(
-            &values(smooth_l1_loss(&p, &t, 0.65).unwrap()),
-            &[0.0048, 0.0269, 0.0125, 0.0],
-            1e-4,
-        );
-        assert_close(
-            &values(huber(&p, &t, 0.65).unwrap()),
-            &[0.0031, 0.0175, 0.0081, 0.0],
-            1e-4,
-        );
+        assert_close(&values(smooth_l1_loss(&p, &t, 0.65).unwrap()), &[0.0048, 0.0269, 0.0125, 0.0], 1e-4);
+        assert_close(&values(huber(&p, &t, 0.65).unwrap()), &[0.0031, 0.0175, 0.0081, 0.0], 1e-4);
     }
 
     #[test]
@@ -119,32 +101,18 @@ mod tests {
         // FE's docstring example with |d| > beta.
         let t = Tensor::from_slice(&[1i64, 3, 2, 0]).reshape([4, 1]);
         let p = Tensor::from_slice(&[2.0f32, 0.0, 2.0, 1.0]).reshape([4, 1]);
-        assert_close(
-            &values(smooth_l1_loss(&p, &t, 0.65).unwrap()),
-            &[0.675, 2.675, 0.0, 0.675],
-            1e-6,
-        );
-        assert_close(
-            &values(huber(&p, &t, 0.65).unwrap()),
-            &[0.43875, 1.73875, 0.0, 0.43875],
-            1e-6,
-        );
+        assert_close(&values(smooth_l1_loss(&p, &t, 0.65).unwrap()), &[0.675, 2.675, 0.0, 0.675], 1e-6);
+        assert_close(&values(huber(&p, &t, 0.65).unwrap()), &[0.43875, 1.73875, 0.0, 0.43875], 1e-6);
     }
 
     #[test]
     fn hinge_matches_fe() {
-        let t = Tensor::from_slice(&[-1i64, 1, 1, -1, 1, 1, 1, 1, -1, -1, 1, -1, 1, -1, -1, -1])
-            .reshape([4, 4]);
+        let t = Tensor::from_slice(&[-1i64, 1, 1, -1, 1, 1, 1, 1, -1, -1, 1, -1, 1, -1, -1, -1]).reshape([4, 4]);
         let p = Tensor::from_slice(&[
-            0.1f32, 0.9, 0.05, 0.05, 0.1, -0.2, 0.0, -0.7, 0.0, 0.15, 0.8, 0.05, 1.0, -1.0, -1.0,
-            -1.0,
+            0.1f32, 0.9, 0.05, 0.05, 0.1, -0.2, 0.0, -0.7, 0.0, 0.15, 0.8, 0.05, 1.0, -1.0, -1.0, -1.0,
         ])
         .reshape([4, 4]);
-        assert_close(
-            &values(hinge(&p, &t).unwrap()),
-            &[0.8, 1.2, 0.85, 0.0],
-            1e-6,
-        );
+        assert_close(&values(hinge(&p, &t).unwrap()), &[0.8, 1.2, 0.85, 0.0], 1e-6);
     }
 
     #[test]
@@ -163,18 +131,9 @@ mod tests {
     fn bad_shapes_and_beta_are_errors() {
         let p = Tensor::zeros([2, 3], (tch::Kind::Float, tch::Device::Cpu));
         let t = Tensor::zeros([2, 4], (tch::Kind::Float, tch::Device::Cpu));
-        assert!(matches!(
-            mean_squared_error(&p, &t),
-            Err(FeError::Mismatch { .. })
-        ));
+        assert!(matches!(mean_squared_error(&p, &t), Err(FeError::Mismatch { .. })));
         assert!(matches!(hinge(&p, &t), Err(FeError::Mismatch { .. })));
-        assert!(matches!(
-            huber(&p, &p, 0.0),
-            Err(FeError::InvalidParameter { .. })
-        ));
-        assert!(matches!(
-            smooth_l1_loss(&p, &p, f64::NAN),
-            Err(FeError::InvalidParameter { .. })
-        ));
+        assert!(matches!(huber(&p, &p, 0.0), Err(FeError::InvalidParameter { .. })));
+        assert!(matches!(smooth_l1_loss(&p, &p, f64::NAN), Err(FeError::InvalidParameter { .. })));
     }
 }

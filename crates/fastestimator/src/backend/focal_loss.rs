@@ -98,8 +98,7 @@ pub fn focal_loss(y_pred: &Tensor, y_true: &Tensor, options: &FocalLossOptions) 
     let kind = pred.kind();
     let not_y = y.neg() + 1.0;
     let (p, ce) = if options.from_logits {
-        let ce =
-            pred.binary_cross_entropy_with_logits::<Tensor>(&y, None, None, tch::Reduction::None);
+        let ce = pred.binary_cross_entropy_with_logits::<Tensor>(&y, None, None, tch::Reduction::None);
         (pred.sigmoid(), ce)
     } else {
         let log_p = pred.log().clamp_min(-100.0);
@@ -116,13 +115,9 @@ pub fn focal_loss(y_pred: &Tensor, y_true: &Tensor, options: &FocalLossOptions) 
     let shape_axes: Vec<i64> = (1..weighted.dim() as i64).collect();
     let mut loss = if options.normalize && !shape_axes.is_empty() {
         // Positives per sample (at least 1), shaped to broadcast over the sample's elements.
-        let count_shape: Vec<i64> = std::iter::once(-1)
-            .chain(shape_axes.iter().map(|_| 1))
-            .collect();
-        let count = y
-            .sum_dim_intlist(shape_axes.as_slice(), false, kind)
-            .clamp_min(1.0)
-            .reshape(count_shape.as_slice());
+        let count_shape: Vec<i64> = std::iter::once(-1).chain(shape_axes.iter().map(|_| 1)).collect();
+        let count =
+            y.sum_dim_intlist(shape_axes.as_slice(), false, kind).clamp_min(1.0).reshape(count_shape.as_slice());
         weighted / count
     } else {
         weighted
@@ -165,11 +160,7 @@ mod tests {
         let bce = binary_crossentropy(&p, &y, false, true).double_value(&[]);
         close(fl, 0.5 * bce, 1e-6);
         // Hand-computed: BCE terms -ln(.8), -ln(.7), -ln(.9), -ln(.6), -ln(.95), -ln(.6).
-        let by_hand = [0.8f64, 0.7, 0.9, 0.6, 0.95, 0.6]
-            .iter()
-            .map(|q| -q.ln())
-            .sum::<f64>()
-            / 6.0;
+        let by_hand = [0.8f64, 0.7, 0.9, 0.6, 0.95, 0.6].iter().map(|q| -q.ln()).sum::<f64>() / 6.0;
         close(fl, 0.5 * by_hand, 1e-6);
     }
 
@@ -188,16 +179,8 @@ mod tests {
         close(fl.double_value(&[]), by_hand, 1e-7);
         close(by_hand, 0.00395, 5e-5);
         // gamma 0 and no alpha: plain BCE (FE: 0.1464).
-        let opts = FocalLossOptions {
-            gamma: 0.0,
-            alpha: None,
-            ..FocalLossOptions::default()
-        };
-        close(
-            focal_loss(&p, &y, &opts).unwrap().double_value(&[]),
-            0.1464,
-            1e-4,
-        );
+        let opts = FocalLossOptions { gamma: 0.0, alpha: None, ..FocalLossOptions::default() };
+        close(focal_loss(&p, &y, &opts).unwrap().double_value(&[]), 0.1464, 1e-4);
     }
 
     #[test]
@@ -216,20 +199,10 @@ mod tests {
         // Sample 0: three terms of ln 2, two positives; sample 1: no positives, divided by 1.
         close(l.double_value(&[0]), 3.0 * ln2 / 2.0, 1e-6);
         close(l.double_value(&[1]), 3.0 * ln2, 1e-6);
-        let none = FocalLossOptions {
-            shape_reduction: LossReduction::None,
-            ..opts
-        };
+        let none = FocalLossOptions { shape_reduction: LossReduction::None, ..opts };
         assert_eq!(focal_loss(&p, &y, &none).unwrap().size(), vec![2, 3]);
-        let sum = FocalLossOptions {
-            sample_reduction: LossReduction::Sum,
-            ..opts
-        };
-        close(
-            focal_loss(&p, &y, &sum).unwrap().double_value(&[]),
-            4.5 * ln2,
-            1e-5,
-        );
+        let sum = FocalLossOptions { sample_reduction: LossReduction::Sum, ..opts };
+        close(focal_loss(&p, &y, &sum).unwrap().double_value(&[]), 4.5 * ln2, 1e-5);
     }
 
     #[test]
@@ -237,10 +210,7 @@ mod tests {
         let y = Tensor::from_slice(&[1i64, 0, 1, 0]).reshape([2, 2]);
         let logits = Tensor::from_slice(&[2.0f32, -1.0, -0.5, 0.3]).reshape([2, 2]);
         let from_p = focal_loss(&logits.sigmoid(), &y, &FocalLossOptions::default()).unwrap();
-        let opts = FocalLossOptions {
-            from_logits: true,
-            ..FocalLossOptions::default()
-        };
+        let opts = FocalLossOptions { from_logits: true, ..FocalLossOptions::default() };
         let from_l = focal_loss(&logits, &y, &opts).unwrap();
         close(from_p.double_value(&[]), from_l.double_value(&[]), 1e-6);
     }
@@ -249,31 +219,13 @@ mod tests {
     fn invalid_inputs_are_errors() {
         let y = Tensor::from_slice(&[1i64, 0]).reshape([2, 1]);
         let p = Tensor::from_slice(&[1.5f32, 0.2]).reshape([2, 1]);
-        assert!(matches!(
-            focal_loss(&p, &y, &FocalLossOptions::default()),
-            Err(FeError::Shape { .. })
-        ));
+        assert!(matches!(focal_loss(&p, &y, &FocalLossOptions::default()), Err(FeError::Shape { .. })));
         let p = Tensor::from_slice(&[0.5f32, 0.2]).reshape([1, 2]);
-        assert!(matches!(
-            focal_loss(&p, &y, &FocalLossOptions::default()),
-            Err(FeError::Mismatch { .. })
-        ));
-        let bad = FocalLossOptions {
-            alpha: Some(1.5),
-            ..FocalLossOptions::default()
-        };
+        assert!(matches!(focal_loss(&p, &y, &FocalLossOptions::default()), Err(FeError::Mismatch { .. })));
+        let bad = FocalLossOptions { alpha: Some(1.5), ..FocalLossOptions::default() };
         let p = Tensor::from_slice(&[0.5f32, 0.2]).reshape([2, 1]);
-        assert!(matches!(
-            focal_loss(&p, &y, &bad),
-            Err(FeError::InvalidParameter { .. })
-        ));
-        let bad = FocalLossOptions {
-            gamma: -1.0,
-            ..FocalLossOptions::default()
-        };
-        assert!(matches!(
-            focal_loss(&p, &y, &bad),
-            Err(FeError::InvalidParameter { .. })
-        ));
+        assert!(matches!(focal_loss(&p, &y, &bad), Err(FeError::InvalidParameter { .. })));
+        let bad = FocalLossOptions { gamma: -1.0, ..FocalLossOptions::default() };
+        assert!(matches!(focal_loss(&p, &y, &bad), Err(FeError::InvalidParameter { .. })));
     }
 }

@@ -38,8 +38,7 @@ mod tests {
             |p| {
                 let mut lin = nn::linear(p, 2, 1, Default::default());
                 tch::no_grad(|| {
-                    lin.ws
-                        .copy_(&Tensor::from_slice(&[1.0f32, -2.0]).reshape([1, 2]));
+                    lin.ws.copy_(&Tensor::from_slice(&[1.0f32, -2.0]).reshape([1, 2]));
                     if let Some(b) = lin.bs.as_mut() {
                         b.copy_(&Tensor::from_slice(&[3.0f32]));
                     }
@@ -56,9 +55,7 @@ mod tests {
         let grads: Vec<f64> = model
             .trainable_variables()
             .iter()
-            .flat_map(|v| {
-                Vec::<f64>::try_from(v.grad().to_kind(Kind::Double).reshape([-1])).unwrap()
-            })
+            .flat_map(|v| Vec::<f64>::try_from(v.grad().to_kind(Kind::Double).reshape([-1])).unwrap())
             .collect();
         let mut grads = grads;
         grads.sort_by(f64::total_cmp);

@@ -54,21 +54,15 @@ pub fn lambertw(z: &Tensor) -> Tensor {
         let w1 = &w + (1.0 + 1e-12);
         let delta = &f / (&w1 - (&w + 2.0) * &f / (&w1 * 2.0));
         w = &w - &delta;
-        let converged = delta
-            .abs()
-            .le_tensor(&(w.abs() * TOLERANCE))
-            .logical_or(&delta.eq(0.0));
+        let converged = delta.abs().le_tensor(&(w.abs() * TOLERANCE)).logical_or(&delta.eq(0.0));
         // NaN inputs never converge; they are masked below.
-        let pending = converged
-            .logical_not()
-            .logical_and(&zc.isnan().logical_not());
+        let pending = converged.logical_not().logical_and(&zc.isnan().logical_not());
         if !bool::try_from(pending.any()).unwrap_or(false) {
             break;
         }
     }
     let w = w.clamp_min(-1.0);
-    w.where_scalarother(&outside.logical_not(), f64::NAN)
-        .to_kind(out_kind)
+    w.where_scalarother(&outside.logical_not(), f64::NAN).to_kind(out_kind)
 }
 
 #[cfg(test)]
@@ -82,18 +76,7 @@ mod tests {
     #[test]
     fn known_values() {
         let e = std::f64::consts::E;
-        let z = [
-            -1.0 / e,
-            -0.34,
-            -0.2,
-            0.0,
-            0.12,
-            1.0,
-            e,
-            5.0,
-            (1.0 + e).exp(),
-            100.0,
-        ];
+        let z = [-1.0 / e, -0.34, -0.2, 0.0, 0.12, 1.0, e, 5.0, (1.0 + e).exp(), 100.0];
         let want = [
             -1.0,
             -0.653_694_501_269_089_7,

@@ -13,25 +13,14 @@ fn reduce(per_sample: Tensor, average_loss: bool) -> Tensor {
 }
 
 /// Categorical cross entropy; `y_true` is one-hot (or soft) with the same shape as `y_pred`.
-pub fn categorical_crossentropy(
-    y_pred: &Tensor,
-    y_true: &Tensor,
-    from_logits: bool,
-    average_loss: bool,
-) -> Tensor {
+pub fn categorical_crossentropy(y_pred: &Tensor, y_true: &Tensor, from_logits: bool, average_loss: bool) -> Tensor {
     let y_true = y_true.to_kind(Kind::Float);
     let log_p = if from_logits {
         y_pred.log_softmax(-1, Kind::Float)
     } else {
-        y_pred
-            .to_kind(Kind::Float)
-            .clamp(EPSILON, 1.0 - EPSILON)
-            .log()
+        y_pred.to_kind(Kind::Float).clamp(EPSILON, 1.0 - EPSILON).log()
     };
-    reduce(
-        -(y_true * log_p).sum_dim_intlist(-1, false, Kind::Float),
-        average_loss,
-    )
+    reduce(-(y_true * log_p).sum_dim_intlist(-1, false, Kind::Float), average_loss)
 }
 
 /// Sparse categorical cross entropy; `y_true` holds class indices, shape `[batch]` or `[batch, 1]`.
@@ -43,32 +32,16 @@ pub fn sparse_categorical_crossentropy(
 ) -> Tensor {
     let target = y_true.to_kind(Kind::Int64).reshape([-1]);
     let per_sample = if from_logits {
-        y_pred.to_kind(Kind::Float).cross_entropy_loss::<Tensor>(
-            &target,
-            None,
-            Reduction::None,
-            -100,
-            0.0,
-        )
+        y_pred.to_kind(Kind::Float).cross_entropy_loss::<Tensor>(&target, None, Reduction::None, -100, 0.0)
     } else {
-        let log_p = y_pred
-            .to_kind(Kind::Float)
-            .clamp(EPSILON, 1.0 - EPSILON)
-            .log();
-        -log_p
-            .gather(-1, &target.unsqueeze(-1), false)
-            .squeeze_dim(-1)
+        let log_p = y_pred.to_kind(Kind::Float).clamp(EPSILON, 1.0 - EPSILON).log();
+        -log_p.gather(-1, &target.unsqueeze(-1), false).squeeze_dim(-1)
     };
     reduce(per_sample, average_loss)
 }
 
 /// Binary cross entropy, elementwise then averaged over the last axis per sample.
-pub fn binary_crossentropy(
-    y_pred: &Tensor,
-    y_true: &Tensor,
-    from_logits: bool,
-    average_loss: bool,
-) -> Tensor {
+pub fn binary_crossentropy(y_pred: &Tensor, y_true: &Tensor, from_logits: bool, average_loss: bool) -> Tensor {
     let y_true = y_true.to_kind(Kind::Float);
     let y_pred = y_pred.to_kind(Kind::Float);
     let elementwise = if from_logits {
@@ -79,10 +52,6 @@ pub fn binary_crossentropy(
         let log_not_p = ((p.neg() + 1.0) + EPSILON).log();
         -(&y_true * log_p + (y_true.neg() + 1.0) * log_not_p)
     };
-    let per_sample = if elementwise.dim() > 1 {
-        elementwise.mean_dim(-1, false, Kind::Float)
-    } else {
-        elementwise
-    };
+    let per_sample = if elementwise.dim() > 1 { elementwise.mean_dim(-1, false, Kind::Float) } else { elementwise };
     reduce(per_sample, average_loss)
 }

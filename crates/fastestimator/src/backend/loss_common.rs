@@ -16,11 +16,8 @@ pub(crate) fn loss_kind(y_pred: &Tensor) -> Kind {
 /// `y_pred` and `y_true` in the loss kind, with `y_true` moved to the device of `y_pred`.
 pub(crate) fn as_float_pair(y_pred: &Tensor, y_true: &Tensor) -> (Tensor, Tensor) {
     let kind = loss_kind(y_pred);
-    let y_true = if y_true.device() != y_pred.device() {
-        y_true.to_device(y_pred.device())
-    } else {
-        y_true.shallow_clone()
-    };
+    let y_true =
+        if y_true.device() != y_pred.device() { y_true.to_device(y_pred.device()) } else { y_true.shallow_clone() };
     (y_pred.to_kind(kind), y_true.to_kind(kind))
 }
 
@@ -61,11 +58,7 @@ pub(crate) fn check_positive(component: &str, param: &str, value: f64) -> Result
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
-        Err(FeError::param(
-            component,
-            param,
-            format!("must be a finite number greater than 0, got {value}"),
-        ))
+        Err(FeError::param(component, param, format!("must be a finite number greater than 0, got {value}")))
     }
 }
 

@@ -2,6 +2,7 @@
 //! raw libtorch calls, so tensor details stay in one place.
 
 mod convert;
+mod cuda;
 mod dice_score;
 mod elementwise_loss;
 mod focal_loss;
@@ -12,6 +13,7 @@ mod loss_common;
 mod model_io;
 
 pub use convert::{tensor_to_value, to_number, to_tensor};
+pub use cuda::load_cuda;
 pub use dice_score::{dice_score, DiceScoreOptions};
 pub use elementwise_loss::{hinge, huber, l1_loss, mean_squared_error, smooth_l1_loss};
 pub use focal_loss::{focal_loss, FocalLossOptions, LossReduction};
@@ -19,7 +21,7 @@ pub use l2_regularization::l2_regularization;
 pub use lambertw::lambertw;
 pub use loss::{binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy};
 pub(crate) use loss_common::check_probabilities;
-pub use model_io::{load_model, save_model};
+pub use model_io::{load_model, optimizer_path, save_model};
 
 use tch::Tensor;
 
@@ -28,9 +30,68 @@ pub fn argmax(tensor: &Tensor, axis: i64) -> Tensor {
     tensor.argmax(axis, false)
 }
 
-/// Mean of all elements.
-pub fn reduce_mean(tensor: &Tensor) -> Tensor {
-    tensor.mean(tensor.kind())
+/// Mean over `axes` (all axes when empty), keeping them as size 1 with `keepdims`.
+pub fn reduce_mean(tensor: &Tensor, axes: &[i64], keepdims: bool) -> Tensor {
+    let t = if tensor.is_floating_point() { tensor.shallow_clone() } else { tensor.to_kind(tch::Kind::Float) };
+    if axes.is_empty() {
+        t.mean(t.kind())
+    } else {
+        t.mean_dim(axes, keepdims, t.kind())
+    }
+}
+
+/// Sum over `axes` (all axes when empty).
+pub fn reduce_sum(tensor: &Tensor, axes: &[i64], keepdims: bool) -> Tensor {
+    if axes.is_empty() {
+        tensor.sum(tensor.kind())
+    } else {
+        tensor.sum_dim_intlist(axes, keepdims, tensor.kind())
+    }
+}
+
+/// Maximum over `axes` (all axes when empty).
+pub fn reduce_max(tensor: &Tensor, axes: &[i64], keepdims: bool) -> Tensor {
+    if axes.is_empty() {
+        tensor.max()
+    } else {
+        tensor.amax(axes, keepdims)
+    }
+}
+
+/// Minimum over `axes` (all axes when empty).
+pub fn reduce_min(tensor: &Tensor, axes: &[i64], keepdims: bool) -> Tensor {
+    if axes.is_empty() {
+        tensor.min()
+    } else {
+        tensor.amin(axes, keepdims)
+    }
+}
+
+/// Population standard deviation over `axes` (all axes when empty), as numpy's default.
+pub fn reduce_std(tensor: &Tensor, axes: &[i64], keepdims: bool) -> Tensor {
+    let t = tensor.to_kind(tch::Kind::Float);
+    if axes.is_empty() {
+        t.std(false)
+    } else {
+        t.std_dim(axes, false, keepdims)
+    }
+}
+
+/// Gradients of `target` (summed if not scalar) with respect to `sources`; the graph is kept
+/// for further gradients (FE's `get_gradient`).
+pub fn get_gradient(target: &Tensor, sources: &[Tensor]) -> crate::Result<Vec<Tensor>> {
+    let target = if target.dim() == 0 { target.shallow_clone() } else { target.sum(tch::Kind::Float) };
+    Tensor::f_run_backward(&[target], sources, true, false).map_err(|e| crate::FeError::torch("get_gradient", e))
+}
+
+/// A leaf copy of `tensor` that records gradients (FE's `watch`).
+pub fn watch(tensor: &Tensor) -> Tensor {
+    tensor.detach().set_requires_grad(true)
+}
+
+/// Backpropagate `loss` into `model` and take one optimizer step (FE's `update_model`).
+pub fn update_model(model: &crate::network::Model, loss: &Tensor) -> crate::Result<()> {
+    model.update(loss)
 }
 
 /// Clip every element into `[min, max]`.

@@ -30,10 +30,7 @@ impl GeneratorDataset {
     where
         I: Iterator<Item = std::result::Result<Sample, String>> + Send + 'static,
     {
-        GeneratorDataset {
-            generator: Mutex::new(Box::new(generator)),
-            samples_per_epoch,
-        }
+        GeneratorDataset { generator: Mutex::new(Box::new(generator)), samples_per_epoch }
     }
 }
 
@@ -43,20 +40,13 @@ impl Dataset for GeneratorDataset {
     }
 
     fn get(&self, _index: usize) -> Result<Sample> {
-        let mut generator = self
-            .generator
-            .lock()
-            .map_err(|_| FeError::Worker("generator lock poisoned".into()))?;
+        let mut generator = self.generator.lock().map_err(|_| FeError::Worker("generator lock poisoned".into()))?;
         match generator.next() {
             Some(Ok(sample)) => Ok(sample),
-            Some(Err(reason)) => Err(FeError::User {
-                context: "GeneratorDataset".into(),
-                reason,
-            }),
-            None => Err(FeError::User {
-                context: "GeneratorDataset".into(),
-                reason: "the generator is exhausted".into(),
-            }),
+            Some(Err(reason)) => Err(FeError::User { context: "GeneratorDataset".into(), reason }),
+            None => {
+                Err(FeError::User { context: "GeneratorDataset".into(), reason: "the generator is exhausted".into() })
+            }
         }
     }
 

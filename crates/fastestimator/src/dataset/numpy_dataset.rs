@@ -25,8 +25,7 @@ pub struct NumpyDataset {
 impl NumpyDataset {
     /// Build from columns; all must have the same (non-zero-rank) first-axis length.
     pub fn new<K: Into<String>>(columns: impl IntoIterator<Item = (K, Value)>) -> Result<Self> {
-        let columns: IndexMap<String, Value> =
-            columns.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        let columns: IndexMap<String, Value> = columns.into_iter().map(|(k, v)| (k.into(), v)).collect();
         let mut len = None;
         for (key, value) in &columns {
             check_key(key)?;
@@ -40,18 +39,13 @@ impl NumpyDataset {
                 Some(m) if m != n => {
                     return Err(FeError::Mismatch {
                         context: "NumpyDataset".into(),
-                        reason: format!(
-                            "column {key:?} has {n} samples but an earlier column has {m}"
-                        ),
+                        reason: format!("column {key:?} has {n} samples but an earlier column has {m}"),
                     })
                 }
                 _ => {}
             }
         }
-        Ok(NumpyDataset {
-            columns,
-            len: len.unwrap_or(0),
-        })
+        Ok(NumpyDataset { columns, len: len.unwrap_or(0) })
     }
 
     /// The column for `key`, if present (FE's `ds["key"]`).
@@ -74,10 +68,7 @@ impl NumpyDataset {
                 (k.clone(), picked)
             })
             .collect();
-        NumpyDataset {
-            columns,
-            len: indices.len(),
-        }
+        NumpyDataset { columns, len: indices.len() }
     }
 }
 
@@ -93,10 +84,6 @@ impl Dataset for NumpyDataset {
                 reason: format!("index {index} is out of range for {} samples", self.len),
             });
         }
-        Ok(self
-            .columns
-            .iter()
-            .map(|(k, v)| (k.clone(), v.index_first(index)))
-            .collect())
+        Ok(self.columns.iter().map(|(k, v)| (k.clone(), v.index_first(index))).collect())
     }
 }

@@ -68,36 +68,19 @@ impl NumpyDataset {
         stratify: Option<&str>,
     ) -> Result<Vec<NumpyDataset>> {
         let n = self.len();
-        let seed = seed
-            .or_else(crate::deterministic_seed)
-            .unwrap_or_else(rand::random);
+        let seed = seed.or_else(crate::deterministic_seed).unwrap_or_else(rand::random);
         let mut rng = FeRng::seed_from_u64(seed);
         let counts: Vec<Option<usize>> = specs
             .iter()
             .map(|s| match s {
-                SplitSpec::Fraction(f) if *f > 0.0 && *f < 1.0 => {
-                    Ok(Some((n as f64 * f).ceil() as usize))
-                }
-                SplitSpec::Fraction(f) => Err(FeError::param(
-                    "split",
-                    "fraction",
-                    format!("{f} is not in (0, 1)"),
-                )),
+                SplitSpec::Fraction(f) if *f > 0.0 && *f < 1.0 => Ok(Some((n as f64 * f).ceil() as usize)),
+                SplitSpec::Fraction(f) => Err(FeError::param("split", "fraction", format!("{f} is not in (0, 1)"))),
                 SplitSpec::Count(c) => Ok(Some(*c)),
                 SplitSpec::Indices(_) => Ok(None),
             })
             .collect::<Result<_>>()?;
         let requested: usize = counts.iter().flatten().sum::<usize>()
-            + specs
-                .iter()
-                .map(|s| {
-                    if let SplitSpec::Indices(v) = s {
-                        v.len()
-                    } else {
-                        0
-                    }
-                })
-                .sum::<usize>();
+            + specs.iter().map(|s| if let SplitSpec::Indices(v) = s { v.len() } else { 0 }).sum::<usize>();
         if requested > n {
             return Err(FeError::param(
                 "split",
@@ -153,23 +136,14 @@ impl NumpyDataset {
     }
 
     fn class_groups(&self, key: &str) -> Result<BTreeMap<String, Vec<usize>>> {
-        let column = self.column(key).ok_or_else(|| {
-            FeError::param(
-                "split",
-                "stratify",
-                format!("no key {key:?} in the dataset"),
-            )
-        })?;
+        let column = self
+            .column(key)
+            .ok_or_else(|| FeError::param("split", "stratify", format!("no key {key:?} in the dataset")))?;
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for i in 0..self.len() {
             let label = match column.index_first(i) {
                 Value::Str(a) => a.iter().cloned().collect::<Vec<_>>().join(","),
-                other => format!(
-                    "{:?}",
-                    other
-                        .to_f64()
-                        .map(|a| a.iter().copied().collect::<Vec<_>>())
-                ),
+                other => format!("{:?}", other.to_f64().map(|a| a.iter().copied().collect::<Vec<_>>())),
             };
             groups.entry(label).or_default().push(i);
         }
@@ -185,19 +159,10 @@ fn stratified_pick(
     n: usize,
     rng: &mut FeRng,
 ) -> Vec<usize> {
-    let mut free: Vec<Vec<usize>> = groups
-        .values()
-        .map(|g| g.iter().copied().filter(|&i| !taken[i]).collect())
-        .collect();
-    let exact: Vec<f64> = groups
-        .values()
-        .map(|g| g.len() as f64 * count as f64 / n as f64)
-        .collect();
-    let mut quota: Vec<usize> = exact
-        .iter()
-        .zip(&free)
-        .map(|(e, f)| (e.floor() as usize).min(f.len()))
-        .collect();
+    let mut free: Vec<Vec<usize>> =
+        groups.values().map(|g| g.iter().copied().filter(|&i| !taken[i]).collect()).collect();
+    let exact: Vec<f64> = groups.values().map(|g| g.len() as f64 * count as f64 / n as f64).collect();
+    let mut quota: Vec<usize> = exact.iter().zip(&free).map(|(e, f)| (e.floor() as usize).min(f.len())).collect();
     // Hand out the remainder to the classes with the largest fractional parts.
     let mut order: Vec<usize> = (0..quota.len()).collect();
     order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));

@@ -93,11 +93,7 @@ impl EstimatorBuilder {
         }
         est.user_monitor_names = est.monitor_names.clone();
         let mut names = est.network.loss_keys();
-        for n in est
-            .monitor_names
-            .drain(..)
-            .chain(est.traces.iter().flat_map(|t| t.monitor_names()))
-        {
+        for n in est.monitor_names.drain(..).chain(est.traces.iter().flat_map(|t| t.monitor_names())) {
             if !names.contains(&n) {
                 names.push(n);
             }
@@ -176,18 +172,11 @@ impl Estimator {
         let user_len = self.traces.len();
         traces.append(&mut self.traces);
         traces.push(Box::new(Logger::default()));
-        Assembled {
-            traces,
-            user_start,
-            user_len,
-        }
+        Assembled { traces, user_start, user_len }
     }
 
     fn disassemble(&mut self, mut a: Assembled) {
-        self.traces = a
-            .traces
-            .drain(a.user_start..a.user_start + a.user_len)
-            .collect();
+        self.traces = a.traces.drain(a.user_start..a.user_start + a.user_len).collect();
     }
 
     /// Train (and evaluate after every epoch), with the warmup step. Returns the run's history.
@@ -206,10 +195,7 @@ impl Estimator {
     /// Run one test epoch (at the last trained epoch) and return its history.
     pub fn test(&mut self) -> Result<Summary> {
         if !self.pipeline.get_modes().contains(&Mode::Test) {
-            return Err(FeError::NoData {
-                mode: "test".into(),
-                ds_id: String::new(),
-            });
+            return Err(FeError::NoData { mode: "test".into(), ds_id: String::new() });
         }
         let mut assembled = self.assemble(Mode::Test);
         let result = self.run_test(&mut assembled.traces);
@@ -222,12 +208,7 @@ impl Estimator {
             Device::Cuda(_) => 1,
             _ => 0,
         };
-        System::new(
-            self.epochs,
-            self.log_steps,
-            self.network.models().to_vec(),
-            num_devices,
-        )
+        System::new(self.epochs, self.log_steps, self.network.models().to_vec(), num_devices)
     }
 
     fn plan(&mut self, traces: &[Box<dyn Trace>], modes: &[Mode], warmup: bool) -> Result<()> {
@@ -249,19 +230,11 @@ impl Estimator {
                 }
             }
         }
-        if let Some(missing) = self
-            .user_monitor_names
-            .iter()
-            .find(|n| !all_keys.contains(n))
-        {
+        if let Some(missing) = self.user_monitor_names.iter().find(|n| !all_keys.contains(n)) {
             return Err(FeError::MissingKey {
                 consumer: "monitor_names".into(),
                 key: missing.clone(),
-                mode: modes
-                    .iter()
-                    .map(|m| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join("/"),
+                mode: modes.iter().map(|m| m.as_str()).collect::<Vec<_>>().join("/"),
                 epoch,
                 ds_id: String::new(),
                 closest: crate::util::closest_key(missing, all_keys.iter().map(String::as_str)),
@@ -271,22 +244,16 @@ impl Estimator {
     }
 
     fn run_fit(&mut self, traces: &mut [Box<dyn Trace>], warmup: bool) -> Result<Summary> {
-        let modes: Vec<Mode> = [Mode::Train, Mode::Eval]
-            .into_iter()
-            .filter(|m| self.pipeline.get_modes().contains(m))
-            .collect();
+        let modes: Vec<Mode> =
+            [Mode::Train, Mode::Eval].into_iter().filter(|m| self.pipeline.get_modes().contains(m)).collect();
         if !modes.contains(&Mode::Train) {
-            return Err(FeError::NoData {
-                mode: "train".into(),
-                ds_id: String::new(),
-            });
+            return Err(FeError::NoData { mode: "train".into(), ds_id: String::new() });
         }
         self.plan(traces, &modes, warmup)?;
         let mut system = self.new_system();
         system.global_step = self.global_step;
-        let fit_traces: Vec<usize> = (0..traces.len())
-            .filter(|&i| modes.iter().any(|&m| traces[i].io().mode.contains(m)))
-            .collect();
+        let fit_traces: Vec<usize> =
+            (0..traces.len()).filter(|&i| modes.iter().any(|&m| traces[i].io().mode.contains(m))).collect();
         let mut data = Data::default();
         for &i in &fit_traces {
             traces[i].on_begin(&mut data, &mut system)?;
@@ -325,9 +292,7 @@ impl Estimator {
         system.mode = Mode::Test;
         system.global_step = self.global_step;
         system.epoch_idx = self.epoch_idx.max(1);
-        let test_traces: Vec<usize> = (0..traces.len())
-            .filter(|&i| traces[i].io().mode.contains(Mode::Test))
-            .collect();
+        let test_traces: Vec<usize> = (0..traces.len()).filter(|&i| traces[i].io().mode.contains(Mode::Test)).collect();
         let mut data = Data::default();
         for &i in &test_traces {
             traces[i].on_begin(&mut data, &mut system)?;
@@ -340,19 +305,12 @@ impl Estimator {
         Ok(std::mem::take(&mut system.summary))
     }
 
-    fn run_epoch(
-        &mut self,
-        traces: &mut [Box<dyn Trace>],
-        system: &mut System,
-        mode: Mode,
-    ) -> Result<()> {
+    fn run_epoch(&mut self, traces: &mut [Box<dyn Trace>], system: &mut System, mode: Mode) -> Result<()> {
         system.mode = mode;
         system.batch_idx = 0;
         let epoch = system.epoch_idx;
         let ds_ids = self.pipeline.get_ds_ids(mode);
-        let active: Vec<usize> = (0..traces.len())
-            .filter(|&i| traces[i].io().mode.contains(mode))
-            .collect();
+        let active: Vec<usize> = (0..traces.len()).filter(|&i| traces[i].io().mode.contains(mode)).collect();
         let order = sort_active(traces, &active)?;
         let steps_override = match mode {
             Mode::Train => self.train_steps_per_epoch,
@@ -366,14 +324,8 @@ impl Estimator {
         for ds_id in &ds_ids {
             system.ds_id = ds_id.clone();
             system.batch_idx = 0;
-            let ds_order: Vec<usize> = order
-                .iter()
-                .copied()
-                .filter(|&i| traces[i].io().ds_id.matches(ds_id))
-                .collect();
-            let mut loader = self
-                .pipeline
-                .tensor_loader(mode, epoch, ds_id, steps_override)?;
+            let ds_order: Vec<usize> = order.iter().copied().filter(|&i| traces[i].io().ds_id.matches(ds_id)).collect();
+            let mut loader = self.pipeline.tensor_loader(mode, epoch, ds_id, steps_override)?;
             system.steps_per_epoch = loader.steps();
             system.eval_log_steps = self.eval_log_steps.clone().unwrap_or_else(|| {
                 let n = loader.steps();
@@ -396,11 +348,7 @@ impl Estimator {
                 }
                 let mut state = NetState::new(mode, epoch);
                 state.ds_id = ds_id.clone();
-                state.step = if mode == Mode::Train {
-                    system.global_step
-                } else {
-                    system.batch_idx as u64
-                };
+                state.step = if mode == Mode::Train { system.global_step } else { system.batch_idx as u64 };
                 self.network.run_step(data.batch_mut(), state)?;
                 for &i in &ds_order {
                     traces[i].on_batch_end(&mut data, system)?;

@@ -18,9 +18,7 @@ pub(crate) fn plan_mode(
 ) -> Result<Vec<String>> {
     let pipeline_keys = pipeline.output_keys(mode, epoch, ds_id)?;
     let mut keys = network.plan(&pipeline_keys, mode, epoch, ds_id)?;
-    let active: Vec<usize> = (0..traces.len())
-        .filter(|&i| traces[i].io().applies(mode, ds_id))
-        .collect();
+    let active: Vec<usize> = (0..traces.len()).filter(|&i| traces[i].io().applies(mode, ds_id)).collect();
     let order = sort_active(traces, &active)?;
     for &i in &order {
         let t = &traces[i];
@@ -46,8 +44,5 @@ pub(crate) fn plan_mode(
 /// a dependency cycle is an error here.
 pub(crate) fn sort_active(traces: &[Box<dyn Trace>], active: &[usize]) -> Result<Vec<usize>> {
     let view: Vec<&dyn Trace> = active.iter().map(|&i| traces[i].as_ref()).collect();
-    Ok(sort_traces(&view, None)?
-        .into_iter()
-        .map(|j| active[j])
-        .collect())
+    Ok(sort_traces(&view, None)?.into_iter().map(|j| active[j]).collect())
 }

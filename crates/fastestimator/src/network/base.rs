@@ -33,10 +33,7 @@ pub struct Network {
 impl std::fmt::Debug for Network {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Network")
-            .field(
-                "ops",
-                &self.ops.iter().map(|o| o.name()).collect::<Vec<_>>(),
-            )
+            .field("ops", &self.ops.iter().map(|o| o.name()).collect::<Vec<_>>())
             .field("device", &self.device)
             .finish()
     }
@@ -52,10 +49,7 @@ impl Network {
                 if models.iter().any(|x| x.same_as(&m)) {
                     continue;
                 }
-                if let Some(clash) = models
-                    .iter()
-                    .find(|x| x.name().eq_ignore_ascii_case(&m.name()))
-                {
+                if let Some(clash) = models.iter().find(|x| x.name().eq_ignore_ascii_case(&m.name())) {
                     return Err(FeError::param(
                         "Network",
                         "ops",
@@ -77,12 +71,7 @@ impl Network {
             }
         }
         let seed = crate::deterministic_seed().unwrap_or_else(rand::random);
-        Ok(Network {
-            ops,
-            models,
-            device,
-            seed,
-        })
+        Ok(Network { ops, models, device, seed })
     }
 
     /// The models used by the ops, in order of first use.
@@ -120,13 +109,7 @@ impl Network {
     /// Plan one mode/epoch/ds_id: check that every op's inputs exist, given the keys the pipeline
     /// provides, and return the keys available after the network. UpdateOps on models without an
     /// optimizer are reported here, before any batch is drawn.
-    pub fn plan(
-        &self,
-        available: &[String],
-        mode: Mode,
-        epoch: usize,
-        ds_id: &str,
-    ) -> Result<Vec<String>> {
+    pub fn plan(&self, available: &[String], mode: Mode, epoch: usize, ds_id: &str) -> Result<Vec<String>> {
         let mut keys: Vec<String> = available.to_vec();
         for op in self.ops.iter().filter(|op| op.io().applies(mode, ds_id)) {
             for input in &op.io().inputs {
@@ -146,10 +129,7 @@ impl Network {
                     if !m.has_optimizer() {
                         return Err(FeError::Model {
                             model: m.name(),
-                            reason: format!(
-                                "{} updates this model, but it was built without an optimizer",
-                                op.name()
-                            ),
+                            reason: format!("{} updates this model, but it was built without an optimizer", op.name()),
                         });
                     }
                 }
@@ -177,9 +157,7 @@ impl Network {
             }
         }
         state.seed = self.seed;
-        let active: Vec<usize> = (0..self.ops.len())
-            .filter(|&i| self.ops[i].io().applies(mode, &ds_id))
-            .collect();
+        let active: Vec<usize> = (0..self.ops.len()).filter(|&i| self.ops[i].io().applies(mode, &ds_id)).collect();
         state.req_grad = mode == Mode::Train || active.iter().any(|&i| self.ops[i].needs_grad());
         for &i in &active {
             for key in self.ops[i].watch_keys() {
@@ -197,17 +175,14 @@ impl Network {
                 .inputs
                 .iter()
                 .map(|k| {
-                    batch
-                        .get(k)
-                        .map(Tensor::shallow_clone)
-                        .ok_or_else(|| FeError::MissingKey {
-                            consumer: op.name(),
-                            key: k.clone(),
-                            mode: mode.to_string(),
-                            epoch,
-                            ds_id: ds_id.clone(),
-                            closest: closest_key(k, batch.keys().map(String::as_str)),
-                        })
+                    batch.get(k).map(Tensor::shallow_clone).ok_or_else(|| FeError::MissingKey {
+                        consumer: op.name(),
+                        key: k.clone(),
+                        mode: mode.to_string(),
+                        epoch,
+                        ds_id: ds_id.clone(),
+                        closest: closest_key(k, batch.keys().map(String::as_str)),
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?;
             state.op_index = position as u64;
@@ -221,11 +196,7 @@ impl Network {
             if outputs.len() != keys.len() {
                 return Err(FeError::Mismatch {
                     context: op.name(),
-                    reason: format!(
-                        "produced {} tensors for {} output keys",
-                        outputs.len(),
-                        keys.len()
-                    ),
+                    reason: format!("produced {} tensors for {} output keys", outputs.len(), keys.len()),
                 });
             }
             for (k, t) in keys.iter().zip(outputs) {

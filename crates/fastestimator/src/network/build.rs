@@ -43,31 +43,16 @@ pub struct BuildOptions {
 }
 
 /// [`build`] with an explicit model name.
-pub fn build_named<M, F>(
-    model_fn: F,
-    optimizer: impl Into<OptimizerArg>,
-    name: &str,
-) -> Result<Model>
+pub fn build_named<M, F>(model_fn: F, optimizer: impl Into<OptimizerArg>, name: &str) -> Result<Model>
 where
     M: FeModel + 'static,
     F: FnOnce(&nn::Path) -> M,
 {
-    build_with(
-        model_fn,
-        optimizer,
-        BuildOptions {
-            model_name: Some(name.to_string()),
-            ..Default::default()
-        },
-    )
+    build_with(model_fn, optimizer, BuildOptions { model_name: Some(name.to_string()), ..Default::default() })
 }
 
 /// [`build`] with [`BuildOptions`] (name, mixed precision).
-pub fn build_with<M, F>(
-    model_fn: F,
-    optimizer: impl Into<OptimizerArg>,
-    options: BuildOptions,
-) -> Result<Model>
+pub fn build_with<M, F>(model_fn: F, optimizer: impl Into<OptimizerArg>, options: BuildOptions) -> Result<Model>
 where
     M: FeModel + 'static,
     F: FnOnce(&nn::Path) -> M,
@@ -94,9 +79,7 @@ where
     }
     let spec = optimizer.into().resolve()?;
     if let Some(seed) = crate::deterministic_seed() {
-        let name_hash = name
-            .bytes()
-            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        let name_hash = name.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         tch::manual_seed(crate::util::derive_seed(seed, &[name_hash]) as i64);
     }
     let vs = nn::VarStore::new(device);
@@ -104,7 +87,12 @@ where
     Model::new(name, vs, Box::new(module), spec, options.mixed_precision)
 }
 
-/// CUDA when available, else CPU.
+/// CUDA when available (after [`crate::backend::load_cuda`]), else CPU. Set `FE_DEVICE=cpu`
+/// to force the CPU.
 pub fn default_device() -> Device {
-    Device::cuda_if_available()
+    if crate::backend::load_cuda() {
+        Device::Cuda(0)
+    } else {
+        Device::Cpu
+    }
 }

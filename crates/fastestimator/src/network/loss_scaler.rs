@@ -17,12 +17,7 @@ pub struct LossScaler {
 
 impl Default for LossScaler {
     fn default() -> Self {
-        LossScaler {
-            scale: 65536.0,
-            growth_interval: 2000,
-            good_steps: 0,
-            skipped: 0,
-        }
+        LossScaler { scale: 65536.0, growth_interval: 2000, good_steps: 0, skipped: 0 }
     }
 }
 
@@ -40,10 +35,7 @@ impl LossScaler {
     /// Unscale gradients computed from `loss * scale()`. `None` means they overflowed: skip the
     /// step (the scale has been halved).
     pub fn unscale(&mut self, grads: Vec<Tensor>) -> Option<Vec<Tensor>> {
-        let grads: Vec<Tensor> = grads
-            .into_iter()
-            .map(|g| if g.defined() { g / self.scale } else { g })
-            .collect();
+        let grads: Vec<Tensor> = grads.into_iter().map(|g| if g.defined() { g / self.scale } else { g }).collect();
         if grads.iter().any(|g| g.defined() && check_nan(g)) {
             self.scale = (self.scale / 2.0).max(1.0);
             self.good_steps = 0;
@@ -66,13 +58,9 @@ mod tests {
     #[test]
     fn overflow_skips_and_halves() {
         let mut s = LossScaler::default();
-        let ok = s
-            .unscale(vec![Tensor::from_slice(&[65536.0f32, 131072.0])])
-            .unwrap();
+        let ok = s.unscale(vec![Tensor::from_slice(&[65536.0f32, 131072.0])]).unwrap();
         assert_eq!(Vec::<f32>::try_from(&ok[0]).unwrap(), vec![1.0, 2.0]);
-        assert!(s
-            .unscale(vec![Tensor::from_slice(&[f32::INFINITY, 1.0])])
-            .is_none());
+        assert!(s.unscale(vec![Tensor::from_slice(&[f32::INFINITY, 1.0])]).is_none());
         assert_eq!((s.scale(), s.skipped()), (32768.0, 1));
     }
 }

@@ -54,9 +54,7 @@ pub trait FeModel: nn::ModuleT + Send {
         if layers.is_empty() {
             return Ok((self.forward_inputs(xs, train)?, Vec::new()));
         }
-        Err(format!(
-            "this model exposes no intermediate layers (asked for {layers:?})"
-        ))
+        Err(format!("this model exposes no intermediate layers (asked for {layers:?})"))
     }
 }
 
@@ -69,7 +67,6 @@ pub(crate) struct ModelInner {
     module: Box<dyn FeModel>,
     pub(crate) optimizer: Option<Optimizer>,
     pub(crate) spec: Option<OptimizerSpec>,
-    lr: Option<f64>,
     scaler: Option<LossScaler>,
 }
 
@@ -96,20 +93,9 @@ impl Model {
         mixed_precision: bool,
     ) -> Result<Self> {
         let optimizer = spec.as_ref().map(|s| s.instantiate(&vs)).transpose()?;
-        let lr = spec.as_ref().map(OptimizerSpec::learning_rate);
         let scaler = mixed_precision.then(LossScaler::default);
-        let inner = ModelInner {
-            vs,
-            module,
-            optimizer,
-            spec,
-            lr,
-            scaler,
-        };
-        Ok(Model {
-            name: name.into(),
-            inner: Arc::new(Mutex::new(inner)),
-        })
+        let inner = ModelInner { vs, module, optimizer, spec, scaler };
+        Ok(Model { name: name.into(), inner: Arc::new(Mutex::new(inner)) })
     }
 
     /// Whether the model runs under float16 autocast with dynamic loss scaling.
@@ -124,23 +110,13 @@ impl Model {
 
     /// Gradients of `loss` for a mixed-precision model: computed from the scaled loss and
     /// unscaled; `None` when they overflowed (the step must be skipped; the scale was halved).
-    pub fn compute_scaled_gradients(
-        &self,
-        loss: &Tensor,
-        keep_graph: bool,
-    ) -> Result<Option<Vec<Tensor>>> {
+    pub fn compute_scaled_gradients(&self, loss: &Tensor, keep_graph: bool) -> Result<Option<Vec<Tensor>>> {
         let scale = self.loss_scale().unwrap_or(1.0);
-        let grads =
-            self.compute_gradients(&(loss.to_kind(tch::Kind::Float) * scale), keep_graph)?;
+        let grads = self.compute_gradients(&(loss.to_kind(tch::Kind::Float) * scale), keep_graph)?;
         let mut inner = self.lock();
         Ok(match inner.scaler.as_mut() {
             Some(scaler) => scaler.unscale(grads),
-            None => Some(
-                grads
-                    .into_iter()
-                    .map(|g| if g.defined() { g / scale } else { g })
-                    .collect(),
-            ),
+            None => Some(grads.into_iter().map(|g| if g.defined() { g / scale } else { g }).collect()),
         })
     }
 
@@ -176,25 +152,18 @@ impl Model {
 
     /// The current learning rate, if the model has an optimizer.
     pub fn lr(&self) -> Option<f64> {
-        self.lock().lr
+        self.lock().optimizer.as_ref().map(Optimizer::lr)
     }
 
     /// Change the learning rate.
     pub fn set_lr(&self, lr: f64) -> Result<()> {
         if !(lr.is_finite() && lr >= 0.0) {
-            return Err(FeError::param(
-                self.name(),
-                "lr",
-                format!("{lr} is not a valid learning rate"),
-            ));
+            return Err(FeError::param(self.name(), "lr", format!("{lr} is not a valid learning rate")));
         }
         let mut inner = self.lock();
-        let opt = inner
-            .optimizer
-            .as_mut()
-            .ok_or_else(|| FeError::param(self.name(), "lr", "the model has no optimizer"))?;
+        let opt =
+            inner.optimizer.as_mut().ok_or_else(|| FeError::param(self.name(), "lr", "the model has no optimizer"))?;
         opt.set_lr(lr);
-        inner.lr = Some(lr);
         Ok(())
     }
 
@@ -205,20 +174,13 @@ impl Model {
 
     /// Number of trainable parameters.
     pub fn num_parameters(&self) -> i64 {
-        self.lock()
-            .vs
-            .trainable_variables()
-            .iter()
-            .map(|t| t.numel() as i64)
-            .sum()
+        self.lock().vs.trainable_variables().iter().map(|t| t.numel() as i64).sum()
     }
 
     /// Run the model. `key` names the input in errors. libtorch failures (for example a shape the
     /// layers cannot take) are returned as [`FeError::Model`] instead of panicking.
     pub fn forward(&self, key: &str, x: &Tensor, train: bool) -> Result<Tensor> {
-        Ok(self
-            .forward_layers(&[key.to_string()], std::slice::from_ref(x), train, &[])?
-            .0)
+        Ok(self.forward_layers(&[key.to_string()], std::slice::from_ref(x), train, &[])?.0)
     }
 
     /// Run the model on one or more inputs and return its output plus the requested
@@ -239,26 +201,14 @@ impl Model {
                     reason: format!(
                         "input {:?} has shape {got:?}, but the model expects [batch, {}]",
                         keys.first().map(String::as_str).unwrap_or("x"),
-                        expected
-                            .iter()
-                            .map(|d| d.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        expected.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
                     ),
                 });
             }
         }
         let device = inner.vs.device();
-        let xs: Vec<Tensor> = xs
-            .iter()
-            .map(|x| {
-                if x.device() != device {
-                    x.to_device(device)
-                } else {
-                    x.shallow_clone()
-                }
-            })
-            .collect();
+        let xs: Vec<Tensor> =
+            xs.iter().map(|x| if x.device() != device { x.to_device(device) } else { x.shallow_clone() }).collect();
         let shapes: Vec<Vec<i64>> = xs.iter().map(Tensor::size).collect();
         match catch_torch(|| inner.module.forward_with_layers(&xs, train, layers)) {
             Ok(Ok(out)) => Ok(out),
@@ -266,15 +216,8 @@ impl Model {
                 model: self.name(),
                 reason: format!(
                     "forward on input {} {} failed: {reason}",
-                    keys.iter()
-                        .map(|k| format!("{k:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    shapes
-                        .iter()
-                        .map(|s| format!("{s:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    keys.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", "),
+                    shapes.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
                 ),
             }),
         }
@@ -297,16 +240,10 @@ impl Model {
     /// `keep_graph` leaves the graph usable for further gradients (deferred updates, GANs).
     pub fn compute_gradients(&self, loss: &Tensor, keep_graph: bool) -> Result<Vec<Tensor>> {
         let params = self.trainable_variables();
-        let loss = if loss.dim() == 0 {
-            loss.shallow_clone()
-        } else {
-            loss.mean(loss.kind())
-        };
+        let loss = if loss.dim() == 0 { loss.shallow_clone() } else { loss.mean(loss.kind()) };
         let name = self.name();
-        Tensor::f_run_backward(&[loss], &params, keep_graph, false).map_err(|e| FeError::Model {
-            model: name,
-            reason: format!("backward failed: {e}"),
-        })
+        Tensor::f_run_backward(&[loss], &params, keep_graph, false)
+            .map_err(|e| FeError::Model { model: name, reason: format!("backward failed: {e}") })
     }
 
     /// Take one optimizer step with `grads` (one per trainable variable, as from
@@ -321,11 +258,7 @@ impl Model {
         if grads.len() != opt.params().len() {
             return Err(FeError::Model {
                 model: name,
-                reason: format!(
-                    "{} gradients given for {} trainable variables",
-                    grads.len(),
-                    opt.params().len()
-                ),
+                reason: format!("{} gradients given for {} trainable variables", grads.len(), opt.params().len()),
             });
         }
         opt.step_with(grads);
@@ -339,23 +272,38 @@ impl Model {
 
     /// The optimizer's state as named tensors (empty without an optimizer).
     pub fn optimizer_state(&self) -> Vec<(String, Tensor)> {
-        self.lock()
-            .optimizer
-            .as_ref()
-            .map(|o| o.state_tensors())
-            .unwrap_or_default()
+        self.lock().optimizer.as_ref().map(|o| o.state_tensors()).unwrap_or_default()
     }
 
     /// Restore optimizer state from [`Model::optimizer_state`].
     pub fn load_optimizer_state(&self, state: &[(String, Tensor)]) -> Result<()> {
         let mut inner = self.lock();
         let name = self.name();
-        let opt = inner.optimizer.as_mut().ok_or_else(|| FeError::Model {
-            model: name,
-            reason: "the model has no optimizer to restore".into(),
-        })?;
+        let opt = inner
+            .optimizer
+            .as_mut()
+            .ok_or_else(|| FeError::Model { model: name, reason: "the model has no optimizer to restore".into() })?;
         opt.load_state_tensors(state)?;
         Ok(())
+    }
+
+    /// Write the optimizer state to `path` as safetensors, atomically.
+    pub fn save_optimizer(&self, path: &Path) -> Result<()> {
+        let state = self.optimizer_state();
+        if state.is_empty() {
+            return Err(FeError::Model { model: self.name(), reason: "has no optimizer state to save".into() });
+        }
+        write_atomically(path, |tmp| {
+            let named: Vec<(&str, &Tensor)> = state.iter().map(|(k, t)| (k.as_str(), t)).collect();
+            Tensor::write_safetensors(&named, tmp)
+        })
+    }
+
+    /// Read optimizer state written by [`Model::save_optimizer`].
+    pub fn load_optimizer(&self, path: &Path) -> Result<()> {
+        let state =
+            Tensor::read_safetensors(path).map_err(|e| FeError::torch(format!("reading {}", path.display()), e))?;
+        self.load_optimizer_state(&state)
     }
 
     /// Optimizer steps taken so far.
@@ -365,45 +313,19 @@ impl Model {
 
     /// Write the weights to `path` as safetensors, atomically (temporary file, then rename).
     pub fn save_weights(&self, path: &Path) -> Result<()> {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| FeError::io("cannot create directory", dir, e))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".fe-")
-            .suffix(".safetensors")
-            .tempfile_in(dir)
-            .map_err(|e| FeError::io("cannot write", dir, e))?;
-        self.lock()
-            .vs
-            .save(tmp.path())
-            .map_err(|e| FeError::torch(format!("saving {}", path.display()), e))?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| FeError::io("cannot sync", tmp.path(), e))?;
-        tmp.persist(path)
-            .map_err(|e| FeError::io("cannot rename into", path, e.error))?;
-        Ok(())
+        write_atomically(path, |tmp| self.lock().vs.save(tmp))
     }
 
     /// Load weights written by [`Model::save_weights`].
     pub fn load_weights(&self, path: &Path) -> Result<()> {
-        self.lock()
-            .vs
-            .load(path)
-            .map_err(|e| FeError::torch(format!("loading {}", path.display()), e))
+        self.lock().vs.load(path).map_err(|e| FeError::torch(format!("loading {}", path.display()), e))
     }
 
     /// A copy of every named variable (for comparisons and tests).
     pub fn variables(&self) -> Vec<(String, Tensor)> {
         let inner = self.lock();
-        let mut vars: Vec<(String, Tensor)> = inner
-            .vs
-            .variables()
-            .into_iter()
-            .map(|(k, v)| (k, v.detach().copy()))
-            .collect();
+        let mut vars: Vec<(String, Tensor)> =
+            inner.vs.variables().into_iter().map(|(k, v)| (k, v.detach().copy())).collect();
         vars.sort_by(|a, b| a.0.cmp(&b.0));
         vars
     }
@@ -437,4 +359,23 @@ pub(crate) fn catch_torch<T>(f: impl FnOnce() -> T) -> std::result::Result<T, St
             .unwrap_or_else(|| "libtorch raised an error".into());
         msg.lines().next().unwrap_or_default().to_string()
     })
+}
+
+/// Write a file through `write(tmp_path)` into a temporary file beside `path`, fsync it, then
+/// rename it into place, so readers see the old file or the new one, never a torn one.
+pub(crate) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&Path) -> std::result::Result<(), tch::TchError>,
+) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| FeError::io("cannot create directory", dir, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".fe-")
+        .suffix(".safetensors")
+        .tempfile_in(dir)
+        .map_err(|e| FeError::io("cannot write", dir, e))?;
+    write(tmp.path()).map_err(|e| FeError::torch(format!("writing {}", path.display()), e))?;
+    tmp.as_file().sync_all().map_err(|e| FeError::io("cannot sync", tmp.path(), e))?;
+    tmp.persist(path).map_err(|e| FeError::io("cannot rename into", path, e.error))?;
+    Ok(())
 }

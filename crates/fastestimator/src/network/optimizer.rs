@@ -75,40 +75,12 @@ impl OptimizerSpec {
     /// FE's named optimizers with their default settings.
     pub fn from_name(name: &str) -> Result<Self> {
         Ok(match name.to_ascii_lowercase().as_str() {
-            "adam" => OptimizerSpec::Adam {
-                lr: 1e-3,
-                beta1: 0.9,
-                beta2: 0.999,
-                weight_decay: 0.0,
-            },
-            "adamw" => OptimizerSpec::AdamW {
-                lr: 1e-3,
-                beta1: 0.9,
-                beta2: 0.999,
-                weight_decay: 0.01,
-            },
-            "sgd" => OptimizerSpec::Sgd {
-                lr: 0.01,
-                momentum: 0.0,
-                nesterov: false,
-                weight_decay: 0.0,
-            },
-            "rmsprop" => OptimizerSpec::RmsProp {
-                lr: 0.01,
-                alpha: 0.99,
-                momentum: 0.0,
-                weight_decay: 0.0,
-            },
-            "adagrad" => OptimizerSpec::Adagrad {
-                lr: 0.01,
-                weight_decay: 0.0,
-            },
-            _ => {
-                return Err(FeError::UnknownOptimizer {
-                    name: name.to_string(),
-                    known: KNOWN.to_string(),
-                })
-            }
+            "adam" => OptimizerSpec::Adam { lr: 1e-3, beta1: 0.9, beta2: 0.999, weight_decay: 0.0 },
+            "adamw" => OptimizerSpec::AdamW { lr: 1e-3, beta1: 0.9, beta2: 0.999, weight_decay: 0.01 },
+            "sgd" => OptimizerSpec::Sgd { lr: 0.01, momentum: 0.0, nesterov: false, weight_decay: 0.0 },
+            "rmsprop" => OptimizerSpec::RmsProp { lr: 0.01, alpha: 0.99, momentum: 0.0, weight_decay: 0.0 },
+            "adagrad" => OptimizerSpec::Adagrad { lr: 0.01, weight_decay: 0.0 },
+            _ => return Err(FeError::UnknownOptimizer { name: name.to_string(), known: KNOWN.to_string() }),
         })
     }
 
@@ -138,11 +110,7 @@ impl OptimizerSpec {
     fn validate(&self) -> Result<()> {
         let lr = self.learning_rate();
         if !(lr.is_finite() && lr > 0.0) {
-            return Err(FeError::param(
-                "optimizer",
-                "lr",
-                format!("{lr} must be a positive number"),
-            ));
+            return Err(FeError::param("optimizer", "lr", format!("{lr} must be a positive number")));
         }
         Ok(())
     }
@@ -207,18 +175,16 @@ pub(crate) struct Optimizer {
 impl Optimizer {
     fn new(spec: OptimizerSpec, params: Vec<Tensor>) -> Self {
         let lr = spec.learning_rate();
-        Optimizer {
-            spec,
-            params,
-            state: Vec::new(),
-            steps: 0,
-            lr,
-        }
+        Optimizer { spec, params, state: Vec::new(), steps: 0, lr }
     }
 
     /// The parameters this optimizer updates (shallow handles to the model's variables).
     pub(crate) fn params(&self) -> &[Tensor] {
         &self.params
+    }
+
+    pub(crate) fn lr(&self) -> f64 {
+        self.lr
     }
 
     pub(crate) fn set_lr(&mut self, lr: f64) {
@@ -233,11 +199,7 @@ impl Optimizer {
     /// Take one step with the given gradients (one per parameter; undefined = no gradient).
     pub(crate) fn step_with(&mut self, grads: &[Tensor]) {
         if self.state.is_empty() {
-            self.state = self
-                .params
-                .iter()
-                .map(|p| vec![p.zeros_like(), p.zeros_like()])
-                .collect();
+            self.state = self.params.iter().map(|p| vec![p.zeros_like(), p.zeros_like()]).collect();
         }
         self.steps += 1;
         let t = self.steps as f64;
@@ -250,24 +212,10 @@ impl Optimizer {
                 }
                 let g = g.detach();
                 match spec {
-                    OptimizerSpec::Adam {
-                        beta1,
-                        beta2,
-                        weight_decay,
-                        ..
-                    }
-                    | OptimizerSpec::AdamW {
-                        beta1,
-                        beta2,
-                        weight_decay,
-                        ..
-                    } => {
+                    OptimizerSpec::Adam { beta1, beta2, weight_decay, .. }
+                    | OptimizerSpec::AdamW { beta1, beta2, weight_decay, .. } => {
                         let decoupled = matches!(spec, OptimizerSpec::AdamW { .. });
-                        let g = if weight_decay != 0.0 && !decoupled {
-                            g + &*p * weight_decay
-                        } else {
-                            g
-                        };
+                        let g = if weight_decay != 0.0 && !decoupled { g + &*p * weight_decay } else { g };
                         if weight_decay != 0.0 && decoupled {
                             *p *= 1.0 - lr * weight_decay;
                         }
@@ -280,17 +228,8 @@ impl Optimizer {
                         let denom = st[1].sqrt() / bias2.sqrt() + 1e-8;
                         *p -= &st[0] / denom * (lr / bias1);
                     }
-                    OptimizerSpec::Sgd {
-                        momentum,
-                        nesterov,
-                        weight_decay,
-                        ..
-                    } => {
-                        let g = if weight_decay != 0.0 {
-                            g + &*p * weight_decay
-                        } else {
-                            g
-                        };
+                    OptimizerSpec::Sgd { momentum, nesterov, weight_decay, .. } => {
+                        let g = if weight_decay != 0.0 { g + &*p * weight_decay } else { g };
                         let update = if momentum != 0.0 {
                             if self.steps == 1 {
                                 st[0].copy_(&g);
@@ -308,17 +247,8 @@ impl Optimizer {
                         };
                         *p -= update * lr;
                     }
-                    OptimizerSpec::RmsProp {
-                        alpha,
-                        momentum,
-                        weight_decay,
-                        ..
-                    } => {
-                        let g = if weight_decay != 0.0 {
-                            g + &*p * weight_decay
-                        } else {
-                            g
-                        };
+                    OptimizerSpec::RmsProp { alpha, momentum, weight_decay, .. } => {
+                        let g = if weight_decay != 0.0 { g + &*p * weight_decay } else { g };
                         st[1] *= alpha;
                         st[1] += &g * &g * (1.0 - alpha);
                         let avg = st[1].sqrt() + 1e-8;
@@ -331,11 +261,7 @@ impl Optimizer {
                         }
                     }
                     OptimizerSpec::Adagrad { weight_decay, .. } => {
-                        let g = if weight_decay != 0.0 {
-                            g + &*p * weight_decay
-                        } else {
-                            g
-                        };
+                        let g = if weight_decay != 0.0 { g + &*p * weight_decay } else { g };
                         st[0] += &g * &g;
                         *p -= g / (st[0].sqrt() + 1e-10) * lr;
                     }
@@ -346,10 +272,7 @@ impl Optimizer {
 
     /// The optimizer's state as named tensors (for checkpoints).
     pub(crate) fn state_tensors(&self) -> Vec<(String, Tensor)> {
-        let mut out = vec![
-            ("steps".to_string(), Tensor::from(self.steps)),
-            ("lr".to_string(), Tensor::from(self.lr)),
-        ];
+        let mut out = vec![("steps".to_string(), Tensor::from(self.steps)), ("lr".to_string(), Tensor::from(self.lr))];
         for (i, st) in self.state.iter().enumerate() {
             for (j, t) in st.iter().enumerate() {
                 out.push((format!("param{i}.state{j}"), t.detach().copy()));
@@ -361,10 +284,7 @@ impl Optimizer {
     /// Restore state written by [`Optimizer::state_tensors`].
     pub(crate) fn load_state_tensors(&mut self, named: &[(String, Tensor)]) -> Result<()> {
         let get = |k: &str| named.iter().find(|(n, _)| n == k).map(|(_, t)| t);
-        let bad = |why: String| FeError::Mismatch {
-            context: "optimizer state".into(),
-            reason: why,
-        };
+        let bad = |why: String| FeError::Mismatch { context: "optimizer state".into(), reason: why };
         let steps = get("steps").ok_or_else(|| bad("no 'steps' entry".into()))?;
         self.steps = steps.int64_value(&[]);
         if let Some(lr) = get("lr") {
@@ -375,9 +295,7 @@ impl Optimizer {
             let mut st = Vec::new();
             for j in 0..2 {
                 match get(&format!("param{i}.state{j}")) {
-                    Some(t) if t.size() == p.size() => {
-                        st.push(t.to_device(p.device()).to_kind(p.kind()))
-                    }
+                    Some(t) if t.size() == p.size() => st.push(t.to_device(p.device()).to_kind(p.kind())),
                     Some(t) => {
                         return Err(bad(format!(
                             "param{i}: state shape {:?} != parameter shape {:?}",

@@ -29,9 +29,7 @@ struct ActiveOps {
 impl ActiveOps {
     /// (batch size, drop_last); an unbatched pipeline steps one sample at a time.
     fn batching(&self) -> (usize, bool) {
-        self.batch
-            .as_ref()
-            .map_or((1, false), |b| (b.batch_size.unwrap_or(1), b.drop_last))
+        self.batch.as_ref().map_or((1, false), |b| (b.batch_size.unwrap_or(1), b.drop_last))
     }
 }
 
@@ -76,41 +74,25 @@ impl PipelineBuilder {
 
     /// Training data (a single dataset; its ds_id is "").
     pub fn train_data(self, ds: impl Dataset + 'static) -> Self {
-        self.set(
-            Mode::Train,
-            IndexMap::from([(String::new(), Arc::new(ds) as Arc<dyn Dataset>)]),
-        )
+        self.set(Mode::Train, IndexMap::from([(String::new(), Arc::new(ds) as Arc<dyn Dataset>)]))
     }
     /// Evaluation data.
     pub fn eval_data(self, ds: impl Dataset + 'static) -> Self {
-        self.set(
-            Mode::Eval,
-            IndexMap::from([(String::new(), Arc::new(ds) as Arc<dyn Dataset>)]),
-        )
+        self.set(Mode::Eval, IndexMap::from([(String::new(), Arc::new(ds) as Arc<dyn Dataset>)]))
     }
     /// Test data.
     pub fn test_data(self, ds: impl Dataset + 'static) -> Self {
-        self.set(
-            Mode::Test,
-            IndexMap::from([(String::new(), Arc::new(ds) as Arc<dyn Dataset>)]),
-        )
+        self.set(Mode::Test, IndexMap::from([(String::new(), Arc::new(ds) as Arc<dyn Dataset>)]))
     }
     /// Several datasets for one mode, keyed by ds_id (FE's `{ds_id: dataset}`).
     pub fn data_map(self, mode: Mode, datasets: Vec<(&str, Arc<dyn Dataset>)>) -> Self {
-        let map = datasets
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+        let map = datasets.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         self.set(mode, map)
     }
     /// Default batch size (a Batch op's own size takes precedence).
     pub fn batch_size(mut self, batch_size: usize) -> Self {
         if batch_size == 0 {
-            self.error = Some(FeError::param(
-                "Pipeline",
-                "batch_size",
-                "must be at least 1",
-            ));
+            self.error = Some(FeError::param("Pipeline", "batch_size", "must be at least 1"));
         }
         self.batch_size = Some(batch_size);
         self
@@ -157,14 +139,9 @@ impl PipelineBuilder {
             data: self.data,
             batch_size: self.batch_size,
             ops: self.ops,
-            num_process: self
-                .num_process
-                .unwrap_or_else(|| (num_cpus::get() / 2).max(1)),
+            num_process: self.num_process.unwrap_or_else(|| (num_cpus::get() / 2).max(1)),
             prefetch: self.prefetch.unwrap_or(4),
-            seed: self
-                .seed
-                .or_else(crate::deterministic_seed)
-                .unwrap_or_else(rand::random),
+            seed: self.seed.or_else(crate::deterministic_seed).unwrap_or_else(rand::random),
         };
         for (&mode, datasets) in &pipeline.data {
             for id in datasets.keys() {
@@ -177,18 +154,12 @@ impl PipelineBuilder {
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let data: Vec<(Mode, Vec<(&String, usize)>)> = self
-            .data
-            .iter()
-            .map(|(m, d)| (*m, d.iter().map(|(k, v)| (k, v.len())).collect()))
-            .collect();
+        let data: Vec<(Mode, Vec<(&String, usize)>)> =
+            self.data.iter().map(|(m, d)| (*m, d.iter().map(|(k, v)| (k, v.len())).collect())).collect();
         f.debug_struct("Pipeline")
             .field("data", &data)
             .field("batch_size", &self.batch_size)
-            .field(
-                "ops",
-                &self.ops.iter().map(|o| o.name()).collect::<Vec<_>>(),
-            )
+            .field("ops", &self.ops.iter().map(|o| o.name()).collect::<Vec<_>>())
             .field("num_process", &self.num_process)
             .finish()
     }
@@ -207,31 +178,17 @@ impl Pipeline {
 
     /// The ds_ids of a mode ("" for a single dataset).
     pub fn get_ds_ids(&self, mode: Mode) -> Vec<String> {
-        self.data
-            .get(&mode)
-            .map(|d| d.keys().cloned().collect())
-            .unwrap_or_default()
+        self.data.get(&mode).map(|d| d.keys().cloned().collect()).unwrap_or_default()
     }
 
     fn dataset(&self, mode: Mode, ds_id: &str) -> Result<&Arc<dyn Dataset>> {
-        let no_data = || FeError::NoData {
-            mode: mode.to_string(),
-            ds_id: ds_id.to_string(),
-        };
-        self.data
-            .get(&mode)
-            .ok_or_else(no_data)?
-            .get(ds_id)
-            .ok_or_else(no_data)
+        let no_data = || FeError::NoData { mode: mode.to_string(), ds_id: ds_id.to_string() };
+        self.data.get(&mode).ok_or_else(no_data)?.get(ds_id).ok_or_else(no_data)
     }
 
     fn active_ops(&self, mode: Mode, ds_id: &str) -> Result<ActiveOps> {
-        let mut active = ActiveOps {
-            instance: Vec::new(),
-            batch: None,
-            batch_ops: Vec::new(),
-            first_batch_op_index: 0,
-        };
+        let mut active =
+            ActiveOps { instance: Vec::new(), batch: None, batch_ops: Vec::new(), first_batch_op_index: 0 };
         for (i, op) in self.ops.iter().enumerate() {
             if !op.io().applies(mode, ds_id) {
                 continue;
@@ -243,11 +200,7 @@ impl Pipeline {
                         "ops",
                         format!(
                             "you may provide at most 1 Batch op for mode {mode}{}",
-                            if ds_id.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" and ds_id {ds_id}")
-                            }
+                            if ds_id.is_empty() { String::new() } else { format!(" and ds_id {ds_id}") }
                         ),
                     ));
                 }
@@ -274,23 +227,17 @@ impl Pipeline {
 
     /// The batch size in effect for a mode and ds_id (`None`: unbatched).
     pub fn batch_size(&self, mode: Mode, ds_id: &str) -> Result<Option<usize>> {
-        Ok(self
-            .active_ops(mode, ds_id)?
-            .batch
-            .and_then(|b| b.batch_size))
+        Ok(self.active_ops(mode, ds_id)?.batch.and_then(|b| b.batch_size))
     }
 
     /// Number of steps in an epoch, with an optional `steps_per_epoch` override.
     pub fn steps(&self, mode: Mode, ds_id: &str, steps_per_epoch: Option<usize>) -> Result<usize> {
-        Ok(self
-            .plan_epoch(mode, 1, ds_id, steps_per_epoch, false)?
-            .steps())
+        Ok(self.plan_epoch(mode, 1, ds_id, steps_per_epoch, false)?.steps())
     }
 
     fn stream_seed(&self, mode: Mode, ds_id: &str) -> u64 {
-        let ds_hash = ds_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
+        let ds_hash =
+            ds_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
         derive_seed(self.seed, &[mode as u64, ds_hash])
     }
 
@@ -306,23 +253,13 @@ impl Pipeline {
         let ds = self.dataset(mode, ds_id)?;
         let (bs, drop_last) = self.active_ops(mode, ds_id)?.batching();
         let seed = derive_seed(self.stream_seed(mode, ds_id), &[epoch as u64, 0x5348_5546]);
-        Ok(EpochPlan::new(
-            ds.len(),
-            bs,
-            drop_last,
-            steps_per_epoch,
-            shuffle && mode == Mode::Train,
-            seed,
-        ))
+        Ok(EpochPlan::new(ds.len(), bs, drop_last, steps_per_epoch, shuffle && mode == Mode::Train, seed))
     }
 
     /// The keys of a batch after the pipeline, for planning (runs the ops on the first sample).
     pub fn output_keys(&self, mode: Mode, epoch: usize, ds_id: &str) -> Result<Vec<String>> {
         let batch = self.get_results_for(mode, epoch, ds_id, 1)?;
-        Ok(batch
-            .first()
-            .map(|b| b.keys().cloned().collect())
-            .unwrap_or_default())
+        Ok(batch.first().map(|b| b.keys().cloned().collect()).unwrap_or_default())
     }
 
     /// A loader over one epoch of ndarray batches. `steps_per_epoch` cuts or extends the epoch.
@@ -345,19 +282,9 @@ impl Pipeline {
         ds_id: &str,
         steps_per_epoch: Option<usize>,
     ) -> Result<Loader<TensorMap>> {
-        self.spawn(
-            mode,
-            epoch,
-            ds_id,
-            steps_per_epoch,
-            self.num_process,
-            |sample| {
-                Ok(sample
-                    .iter()
-                    .filter_map(|(k, v)| to_tensor(v).map(|t| (k.clone(), t)))
-                    .collect())
-            },
-        )
+        self.spawn(mode, epoch, ds_id, steps_per_epoch, self.num_process, |sample| {
+            Ok(sample.iter().filter_map(|(k, v)| to_tensor(v).map(|t| (k.clone(), t))).collect())
+        })
     }
 
     fn spawn<T, C>(
@@ -393,59 +320,30 @@ impl Pipeline {
             .get_ds_ids(mode)
             .into_iter()
             .next()
-            .ok_or(FeError::NoData {
-                mode: mode.to_string(),
-                ds_id: String::new(),
-            })?;
+            .ok_or(FeError::NoData { mode: mode.to_string(), ds_id: String::new() })?;
         self.get_results_for(mode, epoch, &ds_id, num_steps)
     }
 
     /// [`Pipeline::get_results`] for a given ds_id. Training data is not shuffled here, as in FE.
-    pub fn get_results_for(
-        &self,
-        mode: Mode,
-        epoch: usize,
-        ds_id: &str,
-        num_steps: usize,
-    ) -> Result<Vec<Sample>> {
+    pub fn get_results_for(&self, mode: Mode, epoch: usize, ds_id: &str, num_steps: usize) -> Result<Vec<Sample>> {
         let ds = self.dataset(mode, ds_id)?;
         let ops = self.active_ops(mode, ds_id)?;
         let plan = self.plan_epoch(mode, epoch, ds_id, None, false)?;
         let seed = self.stream_seed(mode, ds_id);
-        (0..num_steps.min(plan.steps()))
-            .map(|s| build_step(&**ds, &ops, &plan, s, mode, epoch, ds_id, seed))
-            .collect()
+        (0..num_steps.min(plan.steps())).map(|s| build_step(&**ds, &ops, &plan, s, mode, epoch, ds_id, seed)).collect()
     }
 
     /// Run the pipeline on one sample (FE's `transform`): instance ops, a batch of one, batch
     /// ops. The result has a leading batch axis of 1.
-    pub fn transform(
-        &self,
-        sample: Sample,
-        mode: Mode,
-        epoch: usize,
-        ds_id: &str,
-    ) -> Result<Sample> {
+    pub fn transform(&self, sample: Sample, mode: Mode, epoch: usize, ds_id: &str) -> Result<Sample> {
         let ops = self.active_ops(mode, ds_id)?;
         let seed = self.stream_seed(mode, ds_id);
         let mut sample = sample;
-        let ctx = OpContext {
-            mode,
-            epoch,
-            ds_id,
-            seed,
-            position: 0,
-            first_op_index: 0,
-            batched: false,
-        };
+        let ctx = OpContext { mode, epoch, ds_id, seed, position: 0, first_op_index: 0, batched: false };
         run_ops(&ops.instance, &mut sample, &ctx)?;
         let collate = ops.batch.clone().unwrap_or_else(Batch::pipeline_sized);
         let mut batch = collate.collate(vec![sample])?;
-        let ctx = OpContext {
-            batched: true,
-            first_op_index: ops.first_batch_op_index,
-            ..ctx
-        };
+        let ctx = OpContext { batched: true, first_op_index: ops.first_batch_op_index, ..ctx };
         run_ops(&ops.batch_ops, &mut batch, &ctx)?;
         Ok(batch)
     }
@@ -466,15 +364,7 @@ fn build_step(
     let mut samples = Vec::new();
     for (position, index) in plan.batch(step) {
         let mut sample = ds.get(index)?;
-        let ctx = OpContext {
-            mode,
-            epoch,
-            ds_id,
-            seed,
-            position: position as u64,
-            first_op_index: 0,
-            batched: false,
-        };
+        let ctx = OpContext { mode, epoch, ds_id, seed, position: position as u64, first_op_index: 0, batched: false };
         run_ops(&ops.instance, &mut sample, &ctx)?;
         samples.push(sample);
     }

@@ -29,21 +29,13 @@ impl EpochPlan {
         seed: u64,
     ) -> Self {
         let batch_size = batch_size.max(1);
-        let natural = if drop_last {
-            len / batch_size
-        } else {
-            len.div_ceil(batch_size)
-        };
+        let natural = if drop_last { len / batch_size } else { len.div_ceil(batch_size) };
         let (steps, last_position) = match steps_per_epoch {
             Some(s) if len > 0 => (s, s * batch_size),
             Some(_) | None if len == 0 => (0, 0),
             _ => (natural, if drop_last { natural * batch_size } else { len }),
         };
-        let num_passes = if len == 0 {
-            0
-        } else {
-            last_position.div_ceil(len)
-        };
+        let num_passes = if len == 0 { 0 } else { last_position.div_ceil(len) };
         let passes = (0..num_passes)
             .map(|k| {
                 let mut p: Vec<usize> = (0..len).collect();
@@ -53,13 +45,7 @@ impl EpochPlan {
                 p
             })
             .collect();
-        EpochPlan {
-            len,
-            batch_size,
-            steps,
-            last_position,
-            passes: Arc::new(passes),
-        }
+        EpochPlan { len, batch_size, steps, last_position, passes: Arc::new(passes) }
     }
 
     /// Number of batches in the epoch.
@@ -83,9 +69,7 @@ mod tests {
     fn natural_epoch_covers_every_sample_once() {
         let plan = EpochPlan::new(10, 4, false, None, true, 7);
         assert_eq!(plan.steps(), 3);
-        let mut seen: Vec<usize> = (0..3)
-            .flat_map(|s| plan.batch(s).map(|(_, i)| i).collect::<Vec<_>>())
-            .collect();
+        let mut seen: Vec<usize> = (0..3).flat_map(|s| plan.batch(s).map(|(_, i)| i).collect::<Vec<_>>()).collect();
         assert_eq!(plan.batch(2).count(), 2);
         seen.sort();
         assert_eq!(seen, (0..10).collect::<Vec<_>>());

@@ -51,13 +51,7 @@ impl<T: Send + 'static> Loader<T> {
             receivers.push(rx);
             handles.push(handle);
         }
-        Ok(Loader {
-            receivers,
-            next: 0,
-            steps,
-            stop,
-            handles,
-        })
+        Ok(Loader { receivers, next: 0, steps, stop, handles })
     }
 
     /// Number of batches in the epoch.
@@ -75,11 +69,7 @@ impl<T: Send + 'static> Iterator for Loader<T> {
         }
         let rx = &self.receivers[self.next % self.receivers.len()];
         self.next += 1;
-        Some(rx.recv().unwrap_or_else(|_| {
-            Err(FeError::Worker(
-                "a pipeline worker stopped unexpectedly".into(),
-            ))
-        }))
+        Some(rx.recv().unwrap_or_else(|_| Err(FeError::Worker("a pipeline worker stopped unexpectedly".into()))))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -36,19 +36,9 @@ pub(crate) fn run_ops(ops: &[Arc<dyn NumpyOp>], data: &mut Sample, ctx: &OpConte
             })?;
             inputs.push(value.clone());
         }
-        let mut state = OpState::new(
-            ctx.mode,
-            ctx.epoch,
-            ctx.ds_id,
-            ctx.seed,
-            ctx.position,
-            ctx.first_op_index + i as u64,
-        );
-        let outputs = if ctx.batched {
-            op.forward_batch(inputs, &mut state)?
-        } else {
-            op.forward(inputs, &mut state)?
-        };
+        let mut state =
+            OpState::new(ctx.mode, ctx.epoch, ctx.ds_id, ctx.seed, ctx.position, ctx.first_op_index + i as u64);
+        let outputs = if ctx.batched { op.forward_batch(inputs, &mut state)? } else { op.forward(inputs, &mut state)? };
         if op.removes_inputs() {
             for key in &io.inputs {
                 data.shift_remove(key);

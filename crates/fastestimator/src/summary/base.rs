@@ -28,20 +28,12 @@ pub struct Summary {
 impl Summary {
     /// An empty summary.
     pub fn new(name: impl Into<String>) -> Self {
-        Summary {
-            name: name.into(),
-            ..Default::default()
-        }
+        Summary { name: name.into(), ..Default::default() }
     }
 
     /// Record a value.
     pub fn record(&mut self, mode: Mode, key: &str, step: u64, value: LogValue) {
-        self.history
-            .entry(mode)
-            .or_default()
-            .entry(key.to_string())
-            .or_default()
-            .insert(step, value);
+        self.history.entry(mode).or_default().entry(key.to_string()).or_default().insert(step, value);
     }
 
     /// The values of `key` in `mode`, by step.

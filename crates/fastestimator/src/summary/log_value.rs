@@ -40,11 +40,7 @@ impl LogValue {
 impl fmt::Display for LogValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LogValue::F32(x) => f.write_str(&python_repr(
-                f64::from(*x),
-                format!("{x}"),
-                format!("{x:e}"),
-            )),
+            LogValue::F32(x) => f.write_str(&python_repr(f64::from(*x), format!("{x}"), format!("{x:e}"))),
             LogValue::F64(x) => f.write_str(&python_repr(*x, format!("{x}"), format!("{x:e}"))),
             LogValue::Int(x) => write!(f, "{x}"),
             LogValue::Text(s) => f.write_str(s),

@@ -50,16 +50,8 @@ impl System {
         System::new(1, Some(100), Vec::new(), 0)
     }
 
-    pub(crate) fn new(
-        total_epochs: usize,
-        log_steps: Option<u64>,
-        models: Vec<Model>,
-        num_devices: usize,
-    ) -> Self {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+    pub(crate) fn new(total_epochs: usize, log_steps: Option<u64>, models: Vec<Model>, num_devices: usize) -> Self {
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         System {
             mode: Mode::Train,
             ds_id: String::new(),
@@ -102,10 +94,5 @@ fn format_utc(secs: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{y:04}{m:02}{d:02}-{:02}{:02}{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
 }

@@ -18,11 +18,7 @@ pub struct Data {
 impl Data {
     /// Event data around a batch.
     pub fn new(batch: TensorMap) -> Self {
-        Data {
-            logs: IndexMap::new(),
-            batch,
-            per_instance: IndexMap::new(),
-        }
+        Data { logs: IndexMap::new(), batch, per_instance: IndexMap::new() }
     }
 
     /// The batch tensor (or prediction) under `key`.
@@ -47,9 +43,7 @@ impl Data {
 
     /// Whether `key` exists in any of the maps (logs first, then the batch, then per-instance).
     pub fn contains(&self, key: &str) -> bool {
-        self.logs.contains_key(key)
-            || self.batch.contains_key(key)
-            || self.per_instance.contains_key(key)
+        self.logs.contains_key(key) || self.batch.contains_key(key) || self.per_instance.contains_key(key)
     }
 
     /// Write a value that the Logger prints and the Summary records.

@@ -20,9 +20,7 @@ fn scalar_log(t: &tch::Tensor) -> Result<LogValue> {
     let x = to_number(&t.mean(Kind::Double))?;
     Ok(match t.kind() {
         Kind::Float | Kind::Half | Kind::BFloat16 => LogValue::F32(x as f32),
-        Kind::Int64 | Kind::Int | Kind::Int16 | Kind::Int8 | Kind::Uint8 if t.numel() == 1 => {
-            LogValue::Int(x as i64)
-        }
+        Kind::Int64 | Kind::Int | Kind::Int16 | Kind::Int8 | Kind::Uint8 if t.numel() == 1 => LogValue::Int(x as i64),
         _ => LogValue::F64(x),
     })
 }
@@ -166,9 +164,7 @@ impl Trace for EvalEssential {
         for key in &self.monitor_names {
             if let Some(t) = data.tensor(key) {
                 let x = to_number(&t.mean(Kind::Double))?;
-                let slot = per_ds
-                    .entry(key.clone())
-                    .or_insert_with(|| (Vec::new(), t.kind() == Kind::Float));
+                let slot = per_ds.entry(key.clone()).or_insert_with(|| (Vec::new(), t.kind() == Kind::Float));
                 slot.0.push(x);
             }
         }
@@ -176,18 +172,10 @@ impl Trace for EvalEssential {
             let now = Instant::now();
             if system.batch_idx > 1 {
                 if let Some(last) = self.last_log {
-                    let prev = system
-                        .eval_log_steps
-                        .iter()
-                        .rev()
-                        .find(|&&s| s < system.batch_idx)
-                        .copied()
-                        .unwrap_or(0);
+                    let prev =
+                        system.eval_log_steps.iter().rev().find(|&&s| s < system.batch_idx).copied().unwrap_or(0);
                     let steps = (system.batch_idx - prev) as f64;
-                    data.write_with_log(
-                        "steps/sec",
-                        round2(steps / now.duration_since(last).as_secs_f64().max(1e-9)),
-                    );
+                    data.write_with_log("steps/sec", round2(steps / now.duration_since(last).as_secs_f64().max(1e-9)));
                 }
             }
             self.last_log = Some(now);
@@ -203,9 +191,7 @@ impl Trace for EvalEssential {
                 if multi {
                     data.write_with_log(format!("{key}|{ds}"), mean_log(vals, *f32_src));
                 }
-                let slot = overall
-                    .entry(key.clone())
-                    .or_insert_with(|| (Vec::new(), *f32_src));
+                let slot = overall.entry(key.clone()).or_insert_with(|| (Vec::new(), *f32_src));
                 slot.0.extend_from_slice(vals);
             }
         }

@@ -20,9 +20,7 @@ impl_has_io!(Logger);
 
 impl Default for Logger {
     fn default() -> Self {
-        Logger {
-            io: OpIo::new("*", ()),
-        }
+        Logger { io: OpIo::new("*", ()) }
     }
 }
 
@@ -55,10 +53,7 @@ fn human_cmp(a: &str, b: &str) -> Ordering {
     let (ca, cb) = (chunks(a), chunks(b));
     for ((da, sa), (db, sb)) in ca.iter().zip(&cb) {
         let ord = match (da, db) {
-            (true, true) => sa
-                .parse::<u128>()
-                .unwrap_or(0)
-                .cmp(&sb.parse::<u128>().unwrap_or(0)),
+            (true, true) => sa.parse::<u128>().unwrap_or(0).cmp(&sb.parse::<u128>().unwrap_or(0)),
             _ => sa.to_lowercase().cmp(&sb.to_lowercase()),
         };
         if ord != Ordering::Equal {
@@ -70,12 +65,7 @@ fn human_cmp(a: &str, b: &str) -> Ordering {
 
 /// Format one log line as FE does: `<header>step: N; [epoch: E; ]key: value; ...` with keys in
 /// natural order and multi-element arrays on their own lines.
-pub fn format_log_line(
-    header: &str,
-    step: u64,
-    epoch: Option<usize>,
-    logs: &IndexMap<String, LogValue>,
-) -> String {
+pub fn format_log_line(header: &str, step: u64, epoch: Option<usize>, logs: &IndexMap<String, LogValue>) -> String {
     let mut line = format!("{header}step: {step}; ");
     if let Some(e) = epoch {
         line.push_str(&format!("epoch: {e}; "));
@@ -107,22 +97,10 @@ impl Trace for Logger {
 
     fn on_batch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
         match system.mode {
-            Mode::Train if system.is_log_step() => {
-                self.emit("FastEstimator-Train: ", data, system, None)
-            }
-            Mode::Eval
-                if system.log_steps.is_some()
-                    && system.eval_log_steps.contains(&system.batch_idx) =>
-            {
-                let ds = if system.ds_id.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", system.ds_id)
-                };
-                let mut line = format!(
-                    "Eval Progress{ds}: {}/{}; ",
-                    system.batch_idx, system.steps_per_epoch
-                );
+            Mode::Train if system.is_log_step() => self.emit("FastEstimator-Train: ", data, system, None),
+            Mode::Eval if system.log_steps.is_some() && system.eval_log_steps.contains(&system.batch_idx) => {
+                let ds = if system.ds_id.is_empty() { String::new() } else { format!(" ({})", system.ds_id) };
+                let mut line = format!("Eval Progress{ds}: {}/{}; ", system.batch_idx, system.steps_per_epoch);
                 for (k, v) in data.read_logs() {
                     line.push_str(&format!("{k}: {v}; "));
                 }

@@ -9,8 +9,7 @@ use crate::error::{FeError, Result};
 /// Traces are placed once their inputs are available; independent traces keep their order.
 /// An input nobody produces, or a dependency cycle, is an error naming the traces and keys.
 pub fn sort_traces(traces: &[&dyn Trace], available: Option<&[String]>) -> Result<Vec<usize>> {
-    let produced_by_traces: Vec<&String> =
-        traces.iter().flat_map(|t| t.io().outputs.iter()).collect();
+    let produced_by_traces: Vec<&String> = traces.iter().flat_map(|t| t.io().outputs.iter()).collect();
     let mut known: Vec<String> = available.map(<[String]>::to_vec).unwrap_or_default();
     let is_known = |key: &String, known: &[String]| {
         known.contains(key) || (available.is_none() && !produced_by_traces.contains(&key))
@@ -59,10 +58,7 @@ pub fn sort_traces(traces: &[&dyn Trace], available: Option<&[String]>) -> Resul
                 .collect();
             let reason = if unsatisfiable.is_empty() {
                 let names: Vec<String> = still.iter().map(|&i| traces[i].name()).collect();
-                format!(
-                    "dependency cycle detected amongst traces: {}",
-                    names.join(", ")
-                )
+                format!("dependency cycle detected amongst traces: {}", names.join(", "))
             } else {
                 format!("unsatisfiable trace inputs: {}", unsatisfiable.join("; "))
             };

@@ -30,18 +30,11 @@ impl DsIdFilter {
                 reason: "cannot mix negated ('!id') and plain ds_ids".into(),
             });
         }
-        let names: Vec<String> = ids
-            .iter()
-            .map(|s| s.as_ref().trim_start_matches('!').to_string())
-            .collect();
+        let names: Vec<String> = ids.iter().map(|s| s.as_ref().trim_start_matches('!').to_string()).collect();
         for n in &names {
             check_ds_id(n)?;
         }
-        Ok(if negated == 0 {
-            DsIdFilter::Only(names)
-        } else {
-            DsIdFilter::Except(names)
-        })
+        Ok(if negated == 0 { DsIdFilter::Only(names) } else { DsIdFilter::Except(names) })
     }
 
     /// Whether the filter lets `ds_id` through.

@@ -14,10 +14,7 @@ pub fn check_key(key: &str) -> Result<(), FeError> {
         None
     };
     match reason {
-        Some(r) => Err(FeError::InvalidKey {
-            key: key.to_string(),
-            reason: r.to_string(),
-        }),
+        Some(r) => Err(FeError::InvalidKey { key: key.to_string(), reason: r.to_string() }),
         None => Ok(()),
     }
 }
@@ -25,10 +22,7 @@ pub fn check_key(key: &str) -> Result<(), FeError> {
 /// Check a dataset id: non-empty, no `:`, `;`, `|` or `!`.
 pub fn check_ds_id(ds_id: &str) -> Result<(), FeError> {
     if ds_id.is_empty() {
-        return Err(FeError::InvalidDsId {
-            ds_id: ds_id.into(),
-            reason: "ds_id must not be empty".into(),
-        });
+        return Err(FeError::InvalidDsId { ds_id: ds_id.into(), reason: "ds_id must not be empty".into() });
     }
     if let Some(c) = ds_id.chars().find(|c| matches!(c, ':' | ';' | '|' | '!')) {
         return Err(FeError::InvalidDsId {
@@ -65,10 +59,7 @@ mod tests {
 
     #[test]
     fn closest_key_suggests_near_names_only() {
-        assert_eq!(
-            closest_key("y_prd", ["x", "y", "y_pred"]),
-            Some("y_pred".into())
-        );
+        assert_eq!(closest_key("y_prd", ["x", "y", "y_pred"]), Some("y_pred".into()));
         assert_eq!(closest_key("completely_else", ["x", "y"]), None);
     }
 }

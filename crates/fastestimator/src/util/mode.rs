@@ -53,8 +53,7 @@ impl FromStr for Mode {
             "infer" => Ok(Mode::Infer),
             other => Err(FeError::InvalidMode {
                 mode: other.to_string(),
-                reason: "expected one of train, eval, test, infer (optionally prefixed by '!')"
-                    .into(),
+                reason: "expected one of train, eval, test, infer (optionally prefixed by '!')".into(),
             }),
         }
     }
@@ -118,10 +117,7 @@ impl ModeSet {
 
     /// The modes in the set, in FE's order.
     pub fn modes(self) -> Vec<Mode> {
-        Mode::ALL
-            .into_iter()
-            .filter(|m| self.contains(*m))
-            .collect()
+        Mode::ALL.into_iter().filter(|m| self.contains(*m)).collect()
     }
 }
 
@@ -148,10 +144,7 @@ mod tests {
     fn negations_intersect_as_fe_does() {
         let m = ModeSet::parse(&["!train", "!infer"]).unwrap();
         assert_eq!(m.modes(), vec![Mode::Eval, Mode::Test]);
-        assert_eq!(
-            "!infer".parse::<ModeSet>().unwrap().modes(),
-            vec![Mode::Train, Mode::Eval, Mode::Test]
-        );
+        assert_eq!("!infer".parse::<ModeSet>().unwrap().modes(), vec![Mode::Train, Mode::Eval, Mode::Test]);
     }
 
     #[test]

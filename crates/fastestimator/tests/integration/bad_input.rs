@@ -17,10 +17,7 @@ fn unknown_optimizer_lists_the_known_names() {
     let err = fe::build(|p| LeNet::new(p, [1, 28, 28], 10), "adamm").unwrap_err();
     assert!(matches!(err, FeError::UnknownOptimizer { .. }));
     let msg = err.to_string();
-    assert!(
-        msg.contains("adamm") && msg.contains("adam, adamw, sgd, rmsprop, adagrad"),
-        "{msg}"
-    );
+    assert!(msg.contains("adamm") && msg.contains("adam, adamw, sgd, rmsprop, adagrad"), "{msg}");
 }
 
 #[test]
@@ -40,41 +37,25 @@ fn model_input_shape_mismatch_is_reported_at_planning() {
         .build()
         .unwrap();
     let (network, _) = lenet_network("adam");
-    let mut est = fe::Estimator::builder(pipeline, network, 1)
-        .silent()
-        .build()
-        .unwrap();
+    let mut est = fe::Estimator::builder(pipeline, network, 1).silent().build().unwrap();
     let err = est.fit().unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, FeError::Model { .. }), "{msg}");
-    assert!(
-        msg.contains("[8, 28, 28]") && msg.contains("[batch, 1, 28, 28]"),
-        "{msg}"
-    );
+    assert!(msg.contains("[8, 28, 28]") && msg.contains("[batch, 1, 28, 28]"), "{msg}");
 }
 
 #[test]
 fn a_model_without_declared_shape_fails_cleanly_too() {
-    let model = fe::build(
-        |p| tch::nn::linear(p / "fc", 5, 3, Default::default()),
-        "sgd",
-    )
-    .unwrap();
+    let model = fe::build(|p| tch::nn::linear(p / "fc", 5, 3, Default::default()), "sgd").unwrap();
     let x = tch::Tensor::zeros([2, 7], (tch::Kind::Float, model.device()));
     let err = model.forward("x", &x, false).unwrap_err().to_string();
-    assert!(
-        err.contains("forward on input \"x\" [2, 7] failed"),
-        "{err}"
-    );
+    assert!(err.contains("forward on input \"x\" [2, 7] failed"), "{err}");
 }
 
 #[test]
 fn forbidden_ds_id_and_key_characters() {
     let err = fe::Pipeline::builder()
-        .data_map(
-            fe::Mode::Train,
-            vec![("ds:1", std::sync::Arc::new(column_dataset(4)) as _)],
-        )
+        .data_map(fe::Mode::Train, vec![("ds:1", std::sync::Arc::new(column_dataset(4)) as _)])
         .build()
         .unwrap_err();
     assert!(matches!(err, FeError::InvalidDsId { .. }), "{err}");
@@ -102,16 +83,8 @@ fn forbidden_ds_id_and_key_characters() {
 
 #[test]
 fn batch_size_zero() {
-    let err = fe::Pipeline::builder()
-        .train_data(column_dataset(4))
-        .batch_size(0)
-        .build()
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("batch_size") && err.contains("at least 1"),
-        "{err}"
-    );
+    let err = fe::Pipeline::builder().train_data(column_dataset(4)).batch_size(0).build().unwrap_err().to_string();
+    assert!(err.contains("batch_size") && err.contains("at least 1"), "{err}");
     assert!(Batch::new(0).is_err());
 }
 
@@ -119,10 +92,7 @@ fn batch_size_zero() {
 fn two_batch_ops_in_one_mode() {
     let err = fe::Pipeline::builder()
         .train_data(column_dataset(4))
-        .ops(vec![
-            Box::new(Batch::new(2).unwrap()),
-            Box::new(Batch::new(3).unwrap()),
-        ])
+        .ops(vec![Box::new(Batch::new(2).unwrap()), Box::new(Batch::new(3).unwrap())])
         .build()
         .unwrap_err()
         .to_string();
@@ -138,16 +108,8 @@ fn missing_pipeline_key_names_the_op_and_closest_key() {
         .unwrap();
     let err = p.get_results(fe::Mode::Train, 1, 1).unwrap_err();
     match err {
-        FeError::MissingKey {
-            consumer,
-            key,
-            closest,
-            ..
-        } => {
-            assert_eq!(
-                (consumer.as_str(), key.as_str(), closest.as_deref()),
-                ("Minmax", "xx", Some("x"))
-            );
+        FeError::MissingKey { consumer, key, closest, .. } => {
+            assert_eq!((consumer.as_str(), key.as_str(), closest.as_deref()), ("Minmax", "xx", Some("x")));
         }
         other => panic!("{other}"),
     }
@@ -161,36 +123,24 @@ fn unwritable_save_dir_fails_at_build() {
     let (network, model) = lenet_network("adam");
     let pipeline = digits_pipeline(64, 16, 0, 16, None);
     let err = fe::Estimator::builder(pipeline, network, 1)
-        .traces(vec![Box::new(
-            BestModelSaver::new(&model, blocker.join("models")).metric("ce"),
-        )])
+        .traces(vec![Box::new(BestModelSaver::new(&model, blocker.join("models")).metric("ce"))])
         .build()
         .err()
         .expect("an unwritable save_dir must be refused");
     let msg = err.to_string();
-    assert!(
-        matches!(err, FeError::Io { .. }) && msg.contains("save_dir") && msg.contains("a_file"),
-        "{msg}"
-    );
+    assert!(matches!(err, FeError::Io { .. }) && msg.contains("save_dir") && msg.contains("a_file"), "{msg}");
 }
 
 #[test]
 fn update_op_on_a_model_without_optimizer_fails_at_planning() {
-    let model = fe::build(
-        |p| LeNet::new(p, [1, 28, 28], 10),
-        fe::network::OptimizerArg::None,
-    )
-    .unwrap();
+    let model = fe::build(|p| LeNet::new(p, [1, 28, 28], 10), fe::network::OptimizerArg::None).unwrap();
     let network = fe::Network::new(vec![
         Box::new(ModelOp::new(&model, "x", "y_pred")),
         Box::new(CrossEntropy::new(["y_pred", "y"], "ce")),
         Box::new(UpdateOp::new(&model, "ce")),
     ])
     .unwrap();
-    let mut est = fe::Estimator::builder(digits_pipeline(64, 0, 0, 16, None), network, 1)
-        .silent()
-        .build()
-        .unwrap();
+    let mut est = fe::Estimator::builder(digits_pipeline(64, 0, 0, 16, None), network, 1).silent().build().unwrap();
     let err = est.fit().unwrap_err().to_string();
     assert!(err.contains("without an optimizer"), "{err}");
 }
@@ -204,10 +154,7 @@ fn cross_entropy_shape_mismatch_names_keys_and_shapes() {
     let y = tch::Tensor::ones([4, 5], (tch::Kind::Float, tch::Device::Cpu));
     let err = ce.forward(vec![pred, y], &mut st).unwrap_err().to_string();
     assert!(
-        err.contains("\"y_pred\"")
-            && err.contains("[4, 3]")
-            && err.contains("\"y\"")
-            && err.contains("[4, 5]"),
+        err.contains("\"y_pred\"") && err.contains("[4, 3]") && err.contains("\"y\"") && err.contains("[4, 5]"),
         "{err}"
     );
 }
@@ -217,13 +164,8 @@ fn corrupt_and_missing_mnist_files_give_clear_errors() {
     use fe::dataset::data::{idx, mnist};
     let dir = tempfile::tempdir().unwrap();
     // Offline and without files: the error lists the files and the folder.
-    let msg = mnist::load_data_with(Some(dir.path()), false)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        msg.contains("train-images-idx3-ubyte") && msg.contains("t10k-labels-idx1-ubyte"),
-        "{msg}"
-    );
+    let msg = mnist::load_data_with(Some(dir.path()), false).unwrap_err().to_string();
+    assert!(msg.contains("train-images-idx3-ubyte") && msg.contains("t10k-labels-idx1-ubyte"), "{msg}");
     assert!(msg.contains(&dir.path().display().to_string()), "{msg}");
 
     // Real IDX files, written here: 3 images and labels for train and test.
@@ -238,21 +180,11 @@ fn corrupt_and_missing_mnist_files_give_clear_errors() {
         std::fs::write(dir.path().join(name), bytes).unwrap();
     }
     let (train, eval) = mnist::load_data_with(Some(dir.path()), false).unwrap();
-    assert_eq!(
-        (
-            fe::dataset::Dataset::len(&train),
-            fe::dataset::Dataset::len(&eval)
-        ),
-        (3, 3)
-    );
+    assert_eq!((fe::dataset::Dataset::len(&train), fe::dataset::Dataset::len(&eval)), (3, 3));
     assert!(mnist::files_present(Some(dir.path())));
 
     // Truncate the training images: a clear error naming the file, not a panic.
-    std::fs::write(
-        dir.path().join("train-images-idx3-ubyte"),
-        &images[..images.len() - 100],
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("train-images-idx3-ubyte"), &images[..images.len() - 100]).unwrap();
     let err = mnist::load_data_with(Some(dir.path()), false).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, FeError::Mnist(_)), "{msg}");
@@ -262,8 +194,6 @@ fn corrupt_and_missing_mnist_files_give_clear_errors() {
     let mut bad = images.clone();
     bad[0] = 0xFF;
     std::fs::write(dir.path().join("train-images-idx3-ubyte"), &bad).unwrap();
-    let msg = mnist::load_data_with(Some(dir.path()), false)
-        .unwrap_err()
-        .to_string();
+    let msg = mnist::load_data_with(Some(dir.path()), false).unwrap_err().to_string();
     assert!(msg.contains("train-images-idx3-ubyte"), "{msg}");
 }

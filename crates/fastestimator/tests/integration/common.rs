@@ -30,24 +30,13 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new(tag: &str, log: &Log) -> Self {
-        Recorder {
-            io: OpIo::new((), ()),
-            tag: tag.into(),
-            log: Arc::clone(log),
-        }
+        Recorder { io: OpIo::new((), ()), tag: tag.into(), log: Arc::clone(log) }
     }
     pub fn needing(tag: &str, key: &str, log: &Log) -> Self {
-        Recorder {
-            io: OpIo::new(key, ()),
-            tag: tag.into(),
-            log: Arc::clone(log),
-        }
+        Recorder { io: OpIo::new(key, ()), tag: tag.into(), log: Arc::clone(log) }
     }
     fn push(&self, event: &str) {
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("{event} {}", self.tag));
+        self.log.lock().unwrap().push(format!("{event} {}", self.tag));
     }
 }
 
@@ -99,11 +88,7 @@ pub struct RecordingOp {
 
 impl RecordingOp {
     pub fn new(tag: &str, input: &str, output: &str, log: &Log) -> Self {
-        RecordingOp {
-            io: OpIo::new(input, output),
-            tag: tag.into(),
-            log: Arc::clone(log),
-        }
+        RecordingOp { io: OpIo::new(input, output), tag: tag.into(), log: Arc::clone(log) }
     }
 }
 

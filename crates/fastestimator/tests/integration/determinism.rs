@@ -40,15 +40,10 @@ fn batches(workers: usize) -> Vec<fe::Sample> {
         .batch_size(4)
         .seed(9)
         .num_process(workers)
-        .ops(vec![Box::new(Jitter {
-            io: OpIo::new("x", "x"),
-        })])
+        .ops(vec![Box::new(Jitter { io: OpIo::new("x", "x") })])
         .build()
         .unwrap();
-    p.loader(Mode::Train, 2, "", Some(20))
-        .unwrap()
-        .collect::<fe::Result<Vec<_>>>()
-        .unwrap()
+    p.loader(Mode::Train, 2, "", Some(20)).unwrap().collect::<fe::Result<Vec<_>>>().unwrap()
 }
 
 #[test]
@@ -58,25 +53,16 @@ fn random_ops_and_shuffling_ignore_the_worker_count() {
     assert_eq!(one, batches(2));
     assert_eq!(one, batches(8));
     // The train data is shuffled, and differently per epoch.
-    let first: Vec<f32> = one
-        .iter()
-        .flat_map(|b| b["y"].to_f32().unwrap().into_iter())
-        .collect();
-    assert_ne!(
-        first[..10],
-        (0..10).map(|i| (i - 49) as f32).collect::<Vec<_>>()[..]
-    );
+    let first: Vec<f32> = one.iter().flat_map(|b| b["y"].to_f32().unwrap().into_iter()).collect();
+    assert_ne!(first[..10], (0..10).map(|i| (i - 49) as f32).collect::<Vec<_>>()[..]);
 }
 
 fn train_weights(workers: usize, init: &std::path::Path) -> Vec<(String, tch::Tensor)> {
     let pipeline = digits_pipeline(320, 0, 0, 32, Some(workers));
     let (network, model) = lenet_network("adam");
     // Same starting weights for both runs (torch's global RNG is shared by parallel tests).
-    fe::backend::load_model(&model, init).unwrap();
-    let mut est = fe::Estimator::builder(pipeline, network, 1)
-        .silent()
-        .build()
-        .unwrap();
+    fe::backend::load_model(&model, init, false).unwrap();
+    let mut est = fe::Estimator::builder(pipeline, network, 1).silent().build().unwrap();
     est.fit().unwrap();
     model.variables()
 }
@@ -85,7 +71,7 @@ fn train_weights(workers: usize, init: &std::path::Path) -> Vec<(String, tch::Te
 fn training_is_bit_identical_with_one_or_three_workers() {
     let dir = tempfile::tempdir().unwrap();
     let (_, init_model) = lenet_network("adam");
-    let init = fe::backend::save_model(&init_model, dir.path(), Some("init")).unwrap();
+    let init = fe::backend::save_model(&init_model, dir.path(), Some("init"), false).unwrap();
     let a = train_weights(1, &init);
     let b = train_weights(3, &init);
     assert_eq!(a.len(), b.len());

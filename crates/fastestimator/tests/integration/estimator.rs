@@ -13,46 +13,27 @@ use crate::training::{digits_pipeline, lenet_network};
 #[test]
 fn case_22_call_order() {
     let log: Log = Arc::new(Mutex::new(Vec::new()));
-    let pipeline = fe::Pipeline::builder()
-        .train_data(column_dataset(100))
-        .batch_size(10)
-        .build()
-        .unwrap();
+    let pipeline = fe::Pipeline::builder().train_data(column_dataset(100)).batch_size(10).build().unwrap();
     let network = fe::Network::new(vec![
         Box::new(RecordingOp::new("A", "x", "a", &log)),
         Box::new(RecordingOp::new("B", "a", "b", &log)),
     ])
     .unwrap();
     let mut est = fe::Estimator::builder(pipeline, network, 1)
-        .traces(vec![
-            Box::new(Recorder::new("a", &log)),
-            Box::new(Recorder::new("b", &log)),
-        ])
+        .traces(vec![Box::new(Recorder::new("a", &log)), Box::new(Recorder::new("b", &log))])
         .silent()
         .build()
         .unwrap();
     est.fit_with(false).unwrap();
     let got = log.lock().unwrap().clone();
-    let mut want: Vec<String> = vec![
-        "on_begin a",
-        "on_begin b",
-        "on_epoch_begin a",
-        "on_epoch_begin b",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
+    let mut want: Vec<String> = vec!["on_begin a", "on_begin b", "on_epoch_begin a", "on_epoch_begin b"]
+        .into_iter()
+        .map(String::from)
+        .collect();
     for _ in 0..10 {
         want.extend(
-            [
-                "on_batch_begin a",
-                "on_batch_begin b",
-                "op A",
-                "op B",
-                "on_batch_end a",
-                "on_batch_end b",
-            ]
-            .map(String::from),
+            ["on_batch_begin a", "on_batch_begin b", "op A", "op B", "on_batch_end a", "on_batch_end b"]
+                .map(String::from),
         );
     }
     want.extend(["on_epoch_end a", "on_epoch_end b", "on_end a", "on_end b"].map(String::from));
@@ -62,9 +43,7 @@ fn case_22_call_order() {
 #[test]
 fn case_23_trace_assembly_and_monitor_names() {
     let (pipeline, network, _) = digits_pipeline_and_network(64);
-    let mut est = fe::Estimator::builder(pipeline, network, 1)
-        .build()
-        .unwrap();
+    let mut est = fe::Estimator::builder(pipeline, network, 1).build().unwrap();
     assert_eq!(est.monitor_names(), ["ce"]);
     let fit = est.trace_names(Mode::Train);
     assert_eq!(fit.first().map(String::as_str), Some("TrainEssential"));
@@ -74,10 +53,7 @@ fn case_23_trace_assembly_and_monitor_names() {
     assert_eq!(test.first().map(String::as_str), Some("TestEssential"));
 
     let (pipeline, network, _) = digits_pipeline_and_network(64);
-    let est = fe::Estimator::builder(pipeline, network, 1)
-        .monitor_names(&["a", "b"])
-        .build()
-        .unwrap();
+    let est = fe::Estimator::builder(pipeline, network, 1).monitor_names(&["a", "b"]).build().unwrap();
     assert_eq!(est.monitor_names(), ["a", "b", "ce"]);
 }
 
@@ -92,21 +68,13 @@ fn a_trace_needing_a_missing_key_fails_before_any_batch() {
     let log: Log = Arc::new(Mutex::new(Vec::new()));
     let (pipeline, network, _) = digits_pipeline_and_network(64);
     let mut est = fe::Estimator::builder(pipeline, network, 1)
-        .traces(vec![Box::new(
-            Recorder::needing("z", "y_prde", &log).mode_str("train"),
-        )])
+        .traces(vec![Box::new(Recorder::needing("z", "y_prde", &log).mode_str("train"))])
         .silent()
         .build()
         .unwrap();
     let err = est.fit().unwrap_err();
     match &err {
-        FeError::MissingKey {
-            key,
-            mode,
-            epoch,
-            closest,
-            ..
-        } => {
+        FeError::MissingKey { key, mode, epoch, closest, .. } => {
             assert_eq!(key, "y_prde");
             assert_eq!(mode, "train");
             assert_eq!(*epoch, 1);
@@ -115,10 +83,7 @@ fn a_trace_needing_a_missing_key_fails_before_any_batch() {
         other => panic!("unexpected error {other}"),
     }
     assert!(err.to_string().contains("did you mean \"y_pred\""), "{err}");
-    assert!(
-        log.lock().unwrap().is_empty(),
-        "no trace event may run before planning succeeds"
-    );
+    assert!(log.lock().unwrap().is_empty(), "no trace event may run before planning succeeds");
 }
 
 #[test]
@@ -131,21 +96,12 @@ fn a_network_needing_a_missing_key_fails_at_planning() {
         Box::new(UpdateOp::new(&model, "ce")),
     ])
     .unwrap();
-    let mut est = fe::Estimator::builder(pipeline, network, 1)
-        .silent()
-        .build()
-        .unwrap();
+    let mut est = fe::Estimator::builder(pipeline, network, 1).silent().build().unwrap();
     let before = model.variables();
     let err = est.fit().unwrap_err().to_string();
-    assert!(
-        err.contains("\"image\"") && err.contains("mode train"),
-        "{err}"
-    );
+    assert!(err.contains("\"image\"") && err.contains("mode train"), "{err}");
     let after = model.variables();
-    assert!(
-        before.iter().zip(&after).all(|(a, b)| a.1.equal(&b.1)),
-        "no weight may change"
-    );
+    assert!(before.iter().zip(&after).all(|(a, b)| a.1.equal(&b.1)), "no weight may change");
 }
 
 #[test]
@@ -160,15 +116,9 @@ fn warmup_does_not_update_weights_and_steps_per_epoch_is_exact() {
         .build()
         .unwrap();
     let summary = est.fit().unwrap();
-    assert_eq!(
-        summary.train_steps, 14,
-        "7 steps per epoch, extended beyond the 4 natural ones"
-    );
+    assert_eq!(summary.train_steps, 14, "7 steps per epoch, extended beyond the 4 natural ones");
     let after = model.variables();
-    assert!(
-        before.iter().zip(&after).any(|(a, b)| !a.1.equal(&b.1)),
-        "training must change weights"
-    );
+    assert!(before.iter().zip(&after).any(|(a, b)| !a.1.equal(&b.1)), "training must change weights");
     assert!(summary.get(Mode::Eval, "ce").is_some_and(|h| h.len() == 2));
 }
 

@@ -56,22 +56,8 @@ fn case_2_accuracy_index_labels() {
 #[test]
 fn case_3_accuracy_binary_and_from_logits() {
     let y = Tensor::from_slice(&[0i64, 1]);
-    assert_eq!(
-        accuracy_of(
-            Accuracy::new("y", "y_pred"),
-            y.shallow_clone(),
-            t2(&[&[0.3], &[0.6]])
-        ),
-        1.0
-    );
-    assert_eq!(
-        accuracy_of(
-            Accuracy::new("y", "y_pred").from_logits(true),
-            y,
-            t2(&[&[-1.0], &[1.0]])
-        ),
-        1.0
-    );
+    assert_eq!(accuracy_of(Accuracy::new("y", "y_pred"), y.shallow_clone(), t2(&[&[0.3], &[0.6]])), 1.0);
+    assert_eq!(accuracy_of(Accuracy::new("y", "y_pred").from_logits(true), y, t2(&[&[-1.0], &[1.0]])), 1.0);
 }
 
 fn ce(op: CrossEntropy, pred: Tensor, y: Tensor) -> f64 {
@@ -83,23 +69,13 @@ fn ce(op: CrossEntropy, pred: Tensor, y: Tensor) -> f64 {
 #[test]
 fn case_24_cross_entropy_numbers() {
     let probs = || t2(&[&[0.1, 0.8, 0.1], &[0.9, 0.05, 0.05], &[0.1, 0.2, 0.7]]);
-    let binary_tf = ce(
-        CrossEntropy::new(["p", "y"], "ce"),
-        t2(&[&[1.0], &[3.0], &[4.5]]),
-        t2(&[&[1.0], &[2.0], &[4.0]]),
-    );
+    let binary_tf =
+        ce(CrossEntropy::new(["p", "y"], "ce"), t2(&[&[1.0], &[3.0], &[4.5]]), t2(&[&[1.0], &[2.0], &[4.0]]));
     assert!((binary_tf - -20.444319).abs() < 1e-4, "{binary_tf}");
-    let categorical = ce(
-        CrossEntropy::new(["p", "y"], "ce"),
-        probs(),
-        t2(&[&[0.0, 1.0, 0.0], &[1.0, 0.0, 0.0], &[0.0, 0.0, 1.0]]),
-    );
+    let categorical =
+        ce(CrossEntropy::new(["p", "y"], "ce"), probs(), t2(&[&[0.0, 1.0, 0.0], &[1.0, 0.0, 0.0], &[0.0, 0.0, 1.0]]));
     assert!((categorical - 0.22839302).abs() < 1e-6, "{categorical}");
-    let sparse = ce(
-        CrossEntropy::new(["p", "y"], "ce"),
-        probs(),
-        Tensor::from_slice(&[0i64, 1, 0]).reshape([3, 1]),
-    );
+    let sparse = ce(CrossEntropy::new(["p", "y"], "ce"), probs(), Tensor::from_slice(&[0i64, 1, 0]).reshape([3, 1]));
     assert!((sparse - 2.5336342).abs() < 1e-6, "{sparse}");
     let binary_torch = ce(
         CrossEntropy::new(["p", "y"], "ce"),
@@ -113,25 +89,14 @@ fn case_24_cross_entropy_numbers() {
 fn cross_entropy_from_logits_matches_probabilities() {
     let logits = t2(&[&[1.0, 2.0, 0.5], &[0.1, -1.0, 2.0]]);
     let y = Tensor::from_slice(&[1i64, 2]);
-    let a = ce(
-        CrossEntropy::new(["p", "y"], "ce").from_logits(true),
-        logits.shallow_clone(),
-        y.shallow_clone(),
-    );
-    let b = ce(
-        CrossEntropy::new(["p", "y"], "ce"),
-        logits.softmax(-1, tch::Kind::Float),
-        y,
-    );
+    let a = ce(CrossEntropy::new(["p", "y"], "ce").from_logits(true), logits.shallow_clone(), y.shallow_clone());
+    let b = ce(CrossEntropy::new(["p", "y"], "ce"), logits.softmax(-1, tch::Kind::Float), y);
     assert!((a - b).abs() < 1e-5);
 }
 
 #[test]
 fn case_19_get_results() {
-    let unbatched = fe::Pipeline::builder()
-        .train_data(column_dataset(100))
-        .build()
-        .unwrap();
+    let unbatched = fe::Pipeline::builder().train_data(column_dataset(100)).build().unwrap();
     let r = unbatched.get_results(Mode::Train, 1, 1).unwrap();
     assert_eq!(r[0]["x"], Value::I64(array![0i64].into_dyn()));
     assert_eq!(r[0]["y"], Value::I64(array![-99i64].into_dyn()));
@@ -144,10 +109,7 @@ fn case_19_get_results() {
     };
     let p = fe::Pipeline::builder()
         .train_data(column_dataset(100))
-        .ops(vec![
-            Box::new(plus_one()),
-            Box::new(Batch::new(1).unwrap().mode("train")),
-        ])
+        .ops(vec![Box::new(plus_one()), Box::new(Batch::new(1).unwrap().mode("train"))])
         .build()
         .unwrap();
     let r = p.get_results(Mode::Train, 1, 1).unwrap();
@@ -174,11 +136,7 @@ fn case_19_get_results() {
 
 #[test]
 fn pipeline_transform_adds_a_batch_axis() {
-    let p = fe::Pipeline::builder()
-        .train_data(column_dataset(10))
-        .batch_size(4)
-        .build()
-        .unwrap();
+    let p = fe::Pipeline::builder().train_data(column_dataset(10)).batch_size(4).build().unwrap();
     let sample = column_dataset(10).get(3).unwrap();
     let out = p.transform(sample, Mode::Train, 1, "").unwrap();
     assert_eq!(out["x"], Value::I64(array![[3i64]].into_dyn()));
@@ -186,15 +144,9 @@ fn pipeline_transform_adds_a_batch_axis() {
 
 #[test]
 fn pipeline_missing_mode_is_an_error() {
-    let p = fe::Pipeline::builder()
-        .train_data(column_dataset(10))
-        .build()
-        .unwrap();
+    let p = fe::Pipeline::builder().train_data(column_dataset(10)).build().unwrap();
     let err = p.get_results(Mode::Eval, 1, 1).unwrap_err().to_string();
-    assert!(
-        err.contains("Pipeline has no data for mode 'eval'"),
-        "{err}"
-    );
+    assert!(err.contains("Pipeline has no data for mode 'eval'"), "{err}");
 }
 
 fn clz_dataset() -> NumpyDataset {
@@ -219,10 +171,7 @@ fn case_26_split() {
     assert!(a.iter().all(|x| !b.contains(x)));
 
     let (mut d1, mut d2) = (clz_dataset(), clz_dataset());
-    assert_eq!(
-        xs(&d1.split(0.3, Some(42), None).unwrap()),
-        xs(&d2.split(0.3, Some(42), None).unwrap())
-    );
+    assert_eq!(xs(&d1.split(0.3, Some(42), None).unwrap()), xs(&d2.split(0.3, Some(42), None).unwrap()));
 
     let mut ds = clz_dataset();
     let part = ds.split(0.4, Some(1), Some("clz")).unwrap();
@@ -237,9 +186,7 @@ fn case_26_split() {
 #[test]
 fn split_by_count_and_several_at_once() {
     let mut ds = clz_dataset();
-    let parts = ds
-        .split_many(&[10usize.into(), 0.2.into()], Some(3), None)
-        .unwrap();
+    let parts = ds.split_many(&[10usize.into(), 0.2.into()], Some(3), None).unwrap();
     assert_eq!((parts[0].len(), parts[1].len(), ds.len()), (10, 20, 70));
     assert!(ds.split(200usize, Some(0), None).is_err());
 }

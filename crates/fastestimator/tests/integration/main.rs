@@ -5,4 +5,5 @@ mod common;
 mod determinism;
 mod estimator;
 mod fe_cases;
+mod network_ops;
 mod training;

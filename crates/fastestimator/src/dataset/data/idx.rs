@@ -297,14 +297,8 @@ pub fn parse_idx(bytes: &[u8]) -> Result<IdxArray, IdxError> {
 /// Errors name the file: [`IdxError::Io`] when it cannot be read, [`IdxError::File`] when its
 /// content is invalid.
 pub fn read_idx_file(path: &Path) -> Result<IdxArray, IdxError> {
-    let bytes = std::fs::read(path).map_err(|source| IdxError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse_idx(&bytes).map_err(|e| IdxError::File {
-        path: path.to_path_buf(),
-        source: Box::new(e),
-    })
+    let bytes = std::fs::read(path).map_err(|source| IdxError::Io { path: path.to_path_buf(), source })?;
+    parse_idx(&bytes).map_err(|e| IdxError::File { path: path.to_path_buf(), source: Box::new(e) })
 }
 
 /// Encodes a `u8` array as an (uncompressed) IDX file.
@@ -314,15 +308,11 @@ pub fn read_idx_file(path: &Path) -> Result<IdxArray, IdxError> {
 /// [`IdxError::Encode`].
 pub fn write_idx_u8(shape: &[usize], data: &[u8]) -> Result<Vec<u8>, IdxError> {
     if shape.is_empty() || shape.len() > MAX_RANK {
-        return Err(IdxError::Encode(format!(
-            "rank {} is outside 1..={MAX_RANK}",
-            shape.len()
-        )));
+        return Err(IdxError::Encode(format!("rank {} is outside 1..={MAX_RANK}", shape.len())));
     }
     let mut dims = Vec::with_capacity(shape.len());
     for &d in shape {
-        let d32 = u32::try_from(d)
-            .map_err(|_| IdxError::Encode(format!("dimension {d} does not fit in u32")))?;
+        let d32 = u32::try_from(d).map_err(|_| IdxError::Encode(format!("dimension {d} does not fit in u32")))?;
         dims.push(d32);
     }
     let count = shape
@@ -330,10 +320,7 @@ pub fn write_idx_u8(shape: &[usize], data: &[u8]) -> Result<Vec<u8>, IdxError> {
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .ok_or_else(|| IdxError::Encode(format!("shape {shape:?} overflows usize")))?;
     if count != data.len() {
-        return Err(IdxError::Encode(format!(
-            "shape {shape:?} needs {count} elements but {} were given",
-            data.len()
-        )));
+        return Err(IdxError::Encode(format!("shape {shape:?} needs {count} elements but {} were given", data.len())));
     }
     let mut out = Vec::with_capacity(FIXED_HEADER_LEN + 4 * dims.len() + data.len());
     // The rank is at most MAX_RANK (16), so it always fits in the rank byte.
@@ -374,58 +361,33 @@ fn parse_stream(reader: &mut dyn Read, gz: bool) -> Result<IdxArray, IdxError> {
     let mut fixed = [0u8; FIXED_HEADER_LEN];
     let got = read_full(reader, &mut fixed, gz)?;
     if got < 2 {
-        return Err(IdxError::TooShort {
-            needed: FIXED_HEADER_LEN,
-            got,
-        });
+        return Err(IdxError::TooShort { needed: FIXED_HEADER_LEN, got });
     }
     if fixed[0] != 0 || fixed[1] != 0 {
-        return Err(IdxError::BadMagic {
-            found: [fixed[0], fixed[1]],
-        });
+        return Err(IdxError::BadMagic { found: [fixed[0], fixed[1]] });
     }
     if got < FIXED_HEADER_LEN {
-        return Err(IdxError::TooShort {
-            needed: FIXED_HEADER_LEN,
-            got,
-        });
+        return Err(IdxError::TooShort { needed: FIXED_HEADER_LEN, got });
     }
     let dtype = IdxType::from_code(fixed[2]).ok_or(IdxError::UnknownType(fixed[2]))?;
     let rank = usize::from(fixed[3]);
     if rank == 0 || rank > MAX_RANK {
-        return Err(IdxError::BadRank {
-            rank,
-            max: MAX_RANK,
-        });
+        return Err(IdxError::BadRank { rank, max: MAX_RANK });
     }
 
     let mut dim_bytes = [0u8; 4 * MAX_RANK];
     let dim_bytes = &mut dim_bytes[..4 * rank];
     let got = read_full(reader, dim_bytes, gz)?;
     if got < dim_bytes.len() {
-        return Err(IdxError::TooShort {
-            needed: FIXED_HEADER_LEN + dim_bytes.len(),
-            got: FIXED_HEADER_LEN + got,
-        });
+        return Err(IdxError::TooShort { needed: FIXED_HEADER_LEN + dim_bytes.len(), got: FIXED_HEADER_LEN + got });
     }
-    let shape: Vec<usize> = dim_bytes
-        .chunks_exact(4)
-        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
-        .collect();
+    let shape: Vec<usize> =
+        dim_bytes.chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize).collect();
 
-    let too_large = || IdxError::SizeOverflow {
-        shape: shape.clone(),
-        dtype,
-        limit: MAX_DATA_BYTES,
-    };
-    let count = shape
-        .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
-        .ok_or_else(too_large)?;
-    let n_bytes = count
-        .checked_mul(dtype.size_bytes() as u64)
-        .filter(|&b| b <= MAX_DATA_BYTES)
-        .ok_or_else(too_large)?;
+    let too_large = || IdxError::SizeOverflow { shape: shape.clone(), dtype, limit: MAX_DATA_BYTES };
+    let count = shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d as u64)).ok_or_else(too_large)?;
+    let n_bytes =
+        count.checked_mul(dtype.size_bytes() as u64).filter(|&b| b <= MAX_DATA_BYTES).ok_or_else(too_large)?;
     let n_bytes = usize::try_from(n_bytes).map_err(|_| too_large())?;
     // `count <= n_bytes`, so it fits in usize too.
     let count = count as usize;
@@ -433,23 +395,13 @@ fn parse_stream(reader: &mut dyn Read, gz: bool) -> Result<IdxArray, IdxError> {
     // `take` bounds the read by the declared size; the buffer grows only as bytes actually
     // arrive, so a lying header cannot trigger a huge allocation.
     let mut data = Vec::new();
-    reader
-        .take(n_bytes as u64)
-        .read_to_end(&mut data)
-        .map_err(|e| read_error(e, gz))?;
+    reader.take(n_bytes as u64).read_to_end(&mut data).map_err(|e| read_error(e, gz))?;
     if data.len() < n_bytes {
-        return Err(IdxError::Truncated {
-            expected: n_bytes,
-            got: data.len(),
-        });
+        return Err(IdxError::Truncated { expected: n_bytes, got: data.len() });
     }
-    let extra = io::copy(&mut reader.take(MAX_DATA_BYTES), &mut io::sink())
-        .map_err(|e| read_error(e, gz))?;
+    let extra = io::copy(&mut reader.take(MAX_DATA_BYTES), &mut io::sink()).map_err(|e| read_error(e, gz))?;
     if extra > 0 {
-        return Err(IdxError::TrailingBytes {
-            expected: n_bytes,
-            extra,
-        });
+        return Err(IdxError::TrailingBytes { expected: n_bytes, extra });
     }
 
     let dim = IxDyn(&shape);
@@ -457,34 +409,24 @@ fn parse_stream(reader: &mut dyn Read, gz: bool) -> Result<IdxArray, IdxError> {
     let shape_err = |e: ndarray::ShapeError| IdxError::Encode(format!("internal shape error: {e}"));
     let data = match dtype {
         IdxType::U8 => IdxData::U8(ArrayD::from_shape_vec(dim, data).map_err(shape_err)?),
-        IdxType::I8 => IdxData::I8(
-            ArrayD::from_shape_vec(dim, data.iter().map(|&b| b as i8).collect())
-                .map_err(shape_err)?,
-        ),
+        IdxType::I8 => {
+            IdxData::I8(ArrayD::from_shape_vec(dim, data.iter().map(|&b| b as i8).collect()).map_err(shape_err)?)
+        }
         IdxType::I16 => IdxData::I16(
-            ArrayD::from_shape_vec(
-                dim,
-                data.chunks_exact(2)
-                    .map(|c| i16::from_be_bytes([c[0], c[1]]))
-                    .collect(),
-            )
-            .map_err(shape_err)?,
+            ArrayD::from_shape_vec(dim, data.chunks_exact(2).map(|c| i16::from_be_bytes([c[0], c[1]])).collect())
+                .map_err(shape_err)?,
         ),
         IdxType::I32 => IdxData::I32(
             ArrayD::from_shape_vec(
                 dim,
-                data.chunks_exact(4)
-                    .map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
+                data.chunks_exact(4).map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect(),
             )
             .map_err(shape_err)?,
         ),
         IdxType::F32 => IdxData::F32(
             ArrayD::from_shape_vec(
                 dim,
-                data.chunks_exact(4)
-                    .map(|c| f32::from_be_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
+                data.chunks_exact(4).map(|c| f32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect(),
             )
             .map_err(shape_err)?,
         ),
@@ -545,10 +487,7 @@ mod tests {
         b.extend_from_slice(&300i16.to_be_bytes());
         let arr = parse_idx(&b).unwrap();
         assert_eq!(arr.dtype(), IdxType::I16);
-        assert_eq!(
-            arr.to_i64().unwrap().into_raw_vec_and_offset().0,
-            vec![-2, 300]
-        );
+        assert_eq!(arr.to_i64().unwrap().into_raw_vec_and_offset().0, vec![-2, 300]);
 
         let mut b = header(0x0C, &[1, 2]);
         b.extend_from_slice(&(-70000i32).to_be_bytes());
@@ -569,10 +508,7 @@ mod tests {
         let mut b = header(0x09, &[2]);
         b.extend_from_slice(&[0xFF, 0x01]);
         let arr = parse_idx(&b).unwrap();
-        assert_eq!(
-            arr.data,
-            IdxData::I8(ArrayD::from_shape_vec(IxDyn(&[2]), vec![-1, 1]).unwrap())
-        );
+        assert_eq!(arr.data, IdxData::I8(ArrayD::from_shape_vec(IxDyn(&[2]), vec![-1, 1]).unwrap()));
         assert!(arr.clone().into_u8().is_none());
         assert!(arr.as_u8().is_none());
     }
@@ -588,37 +524,19 @@ mod tests {
     #[test]
     fn rejects_short_header() {
         for input in [&[][..], &[0][..], &[0, 0, 8][..]] {
-            assert!(
-                matches!(parse_idx(input), Err(IdxError::TooShort { .. })),
-                "{input:?}"
-            );
+            assert!(matches!(parse_idx(input), Err(IdxError::TooShort { .. })), "{input:?}");
         }
         // Dimensions cut short.
         let b = &header(0x08, &[5, 28, 28])[..9];
-        assert!(matches!(
-            parse_idx(b),
-            Err(IdxError::TooShort { needed: 16, got: 9 })
-        ));
+        assert!(matches!(parse_idx(b), Err(IdxError::TooShort { needed: 16, got: 9 })));
     }
 
     #[test]
     fn rejects_bad_magic_type_and_rank() {
-        assert!(matches!(
-            parse_idx(&[1, 0, 8, 1, 0, 0, 0, 0]),
-            Err(IdxError::BadMagic { found: [1, 0] })
-        ));
-        assert!(matches!(
-            parse_idx(&[0, 0, 0x07, 1, 0, 0, 0, 0]),
-            Err(IdxError::UnknownType(7))
-        ));
-        assert!(matches!(
-            parse_idx(&[0, 0, 8, 0]),
-            Err(IdxError::BadRank { rank: 0, .. })
-        ));
-        assert!(matches!(
-            parse_idx(&[0, 0, 8, 200]),
-            Err(IdxError::BadRank { rank: 200, .. })
-        ));
+        assert!(matches!(parse_idx(&[1, 0, 8, 1, 0, 0, 0, 0]), Err(IdxError::BadMagic { found: [1, 0] })));
+        assert!(matches!(parse_idx(&[0, 0, 0x07, 1, 0, 0, 0, 0]), Err(IdxError::UnknownType(7))));
+        assert!(matches!(parse_idx(&[0, 0, 8, 0]), Err(IdxError::BadRank { rank: 0, .. })));
+        assert!(matches!(parse_idx(&[0, 0, 8, 200]), Err(IdxError::BadRank { rank: 200, .. })));
     }
 
     #[test]
@@ -631,46 +549,19 @@ mod tests {
         assert!(matches!(parse_idx(&b), Err(IdxError::SizeOverflow { .. })));
         // Declares a large but legal size with no data: truncated, not an OOM.
         let b = header(0x08, &[60_000, 28, 28]);
-        assert!(matches!(
-            parse_idx(&b),
-            Err(IdxError::Truncated {
-                expected: 47_040_000,
-                got: 0
-            })
-        ));
+        assert!(matches!(parse_idx(&b), Err(IdxError::Truncated { expected: 47_040_000, got: 0 })));
     }
 
     #[test]
     fn rejects_truncated_and_trailing_data() {
         let full = write_idx_u8(&[5, 2, 2], &[7; 20]).unwrap();
         let cut = &full[..full.len() - 3];
-        assert!(matches!(
-            parse_idx(cut),
-            Err(IdxError::Truncated {
-                expected: 20,
-                got: 17
-            })
-        ));
-        assert!(matches!(
-            parse_idx(&gzip(cut)),
-            Err(IdxError::Truncated {
-                expected: 20,
-                got: 17
-            })
-        ));
+        assert!(matches!(parse_idx(cut), Err(IdxError::Truncated { expected: 20, got: 17 })));
+        assert!(matches!(parse_idx(&gzip(cut)), Err(IdxError::Truncated { expected: 20, got: 17 })));
         let mut long = full.clone();
         long.extend_from_slice(&[1, 2]);
-        assert!(matches!(
-            parse_idx(&long),
-            Err(IdxError::TrailingBytes {
-                expected: 20,
-                extra: 2
-            })
-        ));
-        assert!(matches!(
-            parse_idx(&gzip(&long)),
-            Err(IdxError::TrailingBytes { extra: 2, .. })
-        ));
+        assert!(matches!(parse_idx(&long), Err(IdxError::TrailingBytes { expected: 20, extra: 2 })));
+        assert!(matches!(parse_idx(&gzip(&long)), Err(IdxError::TrailingBytes { extra: 2, .. })));
     }
 
     #[test]
@@ -687,18 +578,9 @@ mod tests {
     #[test]
     fn writer_validates_input() {
         assert!(matches!(write_idx_u8(&[], &[]), Err(IdxError::Encode(_))));
-        assert!(matches!(
-            write_idx_u8(&[2, 2], &[0; 3]),
-            Err(IdxError::Encode(_))
-        ));
-        assert!(matches!(
-            write_idx_u8(&[1; 17], &[0]),
-            Err(IdxError::Encode(_))
-        ));
-        assert!(matches!(
-            write_idx_u8(&[usize::MAX, 2], &[]),
-            Err(IdxError::Encode(_))
-        ));
+        assert!(matches!(write_idx_u8(&[2, 2], &[0; 3]), Err(IdxError::Encode(_))));
+        assert!(matches!(write_idx_u8(&[1; 17], &[0]), Err(IdxError::Encode(_))));
+        assert!(matches!(write_idx_u8(&[usize::MAX, 2], &[]), Err(IdxError::Encode(_))));
     }
 
     #[test]

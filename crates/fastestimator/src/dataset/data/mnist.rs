@@ -32,10 +32,8 @@ pub const IMAGE_SIZE: usize = 28;
 pub const NUM_CLASSES: i64 = 10;
 
 /// Mirrors tried in order when downloading (torchvision's primary mirror first).
-pub const MIRRORS: [&str; 2] = [
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "https://storage.googleapis.com/cvdf-datasets/mnist/",
-];
+pub const MIRRORS: [&str; 2] =
+    ["https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/"];
 
 /// Connect timeout for downloads.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -56,25 +54,17 @@ pub struct MnistFile {
 }
 
 /// Training images (`[60000, 28, 28]`).
-pub const TRAIN_IMAGES: MnistFile = MnistFile {
-    name: "train-images-idx3-ubyte",
-    md5_gz: "f68b3c2dcbeaaa9fbdd348bbdeb94873",
-};
+pub const TRAIN_IMAGES: MnistFile =
+    MnistFile { name: "train-images-idx3-ubyte", md5_gz: "f68b3c2dcbeaaa9fbdd348bbdeb94873" };
 /// Training labels (`[60000]`).
-pub const TRAIN_LABELS: MnistFile = MnistFile {
-    name: "train-labels-idx1-ubyte",
-    md5_gz: "d53e105ee54ea40749a09fcbcd1e9432",
-};
+pub const TRAIN_LABELS: MnistFile =
+    MnistFile { name: "train-labels-idx1-ubyte", md5_gz: "d53e105ee54ea40749a09fcbcd1e9432" };
 /// Test images (`[10000, 28, 28]`).
-pub const TEST_IMAGES: MnistFile = MnistFile {
-    name: "t10k-images-idx3-ubyte",
-    md5_gz: "9fb629c4189551a2d022fa330f9573f3",
-};
+pub const TEST_IMAGES: MnistFile =
+    MnistFile { name: "t10k-images-idx3-ubyte", md5_gz: "9fb629c4189551a2d022fa330f9573f3" };
 /// Test labels (`[10000]`).
-pub const TEST_LABELS: MnistFile = MnistFile {
-    name: "t10k-labels-idx1-ubyte",
-    md5_gz: "ec29112dd5afa0611ce80d1b7f02629c",
-};
+pub const TEST_LABELS: MnistFile =
+    MnistFile { name: "t10k-labels-idx1-ubyte", md5_gz: "ec29112dd5afa0611ce80d1b7f02629c" };
 
 /// All four files, in the order training images, training labels, test images, test labels.
 pub const FILES: [MnistFile; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
@@ -97,9 +87,7 @@ pub struct MnistArrays {
 #[derive(Debug, Error)]
 pub enum MnistError {
     /// No `root_dir` was given and `$HOME` is not set.
-    #[error(
-        "cannot find the default MNIST directory: $HOME is not set (pass root_dir explicitly)"
-    )]
+    #[error("cannot find the default MNIST directory: $HOME is not set (pass root_dir explicitly)")]
     NoHome,
     /// Some files are absent (and downloading was disabled or failed).
     #[error("{}", missing_message(dir, files, cause.as_deref()))]
@@ -187,9 +175,7 @@ pub enum MnistError {
 
 /// The default data directory, `$HOME/fastestimator_data/MNIST`.
 pub fn default_root_dir() -> Result<PathBuf, MnistError> {
-    let home = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .ok_or(MnistError::NoHome)?;
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).ok_or(MnistError::NoHome)?;
     Ok(PathBuf::from(home).join("fastestimator_data").join("MNIST"))
 }
 
@@ -204,11 +190,7 @@ pub fn load_arrays(root_dir: Option<&Path>, download: bool) -> Result<MnistArray
         None => default_root_dir()?,
     };
 
-    let missing: Vec<MnistFile> = FILES
-        .iter()
-        .copied()
-        .filter(|f| locate(&dir, f).is_none())
-        .collect();
+    let missing: Vec<MnistFile> = FILES.iter().copied().filter(|f| locate(&dir, f).is_none()).collect();
     if !missing.is_empty() {
         if download {
             download_files(&dir, &missing)?;
@@ -217,18 +199,11 @@ pub fn load_arrays(root_dir: Option<&Path>, download: bool) -> Result<MnistArray
         }
     }
 
-    let path_of = |f: &MnistFile| {
-        locate(&dir, f).ok_or_else(|| missing_error(&dir, &[*f], Some("file vanished".into())))
-    };
-    let (train_images, train_labels) =
-        load_pair(&path_of(&TRAIN_IMAGES)?, &path_of(&TRAIN_LABELS)?)?;
+    let path_of =
+        |f: &MnistFile| locate(&dir, f).ok_or_else(|| missing_error(&dir, &[*f], Some("file vanished".into())));
+    let (train_images, train_labels) = load_pair(&path_of(&TRAIN_IMAGES)?, &path_of(&TRAIN_LABELS)?)?;
     let (test_images, test_labels) = load_pair(&path_of(&TEST_IMAGES)?, &path_of(&TEST_LABELS)?)?;
-    Ok(MnistArrays {
-        train_images,
-        train_labels,
-        test_images,
-        test_labels,
-    })
+    Ok(MnistArrays { train_images, train_labels, test_images, test_labels })
 }
 
 /// Finds `name` or `name.gz` in `dir` (plain file preferred).
@@ -260,19 +235,13 @@ fn load_pair(images: &Path, labels: &Path) -> Result<(Array3<u8>, Array1<i64>), 
 fn read_u8(path: &Path) -> Result<ndarray::ArrayD<u8>, MnistError> {
     let array = read_idx_file(path)?;
     let found = array.dtype();
-    array.into_u8().ok_or_else(|| MnistError::WrongType {
-        path: path.to_path_buf(),
-        found,
-    })
+    array.into_u8().ok_or_else(|| MnistError::WrongType { path: path.to_path_buf(), found })
 }
 
 fn load_images(path: &Path) -> Result<Array3<u8>, MnistError> {
     let data = read_u8(path)?;
     let shape = data.shape().to_vec();
-    let bad = || MnistError::BadImageShape {
-        path: path.to_path_buf(),
-        shape: shape.clone(),
-    };
+    let bad = || MnistError::BadImageShape { path: path.to_path_buf(), shape: shape.clone() };
     if shape.len() != 3 || shape[1] != IMAGE_SIZE || shape[2] != IMAGE_SIZE {
         return Err(bad());
     }
@@ -282,33 +251,17 @@ fn load_images(path: &Path) -> Result<Array3<u8>, MnistError> {
 fn load_labels(path: &Path) -> Result<Array1<i64>, MnistError> {
     let data = read_u8(path)?;
     let shape = data.shape().to_vec();
-    let data = data
-        .into_dimensionality::<Ix1>()
-        .map_err(|_| MnistError::BadLabelShape {
-            path: path.to_path_buf(),
-            shape,
-        })?;
-    if let Some((index, &value)) = data
-        .iter()
-        .enumerate()
-        .find(|(_, &v)| i64::from(v) >= NUM_CLASSES)
-    {
-        return Err(MnistError::LabelOutOfRange {
-            path: path.to_path_buf(),
-            index,
-            value,
-        });
+    let data =
+        data.into_dimensionality::<Ix1>().map_err(|_| MnistError::BadLabelShape { path: path.to_path_buf(), shape })?;
+    if let Some((index, &value)) = data.iter().enumerate().find(|(_, &v)| i64::from(v) >= NUM_CLASSES) {
+        return Err(MnistError::LabelOutOfRange { path: path.to_path_buf(), index, value });
     }
     Ok(data.mapv(i64::from))
 }
 
 /// Builds the [`MnistError::Missing`] error for `files`.
 fn missing_error(dir: &Path, files: &[MnistFile], cause: Option<String>) -> MnistError {
-    MnistError::Missing {
-        dir: dir.to_path_buf(),
-        files: files.iter().map(|f| f.name.to_string()).collect(),
-        cause,
-    }
+    MnistError::Missing { dir: dir.to_path_buf(), files: files.iter().map(|f| f.name.to_string()).collect(), cause }
 }
 
 /// The message of [`MnistError::Missing`]: what to put where, and where to get it.
@@ -320,12 +273,7 @@ fn missing_message(dir: &Path, files: &[String], cause: Option<&str>) -> String 
         dir.display()
     );
     for f in files {
-        let _ = write!(
-            msg,
-            "\n  {}/{f}  (or {f}.gz), from {}{f}.gz",
-            dir.display(),
-            MIRRORS[0]
-        );
+        let _ = write!(msg, "\n  {}/{f}  (or {f}.gz), from {}{f}.gz", dir.display(), MIRRORS[0]);
     }
     msg.push_str("\nor call load_arrays with download = true on a machine with internet access.");
     if let Some(cause) = cause {
@@ -336,14 +284,8 @@ fn missing_message(dir: &Path, files: &[String], cause: Option<&str>) -> String 
 
 /// Downloads `files` (as `.gz`) into `dir`, trying each mirror in turn.
 fn download_files(dir: &Path, files: &[MnistFile]) -> Result<(), MnistError> {
-    std::fs::create_dir_all(dir).map_err(|source| MnistError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let agent = ureq::AgentBuilder::new()
-        .timeout_connect(CONNECT_TIMEOUT)
-        .timeout_read(READ_TIMEOUT)
-        .build();
+    std::fs::create_dir_all(dir).map_err(|source| MnistError::Io { path: dir.to_path_buf(), source })?;
+    let agent = ureq::AgentBuilder::new().timeout_connect(CONNECT_TIMEOUT).timeout_read(READ_TIMEOUT).build();
     for (i, file) in files.iter().enumerate() {
         let mut failures = Vec::new();
         let mut checksum_error = None;
@@ -351,13 +293,7 @@ fn download_files(dir: &Path, files: &[MnistFile]) -> Result<(), MnistError> {
         for mirror in MIRRORS {
             let url = format!("{mirror}{}.gz", file.name);
             match fetch(&agent, &url) {
-                Ok(bytes) => match store_verified(
-                    dir,
-                    &format!("{}.gz", file.name),
-                    &bytes,
-                    file.md5_gz,
-                    &url,
-                ) {
+                Ok(bytes) => match store_verified(dir, &format!("{}.gz", file.name), &bytes, file.md5_gz, &url) {
                     Ok(_) => {
                         stored = true;
                         break;
@@ -382,11 +318,7 @@ fn download_files(dir: &Path, files: &[MnistFile]) -> Result<(), MnistError> {
 fn fetch(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, String> {
     let response = agent.get(url).call().map_err(|e| e.to_string())?;
     let mut bytes = Vec::new();
-    response
-        .into_reader()
-        .take(MAX_DOWNLOAD_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+    response.into_reader().take(MAX_DOWNLOAD_BYTES + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
     if bytes.len() as u64 > MAX_DOWNLOAD_BYTES {
         return Err(format!("response larger than {MAX_DOWNLOAD_BYTES} bytes"));
     }
@@ -395,12 +327,10 @@ fn fetch(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, String> {
 
 /// Lowercase hex MD5 of `bytes`.
 fn md5_hex(bytes: &[u8]) -> String {
-    Md5::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(32), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    Md5::digest(bytes).iter().fold(String::with_capacity(32), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// Verifies `bytes` against `expected_md5` and, if it matches, writes them atomically to
@@ -414,11 +344,7 @@ fn store_verified(
 ) -> Result<PathBuf, MnistError> {
     let actual = md5_hex(bytes);
     if !actual.eq_ignore_ascii_case(expected_md5) {
-        return Err(MnistError::Checksum {
-            url: source.to_string(),
-            expected: expected_md5.to_string(),
-            actual,
-        });
+        return Err(MnistError::Checksum { url: source.to_string(), expected: expected_md5.to_string(), actual });
     }
     let dest = dir.join(name);
     let tmp = dir.join(format!(".{name}.part-{}", std::process::id()));
@@ -460,15 +386,9 @@ pub fn load_data_with(
     use crate::Value;
     let a = load_arrays(root_dir, download)?;
     let make = |x: Array3<u8>, y: Array1<i64>| {
-        crate::dataset::NumpyDataset::new([
-            ("x", Value::U8(x.into_dyn())),
-            ("y", Value::I64(y.into_dyn())),
-        ])
+        crate::dataset::NumpyDataset::new([("x", Value::U8(x.into_dyn())), ("y", Value::I64(y.into_dyn()))])
     };
-    Ok((
-        make(a.train_images, a.train_labels)?,
-        make(a.test_images, a.test_labels)?,
-    ))
+    Ok((make(a.train_images, a.train_labels)?, make(a.test_images, a.test_labels)?))
 }
 
 /// Whether all four MNIST files (plain or `.gz`) are in `root_dir` (default: the default root).
@@ -558,12 +478,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_dataset(dir.path(), false);
         let full = images(5, 28, 28);
-        put(
-            dir.path(),
-            TRAIN_IMAGES.name,
-            &full[..full.len() - 100],
-            false,
-        );
+        put(dir.path(), TRAIN_IMAGES.name, &full[..full.len() - 100], false);
         let err = load_arrays(Some(dir.path()), false).unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, MnistError::Idx(_)), "{msg}");
@@ -578,9 +493,7 @@ mod tests {
         let mut bad = labels(&[7, 8, 3]);
         bad[0] = 0x42;
         put(dir.path(), TEST_LABELS.name, &bad, true);
-        let msg = load_arrays(Some(dir.path()), false)
-            .unwrap_err()
-            .to_string();
+        let msg = load_arrays(Some(dir.path()), false).unwrap_err().to_string();
         assert!(msg.contains("t10k-labels-idx1-ubyte.gz"), "{msg}");
         assert!(msg.contains("magic"), "{msg}");
     }
@@ -591,19 +504,11 @@ mod tests {
         write_dataset(dir.path(), false);
         put(dir.path(), TEST_IMAGES.name, &images(3, 27, 28), false);
         let err = load_arrays(Some(dir.path()), false).unwrap_err();
-        assert!(
-            matches!(&err, MnistError::BadImageShape { shape, .. } if shape == &[3, 27, 28]),
-            "{err}"
-        );
+        assert!(matches!(&err, MnistError::BadImageShape { shape, .. } if shape == &[3, 27, 28]), "{err}");
         assert!(err.to_string().contains(TEST_IMAGES.name));
 
         // Rank 2 images.
-        put(
-            dir.path(),
-            TEST_IMAGES.name,
-            &write_idx_u8(&[3, 784], &[0; 2352]).unwrap(),
-            false,
-        );
+        put(dir.path(), TEST_IMAGES.name, &write_idx_u8(&[3, 784], &[0; 2352]).unwrap(), false);
         let err = load_arrays(Some(dir.path()), false).unwrap_err();
         assert!(matches!(err, MnistError::BadImageShape { .. }), "{err}");
     }
@@ -612,12 +517,7 @@ mod tests {
     fn wrong_label_rank_and_type() {
         let dir = tempfile::tempdir().unwrap();
         write_dataset(dir.path(), false);
-        put(
-            dir.path(),
-            TRAIN_LABELS.name,
-            &write_idx_u8(&[5, 1], &[0; 5]).unwrap(),
-            false,
-        );
+        put(dir.path(), TRAIN_LABELS.name, &write_idx_u8(&[5, 1], &[0; 5]).unwrap(), false);
         let err = load_arrays(Some(dir.path()), false).unwrap_err();
         assert!(matches!(err, MnistError::BadLabelShape { .. }), "{err}");
         assert!(err.to_string().contains(TRAIN_LABELS.name));
@@ -627,16 +527,7 @@ mod tests {
         b.extend(std::iter::repeat_n(0u8, 20));
         put(dir.path(), TRAIN_LABELS.name, &b, false);
         let err = load_arrays(Some(dir.path()), false).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                MnistError::WrongType {
-                    found: IdxType::I32,
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert!(matches!(err, MnistError::WrongType { found: IdxType::I32, .. }), "{err}");
     }
 
     #[test]
@@ -645,22 +536,9 @@ mod tests {
         write_dataset(dir.path(), false);
         put(dir.path(), TRAIN_LABELS.name, &labels(&[0, 1, 2, 3]), false);
         let err = load_arrays(Some(dir.path()), false).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                MnistError::CountMismatch {
-                    n_images: 5,
-                    n_labels: 4,
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert!(matches!(err, MnistError::CountMismatch { n_images: 5, n_labels: 4, .. }), "{err}");
         let msg = err.to_string();
-        assert!(
-            msg.contains(TRAIN_IMAGES.name) && msg.contains(TRAIN_LABELS.name),
-            "{msg}"
-        );
+        assert!(msg.contains(TRAIN_IMAGES.name) && msg.contains(TRAIN_LABELS.name), "{msg}");
     }
 
     #[test]
@@ -669,17 +547,7 @@ mod tests {
         write_dataset(dir.path(), true);
         put(dir.path(), TEST_LABELS.name, &labels(&[7, 10, 3]), true);
         let err = load_arrays(Some(dir.path()), false).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                MnistError::LabelOutOfRange {
-                    index: 1,
-                    value: 10,
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert!(matches!(err, MnistError::LabelOutOfRange { index: 1, value: 10, .. }), "{err}");
         assert!(err.to_string().contains("t10k-labels-idx1-ubyte.gz"));
     }
 
@@ -699,10 +567,7 @@ mod tests {
         write_dataset(dir.path(), false);
         std::fs::remove_file(dir.path().join(TEST_IMAGES.name)).unwrap();
         let err = load_arrays(Some(dir.path()), false).unwrap_err();
-        assert!(
-            matches!(&err, MnistError::Missing { files, .. } if files == &[TEST_IMAGES.name.to_string()]),
-            "{err}"
-        );
+        assert!(matches!(&err, MnistError::Missing { files, .. } if files == &[TEST_IMAGES.name.to_string()]), "{err}");
         let msg = err.to_string();
         assert!(!msg.contains(TRAIN_IMAGES.name), "{msg}");
     }
@@ -719,10 +584,8 @@ mod tests {
         assert!(matches!(err, MnistError::Checksum { .. }), "{err}");
         assert!(err.to_string().contains("test://y"));
         // Nothing but the good file remains: no bad file, no temporary file.
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         assert_eq!(names, vec!["x.gz".to_string()]);
     }
 

@@ -67,12 +67,7 @@ pub struct SyntheticDigitsConfig {
 
 impl Default for SyntheticDigitsConfig {
     fn default() -> Self {
-        Self {
-            train_size: 20_000,
-            eval_size: 4_000,
-            test_size: 4_000,
-            seed: 42,
-        }
+        Self { train_size: 20_000, eval_size: 4_000, test_size: 4_000, seed: 42 }
     }
 }
 
@@ -101,16 +96,13 @@ pub fn generate(n: usize, seed: u64, stream: u64) -> DigitArrays {
     let labels = balanced_labels(n, seed, stream);
     let mut buf = vec![0u8; n * PIXELS];
     let key = rng_key(seed, stream, IMAGE_TAG);
-    buf.par_chunks_mut(PIXELS)
-        .zip(labels.par_iter())
-        .enumerate()
-        .for_each(|(i, (out, &label))| {
-            let mut rng = ChaCha8Rng::from_seed(key);
-            rng.set_stream(i as u64);
-            render_sample(label, &mut rng, out);
-        });
-    let images = Array3::from_shape_vec((n, IMAGE_SIZE, IMAGE_SIZE), buf)
-        .expect("buffer length is n * 28 * 28 by construction");
+    buf.par_chunks_mut(PIXELS).zip(labels.par_iter()).enumerate().for_each(|(i, (out, &label))| {
+        let mut rng = ChaCha8Rng::from_seed(key);
+        rng.set_stream(i as u64);
+        render_sample(label, &mut rng, out);
+    });
+    let images =
+        Array3::from_shape_vec((n, IMAGE_SIZE, IMAGE_SIZE), buf).expect("buffer length is n * 28 * 28 by construction");
     let labels = Array1::from_iter(labels.into_iter().map(i64::from));
     DigitArrays { images, labels }
 }
@@ -197,10 +189,7 @@ fn cubic(a: P, b: P, c: P, d: P) -> impl Iterator<Item = P> {
         let t = k as f32 / CURVE_STEPS as f32;
         let u = 1.0 - t;
         let (w0, w1, w2, w3) = (u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t);
-        p(
-            w0 * a.x + w1 * b.x + w2 * c.x + w3 * d.x,
-            w0 * a.y + w1 * b.y + w2 * c.y + w3 * d.y,
-        )
+        p(w0 * a.x + w1 * b.x + w2 * c.x + w3 * d.x, w0 * a.y + w1 * b.y + w2 * c.y + w3 * d.y)
     })
 }
 
@@ -209,10 +198,7 @@ fn quad(a: P, b: P, c: P) -> impl Iterator<Item = P> {
         let t = k as f32 / CURVE_STEPS as f32;
         let u = 1.0 - t;
         let (w0, w1, w2) = (u * u, 2.0 * u * t, t * t);
-        p(
-            w0 * a.x + w1 * b.x + w2 * c.x,
-            w0 * a.y + w1 * b.y + w2 * c.y,
-        )
+        p(w0 * a.x + w1 * b.x + w2 * c.x, w0 * a.y + w1 * b.y + w2 * c.y)
     })
 }
 
@@ -321,10 +307,7 @@ fn glyph_2(pen: &mut Pen) -> Vec<Stroke> {
     let end = pen.p(0.84, 0.96);
     let mut s = Vec::new();
     extend(&mut s, cubic(a, pen.p(0.24, -0.04), pen.p(0.8, -0.04), b));
-    extend(
-        &mut s,
-        cubic(b, pen.p(0.74, 0.54), pen.p(0.42, 0.72), corner),
-    );
+    extend(&mut s, cubic(b, pen.p(0.74, 0.54), pen.p(0.42, 0.72), corner));
     if pen.chance(0.3) {
         extend(&mut s, quad(corner, pen.p(0.5, 0.86), end));
     } else {
@@ -374,10 +357,7 @@ fn glyph_5(pen: &mut Pen) -> Vec<Stroke> {
     let e = pen.p(0.18, 0.86);
     let mut body = Vec::new();
     extend(&mut body, [tl, ml]);
-    extend(
-        &mut body,
-        cubic(ml, pen.p(0.42, 0.34), pen.p(0.84, 0.36), d),
-    );
+    extend(&mut body, cubic(ml, pen.p(0.42, 0.34), pen.p(0.84, 0.36), d));
     extend(&mut body, cubic(d, pen.p(0.76, 1.0), pen.p(0.34, 1.02), e));
     if pen.chance(0.5) {
         // One continuous stroke starting at the top right.
@@ -398,10 +378,7 @@ fn glyph_6(pen: &mut Pen) -> Vec<Stroke> {
     let left = p(c.x - rx, c.y);
     let start = pen.p(0.72, 0.04);
     let mut s = Vec::new();
-    extend(
-        &mut s,
-        cubic(start, pen.p(0.46, 0.1), pen.p(0.24, 0.36), left),
-    );
+    extend(&mut s, cubic(start, pen.p(0.46, 0.1), pen.p(0.24, 0.36), left));
     extend(&mut s, arc(c, rx, ry, 180.0, -180.0));
     vec![s]
 }
@@ -448,15 +425,7 @@ fn glyph_9(pen: &mut Pen) -> Vec<Stroke> {
     match pen.rng.gen_range(0..3) {
         0 => s.push(pen.p(0.66, 0.98)),
         1 => extend(&mut s, quad(right, pen.p(0.74, 0.75), pen.p(0.56, 0.98))),
-        _ => extend(
-            &mut s,
-            cubic(
-                right,
-                pen.p(0.74, 0.78),
-                pen.p(0.64, 0.98),
-                pen.p(0.46, 0.96),
-            ),
-        ),
+        _ => extend(&mut s, cubic(right, pen.p(0.74, 0.78), pen.p(0.64, 0.98), pen.p(0.46, 0.96))),
     }
     vec![s]
 }
@@ -562,12 +531,7 @@ fn draw_segment(canvas: &mut [f32; PIXELS], a: P, b: P, r: f32) {
     for yi in y0 as usize..=y1 as usize {
         let py = yi as f32 - a.y;
         let row = &mut canvas[yi * IMAGE_SIZE..(yi + 1) * IMAGE_SIZE];
-        for (xi, cell) in row
-            .iter_mut()
-            .enumerate()
-            .take(x1 as usize + 1)
-            .skip(x0 as usize)
-        {
+        for (xi, cell) in row.iter_mut().enumerate().take(x1 as usize + 1).skip(x0 as usize) {
             let px = xi as f32 - a.x;
             let t = ((px * dx + py * dy) * inv).clamp(0.0, 1.0);
             let (ex, ey) = (px - t * dx, py - t * dy);
@@ -626,11 +590,7 @@ fn blur(canvas: &mut [f32; PIXELS], sigma: f32) {
 /// ```
 pub fn load_data(
     cfg: &SyntheticDigitsConfig,
-) -> crate::Result<(
-    crate::dataset::NumpyDataset,
-    crate::dataset::NumpyDataset,
-    crate::dataset::NumpyDataset,
-)> {
+) -> crate::Result<(crate::dataset::NumpyDataset, crate::dataset::NumpyDataset, crate::dataset::NumpyDataset)> {
     let (train, eval, test) = load_arrays(cfg);
     let make = |d: DigitArrays| {
         crate::dataset::NumpyDataset::new([
@@ -727,10 +687,7 @@ mod tests {
     fn show_samples() {
         let d = generate(1000, 42, STREAM_TRAIN);
         for digit in 0..10i64 {
-            let idx: Vec<usize> = (0..1000)
-                .filter(|&i| d.labels[i] == digit)
-                .take(10)
-                .collect();
+            let idx: Vec<usize> = (0..1000).filter(|&i| d.labels[i] == digit).take(10).collect();
             assert_eq!(idx.len(), 10, "digit {digit}");
             println!("===== digit {digit} =====");
             let arts: Vec<Vec<String>> = idx

@@ -27,22 +27,12 @@ impl Batch {
         if batch_size == 0 {
             return Err(FeError::param("Batch", "batch_size", "must be at least 1"));
         }
-        Ok(Batch {
-            io: OpIo::new((), ()),
-            batch_size: Some(batch_size),
-            drop_last: false,
-            pad_value: None,
-        })
+        Ok(Batch { io: OpIo::new((), ()), batch_size: Some(batch_size), drop_last: false, pad_value: None })
     }
 
     /// A Batch op that takes its size from the Pipeline.
     pub fn pipeline_sized() -> Self {
-        Batch {
-            io: OpIo::new((), ()),
-            batch_size: None,
-            drop_last: false,
-            pad_value: None,
-        }
+        Batch { io: OpIo::new((), ()), batch_size: None, drop_last: false, pad_value: None }
     }
 
     /// Drop the last batch if it is short.
@@ -69,9 +59,7 @@ impl Batch {
             for s in samples.iter_mut() {
                 let v = s.swap_remove(&key).ok_or_else(|| FeError::Mismatch {
                     context: "Batch".into(),
-                    reason: format!(
-                        "key {key:?} is in some samples of the batch but not in others"
-                    ),
+                    reason: format!("key {key:?} is in some samples of the batch but not in others"),
                 })?;
                 column.push(v);
             }

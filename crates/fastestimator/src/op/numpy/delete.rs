@@ -14,9 +14,7 @@ impl_has_io!(Delete);
 impl Delete {
     /// Delete `keys`.
     pub fn new(keys: impl Into<Keys>) -> Self {
-        Delete {
-            io: OpIo::new(keys, ()),
-        }
+        Delete { io: OpIo::new(keys, ()) }
     }
 }
 

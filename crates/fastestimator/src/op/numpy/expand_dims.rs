@@ -15,10 +15,7 @@ impl_has_io!(ExpandDims);
 impl ExpandDims {
     /// Expand along the last axis.
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
-        ExpandDims {
-            io: OpIo::new(inputs, outputs),
-            axis: -1,
-        }
+        ExpandDims { io: OpIo::new(inputs, outputs), axis: -1 }
     }
 
     /// Choose the axis (numpy semantics: negative counts from the end).
@@ -37,10 +34,7 @@ impl NumpyOp for ExpandDims {
         check_pairs("ExpandDims", &self.io)?;
         data.into_iter()
             .zip(&self.io.inputs)
-            .map(|(v, key)| {
-                v.expand_dims(self.axis)
-                    .map_err(|r| bad_value("ExpandDims", key, r))
-            })
+            .map(|(v, key)| v.expand_dims(self.axis).map_err(|r| bad_value("ExpandDims", key, r)))
             .collect()
     }
 }

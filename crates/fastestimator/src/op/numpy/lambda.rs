@@ -6,8 +6,7 @@ use crate::op::{impl_has_io, Keys, OpIo};
 use crate::util::FeRng;
 use crate::value::Value;
 
-type LambdaFn =
-    dyn Fn(Vec<Value>, &mut FeRng) -> std::result::Result<Vec<Value>, String> + Send + Sync;
+type LambdaFn = dyn Fn(Vec<Value>, &mut FeRng) -> std::result::Result<Vec<Value>, String> + Send + Sync;
 
 /// Run `fn(inputs) -> outputs` on each sample. The function returns one value per output key,
 /// or an error message, which is reported with the op's keys.
@@ -32,10 +31,7 @@ impl LambdaOp {
     where
         F: Fn(Vec<Value>) -> std::result::Result<Vec<Value>, String> + Send + Sync + 'static,
     {
-        LambdaOp {
-            io: OpIo::new(inputs, outputs),
-            func: Box::new(move |v, _| func(v)),
-        }
+        LambdaOp { io: OpIo::new(inputs, outputs), func: Box::new(move |v, _| func(v)) }
     }
 
     /// Wrap a function that also draws from the sample's random stream (deterministic for a
@@ -49,15 +45,9 @@ impl LambdaOp {
     /// ```
     pub fn random<F>(inputs: impl Into<Keys>, outputs: impl Into<Keys>, func: F) -> Self
     where
-        F: Fn(Vec<Value>, &mut FeRng) -> std::result::Result<Vec<Value>, String>
-            + Send
-            + Sync
-            + 'static,
+        F: Fn(Vec<Value>, &mut FeRng) -> std::result::Result<Vec<Value>, String> + Send + Sync + 'static,
     {
-        LambdaOp {
-            io: OpIo::new(inputs, outputs),
-            func: Box::new(func),
-        }
+        LambdaOp { io: OpIo::new(inputs, outputs), func: Box::new(func) }
     }
 }
 
@@ -68,18 +58,11 @@ impl NumpyOp for LambdaOp {
 
     fn forward(&self, data: Vec<Value>, state: &mut OpState) -> Result<Vec<Value>> {
         let context = || format!("LambdaOp({:?} -> {:?})", self.io.inputs, self.io.outputs);
-        let out = (self.func)(data, state.rng()).map_err(|reason| FeError::User {
-            context: context(),
-            reason,
-        })?;
+        let out = (self.func)(data, state.rng()).map_err(|reason| FeError::User { context: context(), reason })?;
         if out.len() != self.io.outputs.len() {
             return Err(FeError::User {
                 context: context(),
-                reason: format!(
-                    "returned {} values for {} output keys",
-                    out.len(),
-                    self.io.outputs.len()
-                ),
+                reason: format!("returned {} values for {} output keys", out.len(), self.io.outputs.len()),
             });
         }
         Ok(out)

@@ -29,12 +29,7 @@ impl_has_io!(Minmax);
 impl Minmax {
     /// Rescale to [0, 1] with epsilon 1e-7 (FE's defaults).
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
-        Minmax {
-            io: OpIo::new(inputs, outputs),
-            epsilon: 1e-7,
-            new_min: 0.0,
-            new_max: 1.0,
-        }
+        Minmax { io: OpIo::new(inputs, outputs), epsilon: 1e-7, new_min: 0.0, new_max: 1.0 }
     }
 
     /// Set the target range.
@@ -51,11 +46,7 @@ impl Minmax {
     }
 
     fn rescale(&self, x: ArrayD<f32>) -> ArrayD<f32> {
-        let (lo, hi) = x
-            .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
-                (lo.min(v), hi.max(v))
-            });
+        let (lo, hi) = x.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
         let scale = (self.new_max - self.new_min) / (hi - lo).max(self.epsilon);
         x.mapv_into(|v| (v - lo) * scale + self.new_min)
     }
@@ -71,9 +62,7 @@ impl NumpyOp for Minmax {
         data.into_iter()
             .zip(&self.io.inputs)
             .map(|(v, key)| {
-                let x = v
-                    .to_f32()
-                    .ok_or_else(|| bad_value("Minmax", key, "text cannot be rescaled"))?;
+                let x = v.to_f32().ok_or_else(|| bad_value("Minmax", key, "text cannot be rescaled"))?;
                 if x.is_empty() {
                     return Err(bad_value("Minmax", key, "cannot rescale an empty array"));
                 }
@@ -95,20 +84,11 @@ mod tests {
 
     #[test]
     fn fe_facts() {
+        assert_eq!(run(&Minmax::new("x", "x"), vec![1.0, 2.0, 3.0, 5.0]), Value::from(vec![0.0f32, 0.25, 0.5, 1.0]));
         assert_eq!(
-            run(&Minmax::new("x", "x"), vec![1.0, 2.0, 3.0, 5.0]),
-            Value::from(vec![0.0f32, 0.25, 0.5, 1.0])
-        );
-        assert_eq!(
-            run(
-                &Minmax::new("x", "x").range(-10.0, 10.0),
-                vec![1.0, 2.0, 3.0, 5.0]
-            ),
+            run(&Minmax::new("x", "x").range(-10.0, 10.0), vec![1.0, 2.0, 3.0, 5.0]),
             Value::from(vec![-10.0f32, -5.0, 0.0, 10.0])
         );
-        assert_eq!(
-            run(&Minmax::new("x", "x"), vec![2.0, 2.0]),
-            Value::from(vec![0.0f32, 0.0])
-        );
+        assert_eq!(run(&Minmax::new("x", "x"), vec![2.0, 2.0]), Value::from(vec![0.0f32, 0.0]));
     }
 }

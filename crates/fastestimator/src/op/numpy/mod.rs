@@ -40,28 +40,14 @@ pub struct OpState<'a> {
 impl<'a> OpState<'a> {
     /// A state for one op on one sample. `position` is the sample's position in the epoch and
     /// `op_index` the op's position in the pipeline.
-    pub fn new(
-        mode: Mode,
-        epoch: usize,
-        ds_id: &'a str,
-        seed: u64,
-        position: u64,
-        op_index: u64,
-    ) -> Self {
-        OpState {
-            mode,
-            epoch,
-            ds_id,
-            seed_parts: [seed, epoch as u64, position, op_index],
-            rng: None,
-        }
+    pub fn new(mode: Mode, epoch: usize, ds_id: &'a str, seed: u64, position: u64, op_index: u64) -> Self {
+        OpState { mode, epoch, ds_id, seed_parts: [seed, epoch as u64, position, op_index], rng: None }
     }
 
     /// This op's random stream for this sample (created on first use).
     pub fn rng(&mut self) -> &mut FeRng {
         let [seed, epoch, position, op] = self.seed_parts;
-        self.rng
-            .get_or_insert_with(|| seeded_rng(seed, &[epoch, position, op]))
+        self.rng.get_or_insert_with(|| seeded_rng(seed, &[epoch, position, op]))
     }
 }
 
@@ -80,10 +66,7 @@ pub trait NumpyOp: HasIo + Send + Sync {
     /// Transform a batch. The default splits along the first axis, calls `forward` per element
     /// and stacks the outputs.
     fn forward_batch(&self, data: Vec<Value>, state: &mut OpState) -> Result<Vec<Value>> {
-        let n = data
-            .first()
-            .map(|v| v.shape().first().copied().unwrap_or(0))
-            .unwrap_or(0);
+        let n = data.first().map(|v| v.shape().first().copied().unwrap_or(0)).unwrap_or(0);
         let mut per_output: Vec<Vec<Value>> = vec![Vec::with_capacity(n); self.io().outputs.len()];
         for i in 0..n {
             let item: Vec<Value> = data.iter().map(|v| v.index_first(i)).collect();
@@ -91,11 +74,7 @@ pub trait NumpyOp: HasIo + Send + Sync {
                 slot.push(v);
             }
         }
-        per_output
-            .iter()
-            .zip(&self.io().outputs)
-            .map(|(vals, key)| Value::stack(key, vals))
-            .collect()
+        per_output.iter().zip(&self.io().outputs).map(|(vals, key)| Value::stack(key, vals)).collect()
     }
 
     /// The `Batch` op marks the batching point; every other op returns `None`.
@@ -111,11 +90,7 @@ pub trait NumpyOp: HasIo + Send + Sync {
 
 /// The error for a value that an op cannot handle.
 pub(crate) fn bad_value(op: &str, key: &str, reason: impl Into<String>) -> FeError {
-    FeError::Shape {
-        op: op.into(),
-        key: key.into(),
-        reason: reason.into(),
-    }
+    FeError::Shape { op: op.into(), key: key.into(), reason: reason.into() }
 }
 
 /// Check that an op got as many values as it has outputs (for ops that map input i to output i).
@@ -124,11 +99,7 @@ pub(crate) fn check_pairs(op: &str, io: &crate::op::OpIo) -> Result<()> {
         return Err(FeError::param(
             op,
             "outputs",
-            format!(
-                "{} inputs but {} outputs; they must pair up",
-                io.inputs.len(),
-                io.outputs.len()
-            ),
+            format!("{} inputs but {} outputs; they must pair up", io.inputs.len(), io.outputs.len()),
         ));
     }
     Ok(())

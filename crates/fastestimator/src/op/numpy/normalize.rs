@@ -44,11 +44,7 @@ impl Normalize {
 
     fn normalize(&self, key: &str, x: ArrayD<f32>) -> Result<ArrayD<f32>> {
         if self.mean.len() != self.std.len() || self.mean.is_empty() {
-            return Err(FeError::param(
-                "Normalize",
-                "mean/std",
-                "mean and std must have the same non-zero length",
-            ));
+            return Err(FeError::param("Normalize", "mean/std", "mean and std must have the same non-zero length"));
         }
         if self.std.contains(&0.0) {
             return Err(FeError::param("Normalize", "std", "std must not be zero"));
@@ -90,9 +86,7 @@ impl NumpyOp for Normalize {
         data.into_iter()
             .zip(&self.io.inputs)
             .map(|(v, key)| {
-                let x = v
-                    .to_f32()
-                    .ok_or_else(|| bad_value("Normalize", key, "text cannot be normalized"))?;
+                let x = v.to_f32().ok_or_else(|| bad_value("Normalize", key, "text cannot be normalized"))?;
                 Ok(Value::F32(self.normalize(key, x)?))
             })
             .collect()
@@ -107,15 +101,10 @@ mod tests {
 
     #[test]
     fn per_channel_normalisation() {
-        let op = Normalize::new("x", "x")
-            .stats(&[0.5, 0.0], &[0.5, 1.0])
-            .max_pixel_value(1.0);
+        let op = Normalize::new("x", "x").stats(&[0.5, 0.0], &[0.5, 1.0]).max_pixel_value(1.0);
         let mut st = OpState::new(Mode::Train, 1, "", 0, 0, 0);
         let x = Value::F32(array![[1.0f32, 2.0], [0.0, 4.0]].into_dyn());
         let out = op.forward(vec![x], &mut st).unwrap();
-        assert_eq!(
-            out[0],
-            Value::F32(array![[1.0f32, 2.0], [-1.0, 4.0]].into_dyn())
-        );
+        assert_eq!(out[0], Value::F32(array![[1.0f32, 2.0], [-1.0, 4.0]].into_dyn()));
     }
 }

@@ -28,23 +28,11 @@ impl_has_io!(Onehot);
 
 impl Onehot {
     /// One-hot with `num_classes` classes (must be at least 1).
-    pub fn new(
-        inputs: impl Into<Keys>,
-        outputs: impl Into<Keys>,
-        num_classes: usize,
-    ) -> Result<Self> {
+    pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>, num_classes: usize) -> Result<Self> {
         if num_classes == 0 {
-            return Err(FeError::param(
-                "Onehot",
-                "num_classes",
-                "must be at least 1",
-            ));
+            return Err(FeError::param("Onehot", "num_classes", "must be at least 1"));
         }
-        Ok(Onehot {
-            io: OpIo::new(inputs, outputs),
-            num_classes,
-            label_smoothing: 0.0,
-        })
+        Ok(Onehot { io: OpIo::new(inputs, outputs), num_classes, label_smoothing: 0.0 })
     }
 
     /// Label smoothing factor in [0, 1].
@@ -69,17 +57,10 @@ impl Onehot {
         let (off, on) = (off_f64 as f32, (1.0 - smoothing + off_f64) as f32);
         let mut out = ArrayD::from_elem(IxDyn(&shape), off);
         let flat_len = labels.len();
-        let mut rows = out
-            .view_mut()
-            .into_shape_with_order((flat_len, self.num_classes))
-            .expect("contiguous");
+        let mut rows = out.view_mut().into_shape_with_order((flat_len, self.num_classes)).expect("contiguous");
         for (mut row, &label) in rows.axis_iter_mut(Axis(0)).zip(labels.iter()) {
             if label < 0 || label as usize >= self.num_classes {
-                return Err(bad_value(
-                    "Onehot",
-                    key,
-                    format!("label {label} is outside 0..{}", self.num_classes),
-                ));
+                return Err(bad_value("Onehot", key, format!("label {label} is outside 0..{}", self.num_classes)));
             }
             row[label as usize] = on;
         }
@@ -101,11 +82,7 @@ impl NumpyOp for Onehot {
                     Value::I64(a) => a,
                     Value::U8(a) => a.mapv(i64::from),
                     other => {
-                        return Err(bad_value(
-                            "Onehot",
-                            key,
-                            format!("labels must be integers, got {}", other.dtype()),
-                        ))
+                        return Err(bad_value("Onehot", key, format!("labels must be integers, got {}", other.dtype())))
                     }
                 };
                 Ok(Value::F32(self.encode(key, &labels)?))
@@ -128,10 +105,7 @@ mod tests {
     #[test]
     fn fe_facts() {
         let op = Onehot::new("y", "y", 4).unwrap();
-        assert_eq!(
-            run(&op, Value::from(2i64)).unwrap(),
-            Value::from(vec![0.0f32, 0.0, 1.0, 0.0])
-        );
+        assert_eq!(run(&op, Value::from(2i64)).unwrap(), Value::from(vec![0.0f32, 0.0, 1.0, 0.0]));
         let two_d = run(&op, Value::I64(array![[0i64, 1], [2, 3]].into_dyn())).unwrap();
         assert_eq!(two_d.shape(), &[2, 2, 4]);
         assert!(run(&op, Value::from(4i64)).is_err());

@@ -9,8 +9,7 @@ use crate::error::{FeError, Result};
 use crate::op::{impl_has_io, Keys, OpIo};
 
 fn beta(alpha: f64, op: &str) -> Result<Beta<f64>> {
-    Beta::new(alpha, alpha)
-        .map_err(|_| FeError::param(op, "alpha", format!("{alpha} must be positive")))
+    Beta::new(alpha, alpha).map_err(|_| FeError::param(op, "alpha", format!("{alpha} must be positive")))
 }
 
 fn check_pair(op: &str, io: &OpIo, x: &Tensor, y: &Tensor) -> Result<()> {
@@ -53,11 +52,7 @@ impl_has_io!(MixUpBatch);
 impl MixUpBatch {
     /// MixUp with `alpha` 1.
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
-        MixUpBatch {
-            io: OpIo::new(inputs, outputs).with_default_mode("train"),
-            alpha: 1.0,
-            shared_beta: false,
-        }
+        MixUpBatch { io: OpIo::new(inputs, outputs).with_default_mode("train"), alpha: 1.0, shared_beta: false }
     }
     /// The Beta distribution's parameter.
     pub fn alpha(mut self, alpha: f64) -> Self {
@@ -77,8 +72,8 @@ impl TensorOp for MixUpBatch {
     }
 
     fn forward(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
-        let [x, y] = <[Tensor; 2]>::try_from(data)
-            .map_err(|_| FeError::param("MixUpBatch", "inputs", "expects [x, y]"))?;
+        let [x, y] =
+            <[Tensor; 2]>::try_from(data).map_err(|_| FeError::param("MixUpBatch", "inputs", "expects [x, y]"))?;
         check_pair("MixUpBatch", &self.io, &x, &y)?;
         let dist = beta(self.alpha, "MixUpBatch")?;
         let mut rng = state.rng();
@@ -116,10 +111,7 @@ impl_has_io!(CutMixBatch);
 impl CutMixBatch {
     /// CutMix with `alpha` 1.
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
-        CutMixBatch {
-            io: OpIo::new(inputs, outputs).with_default_mode("train"),
-            alpha: 1.0,
-        }
+        CutMixBatch { io: OpIo::new(inputs, outputs).with_default_mode("train"), alpha: 1.0 }
     }
     /// The Beta distribution's parameter.
     pub fn alpha(mut self, alpha: f64) -> Self {
@@ -134,8 +126,8 @@ impl TensorOp for CutMixBatch {
     }
 
     fn forward(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
-        let [x, y] = <[Tensor; 2]>::try_from(data)
-            .map_err(|_| FeError::param("CutMixBatch", "inputs", "expects [x, y]"))?;
+        let [x, y] =
+            <[Tensor; 2]>::try_from(data).map_err(|_| FeError::param("CutMixBatch", "inputs", "expects [x, y]"))?;
         check_pair("CutMixBatch", &self.io, &x, &y)?;
         if x.dim() != 4 {
             return Err(FeError::Shape {
@@ -154,15 +146,8 @@ impl TensorOp for CutMixBatch {
         let (x0, x1) = ((cx - cut_w / 2).max(0), (cx + cut_w / 2).min(w));
         let mixed = x.to_kind(Kind::Float).copy();
         if y1 > y0 && x1 > x0 {
-            let patch = x
-                .to_kind(Kind::Float)
-                .roll([1], [0])
-                .narrow(2, y0, y1 - y0)
-                .narrow(3, x0, x1 - x0);
-            mixed
-                .narrow(2, y0, y1 - y0)
-                .narrow(3, x0, x1 - x0)
-                .copy_(&patch);
+            let patch = x.to_kind(Kind::Float).roll([1], [0]).narrow(2, y0, y1 - y0).narrow(3, x0, x1 - x0);
+            mixed.narrow(2, y0, y1 - y0).narrow(3, x0, x1 - x0).copy_(&patch);
         }
         let kept = 1.0 - ((y1 - y0) * (x1 - x0)) as f64 / (h * w) as f64;
         let yf = y.to_kind(Kind::Float);

@@ -32,11 +32,7 @@ impl TensorOp for Gather {
 
     fn forward(&mut self, mut data: Vec<Tensor>, _state: &mut NetState) -> Result<Vec<Tensor>> {
         if self.n_tensors != self.io.outputs.len() {
-            return Err(FeError::param(
-                "Gather",
-                "outputs",
-                "give one output key per gathered input",
-            ));
+            return Err(FeError::param("Gather", "outputs", "give one output key per gathered input"));
         }
         let indices = data
             .pop()
@@ -61,17 +57,12 @@ impl TensorOp for Gather {
                 idx_shape.extend(std::iter::repeat_n(1, t.dim() - 2));
                 let mut expand = t.size();
                 expand[1] = 1;
-                let idx = indices
-                    .reshape(idx_shape.as_slice())
-                    .expand(expand.as_slice(), false)
-                    .to_device(t.device());
-                t.f_gather(1, &idx, false)
-                    .map(|g| g.squeeze_dim(1))
-                    .map_err(|e| FeError::Shape {
-                        op: "Gather".into(),
-                        key: k.clone(),
-                        reason: e.to_string(),
-                    })
+                let idx = indices.reshape(idx_shape.as_slice()).expand(expand.as_slice(), false).to_device(t.device());
+                t.f_gather(1, &idx, false).map(|g| g.squeeze_dim(1)).map_err(|e| FeError::Shape {
+                    op: "Gather".into(),
+                    key: k.clone(),
+                    reason: e.to_string(),
+                })
             })
             .collect()
     }

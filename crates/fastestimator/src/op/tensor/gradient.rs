@@ -17,9 +17,7 @@ impl_has_io!(Watch);
 impl Watch {
     /// Watch `inputs`.
     pub fn new(inputs: impl Into<Keys>) -> Self {
-        Watch {
-            io: OpIo::new(inputs, ()),
-        }
+        Watch { io: OpIo::new(inputs, ()) }
     }
 }
 
@@ -39,19 +37,14 @@ impl TensorOp for Watch {
 }
 
 fn grads_of(final_: &Tensor, sources: &[Tensor], context: &str) -> Result<Vec<Tensor>> {
-    let target = if final_.dim() == 0 {
-        final_.shallow_clone()
-    } else {
-        final_.sum(Kind::Float)
-    };
+    let target = if final_.dim() == 0 { final_.shallow_clone() } else { final_.sum(Kind::Float) };
     if !target.requires_grad() {
         return Err(FeError::Mismatch {
             context: context.into(),
             reason: "the final value does not depend on anything that records gradients".into(),
         });
     }
-    Tensor::f_run_backward(&[target], sources, true, false)
-        .map_err(|e| FeError::torch(context.to_string(), e))
+    Tensor::f_run_backward(&[target], sources, true, false).map_err(|e| FeError::torch(context.to_string(), e))
 }
 
 /// Gradients of `finals` (summed if not scalar) with respect to input tensors (one output per
@@ -69,18 +62,12 @@ impl GradientOp {
         let inputs = inputs.into();
         let mut all = vec![finals.to_string()];
         all.extend(inputs.0);
-        GradientOp {
-            io: OpIo::new(all, outputs),
-            model: None,
-        }
+        GradientOp { io: OpIo::new(all, outputs), model: None }
     }
 
     /// Gradients of `finals` with respect to `model`'s trainable variables, written flat to `output`.
     pub fn for_model(finals: &str, model: &Model, output: &str) -> Self {
-        GradientOp {
-            io: OpIo::new(finals, output),
-            model: Some(model.clone()),
-        }
+        GradientOp { io: OpIo::new(finals, output), model: Some(model.clone()) }
     }
 }
 
@@ -90,9 +77,7 @@ impl TensorOp for GradientOp {
     }
 
     fn forward(&mut self, data: Vec<Tensor>, _state: &mut NetState) -> Result<Vec<Tensor>> {
-        let (final_, sources) = data
-            .split_first()
-            .ok_or_else(|| FeError::param("GradientOp", "finals", "missing"))?;
+        let (final_, sources) = data.split_first().ok_or_else(|| FeError::param("GradientOp", "finals", "missing"))?;
         match &self.model {
             Some(m) => {
                 let grads = grads_of(final_, &m.trainable_variables(), "GradientOp")?;
@@ -101,11 +86,7 @@ impl TensorOp for GradientOp {
             }
             None => {
                 if sources.len() != self.io.outputs.len() {
-                    return Err(FeError::param(
-                        "GradientOp",
-                        "outputs",
-                        "give one output key per input key",
-                    ));
+                    return Err(FeError::param("GradientOp", "outputs", "give one output key per input key"));
                 }
                 grads_of(final_, sources, "GradientOp")
             }
@@ -135,11 +116,7 @@ impl_has_io!(FGSM);
 impl FGSM {
     /// Adversarial version of `data` against `loss`, written to `output`; epsilon 0.01.
     pub fn new(data: &str, loss: &str, output: &str) -> Self {
-        FGSM {
-            io: OpIo::new([data, loss], output),
-            epsilon: 0.01,
-            clip: (None, None),
-        }
+        FGSM { io: OpIo::new([data, loss], output), epsilon: 0.01, clip: (None, None) }
     }
     /// Step size.
     pub fn epsilon(mut self, epsilon: f64) -> Self {
@@ -159,12 +136,15 @@ impl TensorOp for FGSM {
     }
 
     fn forward(&mut self, data: Vec<Tensor>, _state: &mut NetState) -> Result<Vec<Tensor>> {
-        let [x, loss] = <[Tensor; 2]>::try_from(data)
-            .map_err(|_| FeError::param("FGSM", "inputs", "expects [data, loss]"))?;
+        let [x, loss] =
+            <[Tensor; 2]>::try_from(data).map_err(|_| FeError::param("FGSM", "inputs", "expects [data, loss]"))?;
         if !x.requires_grad() {
             return Err(FeError::Mismatch {
                 context: "FGSM".into(),
-                reason: format!("{:?} does not record gradients; it must come from the batch, not be computed without gradients", self.io.inputs[0]),
+                reason: format!(
+                    "{:?} does not record gradients; it must come from the batch, not be computed without gradients",
+                    self.io.inputs[0]
+                ),
             });
         }
         let g = grads_of(&loss, std::slice::from_ref(&x), "FGSM")?.remove(0);

@@ -26,10 +26,7 @@ impl LambdaOp {
     where
         F: FnMut(Vec<Tensor>) -> std::result::Result<Vec<Tensor>, String> + Send + 'static,
     {
-        LambdaOp {
-            io: OpIo::new(inputs, outputs),
-            func: Box::new(func),
-        }
+        LambdaOp { io: OpIo::new(inputs, outputs), func: Box::new(func) }
     }
 }
 
@@ -53,9 +50,7 @@ impl_has_io!(Delete);
 impl Delete {
     /// Delete `keys`.
     pub fn new(keys: impl Into<Keys>) -> Self {
-        Delete {
-            io: OpIo::new(keys, ()),
-        }
+        Delete { io: OpIo::new(keys, ()) }
     }
 }
 

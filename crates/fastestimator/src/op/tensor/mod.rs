@@ -18,8 +18,8 @@ pub use gather::Gather;
 pub use gradient::{GradientOp, Watch, FGSM};
 pub use lambda::{Delete, LambdaOp};
 pub use loss::{
-    CrossEntropy, DiceLoss, FocalLoss, Hinge, L1Loss, L1LossType, L1_Loss, L2Regularization,
-    LossOp, MeanSquaredError, SuperLoss, SuperLossThreshold,
+    CrossEntropy, DiceLoss, FocalLoss, Hinge, L1Loss, L1LossType, L1_Loss, L2Regularization, LossOp, MeanSquaredError,
+    SuperLoss, SuperLossThreshold,
 };
 pub use meta::{Fuse, OneOf, Repeat, Sometimes};
 pub use model_op::ModelOp;
@@ -75,15 +75,7 @@ impl NetState {
     /// A random stream for the running op in this step: the same for the same seed, mode,
     /// epoch, step and op position, whatever else runs.
     pub fn rng(&self) -> FeRng {
-        seeded_rng(
-            self.seed,
-            &[
-                self.mode as u64,
-                self.epoch as u64,
-                self.step,
-                self.op_index,
-            ],
-        )
+        seeded_rng(self.seed, &[self.mode as u64, self.epoch as u64, self.step, self.op_index])
     }
 }
 

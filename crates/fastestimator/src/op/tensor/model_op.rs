@@ -27,14 +27,7 @@ impl ModelOp {
     pub fn new(model: &Model, inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
         let io = OpIo::new(inputs, outputs);
         let n_outputs = io.outputs.len();
-        ModelOp {
-            io,
-            model: model.clone(),
-            trainable: true,
-            gradients: true,
-            layers: Vec::new(),
-            n_outputs,
-        }
+        ModelOp { io, model: model.clone(), trainable: true, gradients: true, layers: Vec::new(), n_outputs }
     }
 
     /// Freeze the model's train-mode behaviour (FE's `trainable=False`).
@@ -52,21 +45,14 @@ impl ModelOp {
     /// Also output these named intermediate layers, under `keys` (one key per layer).
     pub fn intermediate_layers(mut self, layers: &[&str], keys: &[&str]) -> Result<Self> {
         if layers.len() != keys.len() {
-            return Err(FeError::param(
-                "ModelOp",
-                "intermediate_layers",
-                "give one output key per layer",
-            ));
+            return Err(FeError::param("ModelOp", "intermediate_layers", "give one output key per layer"));
         }
         let known = self.model.layer_names();
         if let Some(bad) = layers.iter().find(|l| !known.iter().any(|k| k == *l)) {
             return Err(FeError::param(
                 "ModelOp",
                 "intermediate_layers",
-                format!(
-                    "model {} has no layer {bad:?}; it exposes {known:?}",
-                    self.model.name()
-                ),
+                format!("model {} has no layer {bad:?}; it exposes {known:?}", self.model.name()),
             ));
         }
         self.layers = layers.iter().map(|s| s.to_string()).collect();
@@ -83,25 +69,12 @@ impl TensorOp for ModelOp {
 
     fn forward(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
         if data.is_empty() {
-            return Err(FeError::param(
-                self.name(),
-                "inputs",
-                "needs at least one input key",
-            ));
+            return Err(FeError::param(self.name(), "inputs", "needs at least one input key"));
         }
         let training = state.mode == Mode::Train && self.trainable;
         let mixed = self.model.mixed_precision();
-        let run = || {
-            tch::autocast(mixed, || {
-                self.model
-                    .forward_layers(&self.io.inputs, &data, training, &self.layers)
-            })
-        };
-        let (y, extra) = if state.req_grad && self.gradients {
-            run()?
-        } else {
-            tch::no_grad(run)?
-        };
+        let run = || tch::autocast(mixed, || self.model.forward_layers(&self.io.inputs, &data, training, &self.layers));
+        let (y, extra) = if state.req_grad && self.gradients { run()? } else { tch::no_grad(run)? };
         let mut out = vec![y];
         out.extend(extra);
         Ok(out)

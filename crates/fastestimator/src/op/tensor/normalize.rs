@@ -46,11 +46,7 @@ impl TensorOp for Normalize {
 
     fn forward(&mut self, data: Vec<Tensor>, _state: &mut NetState) -> Result<Vec<Tensor>> {
         if self.mean.len() != self.std.len() || self.mean.is_empty() || self.std.contains(&0.0) {
-            return Err(FeError::param(
-                "Normalize",
-                "mean/std",
-                "need equal, non-empty lengths and non-zero std",
-            ));
+            return Err(FeError::param("Normalize", "mean/std", "need equal, non-empty lengths and non-zero std"));
         }
         data.iter()
             .zip(&self.io.inputs)
@@ -68,14 +64,8 @@ impl TensorOp for Normalize {
                     });
                 }
                 let opts = (Kind::Float, t.device());
-                let mean = Tensor::from_slice(&self.mean)
-                    .to_kind(Kind::Float)
-                    .to_device(opts.1)
-                    * self.max_pixel_value;
-                let std = Tensor::from_slice(&self.std)
-                    .to_kind(Kind::Float)
-                    .to_device(opts.1)
-                    * self.max_pixel_value;
+                let mean = Tensor::from_slice(&self.mean).to_kind(Kind::Float).to_device(opts.1) * self.max_pixel_value;
+                let std = Tensor::from_slice(&self.std).to_kind(Kind::Float).to_device(opts.1) * self.max_pixel_value;
                 Ok((t.to_kind(Kind::Float) - mean) / std)
             })
             .collect()

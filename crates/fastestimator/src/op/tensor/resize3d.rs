@@ -28,11 +28,7 @@ impl_has_io!(Resize3D);
 impl Resize3D {
     /// Resize to `output_shape` with nearest-neighbour interpolation.
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>, output_shape: [i64; 3]) -> Self {
-        Resize3D {
-            io: OpIo::new(inputs, outputs),
-            output_shape,
-            mode: ResizeMode::Nearest,
-        }
+        Resize3D { io: OpIo::new(inputs, outputs), output_shape, mode: ResizeMode::Nearest }
     }
     /// Choose the interpolation.
     pub fn resize_mode(mut self, mode: ResizeMode) -> Self {
@@ -67,19 +63,11 @@ impl TensorOp for Resize3D {
                 let kind = t.kind();
                 let x = t.to_kind(tch::Kind::Float);
                 let out = match self.mode {
-                    ResizeMode::Nearest => {
-                        x.upsample_nearest3d(self.output_shape, None, None, None)
-                    }
+                    ResizeMode::Nearest => x.upsample_nearest3d(self.output_shape, None, None, None),
                     ResizeMode::Area => x.adaptive_avg_pool3d(self.output_shape),
-                    ResizeMode::Trilinear => {
-                        x.upsample_trilinear3d(self.output_shape, false, None, None, None)
-                    }
+                    ResizeMode::Trilinear => x.upsample_trilinear3d(self.output_shape, false, None, None, None),
                 };
-                Ok(if self.mode == ResizeMode::Nearest {
-                    out.to_kind(kind)
-                } else {
-                    out
-                })
+                Ok(if self.mode == ResizeMode::Nearest { out.to_kind(kind) } else { out })
             })
             .collect()
     }

@@ -11,22 +11,14 @@ fn pairs(name: &str, io: &OpIo) -> Result<()> {
         return Err(FeError::param(
             name,
             "outputs",
-            format!(
-                "{} inputs but {} outputs",
-                io.inputs.len(),
-                io.outputs.len()
-            ),
+            format!("{} inputs but {} outputs", io.inputs.len(), io.outputs.len()),
         ));
     }
     Ok(())
 }
 
 fn torch_err(op: &str, key: &str, e: tch::TchError) -> FeError {
-    FeError::Shape {
-        op: op.into(),
-        key: key.into(),
-        reason: e.to_string(),
-    }
+    FeError::Shape { op: op.into(), key: key.into(), reason: e.to_string() }
 }
 
 /// Index of the maximum along `axis` of each input (multi-io). FE's default axis is 0; for a
@@ -40,10 +32,7 @@ impl_has_io!(Argmax);
 impl Argmax {
     /// Argmax along axis 0.
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
-        Argmax {
-            io: OpIo::new(inputs, outputs),
-            axis: 0,
-        }
+        Argmax { io: OpIo::new(inputs, outputs), axis: 0 }
     }
     /// Choose the axis (negative counts from the end).
     pub fn axis(mut self, axis: i64) -> Self {
@@ -60,10 +49,7 @@ impl TensorOp for Argmax {
         pairs("Argmax", &self.io)?;
         data.iter()
             .zip(&self.io.inputs)
-            .map(|(t, k)| {
-                t.f_argmax(self.axis, false)
-                    .map_err(|e| torch_err("Argmax", k, e))
-            })
+            .map(|(t, k)| t.f_argmax(self.axis, false).map_err(|e| torch_err("Argmax", k, e)))
             .collect()
     }
 }
@@ -77,9 +63,7 @@ impl_has_io!(Average);
 impl Average {
     /// Average `inputs` into `output`.
     pub fn new(inputs: impl Into<Keys>, output: &str) -> Self {
-        Average {
-            io: OpIo::new(inputs, output),
-        }
+        Average { io: OpIo::new(inputs, output) }
     }
 }
 
@@ -88,9 +72,7 @@ impl TensorOp for Average {
         "Average".into()
     }
     fn forward(&mut self, data: Vec<Tensor>, _state: &mut NetState) -> Result<Vec<Tensor>> {
-        let first = data
-            .first()
-            .ok_or_else(|| FeError::param("Average", "inputs", "needs at least one input"))?;
+        let first = data.first().ok_or_else(|| FeError::param("Average", "inputs", "needs at least one input"))?;
         for (t, k) in data.iter().zip(&self.io.inputs) {
             if t.size() != first.size() {
                 return Err(FeError::Mismatch {
@@ -104,10 +86,7 @@ impl TensorOp for Average {
                 });
             }
         }
-        let sum = data
-            .iter()
-            .skip(1)
-            .fold(first.to_kind(tch::Kind::Float), |acc, t| acc + t);
+        let sum = data.iter().skip(1).fold(first.to_kind(tch::Kind::Float), |acc, t| acc + t);
         Ok(vec![sum / data.len() as f64])
     }
 }
@@ -122,10 +101,7 @@ impl_has_io!(Permute);
 impl Permute {
     /// NHWC → NCHW.
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
-        Permute {
-            io: OpIo::new(inputs, outputs),
-            permutation: vec![0, 3, 1, 2],
-        }
+        Permute { io: OpIo::new(inputs, outputs), permutation: vec![0, 3, 1, 2] }
     }
     /// Any permutation of the axes.
     pub fn permutation(mut self, permutation: &[i64]) -> Self {
@@ -156,8 +132,7 @@ impl TensorOp for Permute {
                         ),
                     });
                 }
-                t.f_permute(self.permutation.as_slice())
-                    .map_err(|e| torch_err("Permute", k, e))
+                t.f_permute(self.permutation.as_slice()).map_err(|e| torch_err("Permute", k, e))
             })
             .collect()
     }
@@ -173,10 +148,7 @@ impl_has_io!(Reshape);
 impl Reshape {
     /// Reshape to `shape`.
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>, shape: &[i64]) -> Self {
-        Reshape {
-            io: OpIo::new(inputs, outputs),
-            shape: shape.to_vec(),
-        }
+        Reshape { io: OpIo::new(inputs, outputs), shape: shape.to_vec() }
     }
 }
 
@@ -189,12 +161,11 @@ impl TensorOp for Reshape {
         data.iter()
             .zip(&self.io.inputs)
             .map(|(t, k)| {
-                t.f_reshape(self.shape.as_slice())
-                    .map_err(|_| FeError::Shape {
-                        op: "Reshape".into(),
-                        key: k.clone(),
-                        reason: format!("cannot reshape {:?} into {:?}", t.size(), self.shape),
-                    })
+                t.f_reshape(self.shape.as_slice()).map_err(|_| FeError::Shape {
+                    op: "Reshape".into(),
+                    key: k.clone(),
+                    reason: format!("cannot reshape {:?} into {:?}", t.size(), self.shape),
+                })
             })
             .collect()
     }

@@ -44,11 +44,7 @@ impl UnHadamard {
         code_length: Option<usize>,
     ) -> Result<Self> {
         if n_classes < 2 {
-            return Err(FeError::param(
-                "UnHadamard",
-                "n_classes",
-                "must be at least 2",
-            ));
+            return Err(FeError::param("UnHadamard", "n_classes", "must be at least 2"));
         }
         let length = code_length.unwrap_or_else(|| n_classes.next_power_of_two());
         if !length.is_power_of_two() || length < n_classes {
@@ -58,16 +54,9 @@ impl UnHadamard {
                 format!("{length} must be a power of 2 and at least n_classes ({n_classes})"),
             ));
         }
-        let rows: Vec<f32> = hadamard(length)
-            .into_iter()
-            .take(n_classes)
-            .flatten()
-            .collect();
+        let rows: Vec<f32> = hadamard(length).into_iter().take(n_classes).flatten().collect();
         let codes = Tensor::from_slice(&rows).reshape([n_classes as i64, length as i64]);
-        Ok(UnHadamard {
-            io: OpIo::new(inputs, outputs),
-            codes,
-        })
+        Ok(UnHadamard { io: OpIo::new(inputs, outputs), codes })
     }
 }
 
@@ -89,9 +78,7 @@ impl TensorOp for UnHadamard {
                     });
                 }
                 let codes = self.codes.to_device(t.device());
-                Ok(t.to_kind(Kind::Float)
-                    .matmul(&codes.transpose(0, 1))
-                    .softmax(-1, Kind::Float))
+                Ok(t.to_kind(Kind::Float).matmul(&codes.transpose(0, 1)).softmax(-1, Kind::Float))
             })
             .collect()
     }
@@ -108,10 +95,7 @@ mod tests {
         assert_eq!(h[1], vec![1.0, -1.0, 1.0, -1.0]);
         let mut op = UnHadamard::new("x", "y", 3, None).unwrap();
         let x = Tensor::from_slice(&h[2]).reshape([1, 4]);
-        let p = op
-            .forward(vec![x], &mut NetState::new(Mode::Eval, 1))
-            .unwrap()
-            .remove(0);
+        let p = op.forward(vec![x], &mut NetState::new(Mode::Eval, 1)).unwrap().remove(0);
         assert_eq!(p.argmax(-1, false).int64_value(&[0]), 2);
         assert!((p.sum(Kind::Float).double_value(&[]) - 1.0).abs() < 1e-6);
     }

@@ -51,11 +51,7 @@ impl UpdateOp {
     /// Accumulate gradients over `n` steps (n ≥ 1) before each update.
     pub fn merge_grad(mut self, n: usize) -> Result<Self> {
         if n == 0 {
-            return Err(FeError::param(
-                "UpdateOp",
-                "merge_grad",
-                "must be at least 1",
-            ));
+            return Err(FeError::param("UpdateOp", "merge_grad", "must be at least 1"));
         }
         self.merge_grad = n;
         Ok(self)
@@ -112,9 +108,7 @@ impl TensorOp for UpdateOp {
         if state.warmup {
             return Ok(Vec::new());
         }
-        let input = data
-            .first()
-            .ok_or_else(|| FeError::param(self.name(), "loss_name", "no loss key given"))?;
+        let input = data.first().ok_or_else(|| FeError::param(self.name(), "loss_name", "no loss key given"))?;
         let grads = if self.gradients_key.is_some() {
             self.unflatten(input)?
         } else {
@@ -156,17 +150,9 @@ impl TensorOp for UpdateOp {
         let grads = if self.merge_grad > 1 {
             let acc = match self.accumulated.take() {
                 None => grads,
-                Some(acc) => acc
-                    .iter()
-                    .zip(&grads)
-                    .map(|(a, g)| {
-                        if g.defined() {
-                            a + g
-                        } else {
-                            a.shallow_clone()
-                        }
-                    })
-                    .collect(),
+                Some(acc) => {
+                    acc.iter().zip(&grads).map(|(a, g)| if g.defined() { a + g } else { a.shallow_clone() }).collect()
+                }
             };
             self.accumulated_steps += 1;
             if self.accumulated_steps < self.merge_grad {

@@ -81,8 +81,7 @@ impl BestModelSaver {
     /// The file the best weights go to.
     pub fn path(&self) -> PathBuf {
         let metric = self.metric.as_deref().unwrap_or("loss");
-        self.save_dir
-            .join(format!("{}_best_{metric}.safetensors", self.model.name()))
+        self.save_dir.join(format!("{}_best_{metric}.safetensors", self.model.name()))
     }
 
     /// The best value seen so far.
@@ -99,24 +98,15 @@ impl BestModelSaver {
         self.metric = metric;
         if let Some(m) = &self.metric {
             self.io.inputs = vec![m.clone()];
-            self.io.outputs = vec![
-                format!("since_best_{m}"),
-                format!("{}_{m}", self.mode.as_str()),
-            ];
+            self.io.outputs = vec![format!("since_best_{m}"), format!("{}_{m}", self.mode.as_str())];
         }
     }
 
     fn check_writable(&self) -> Result<()> {
-        std::fs::create_dir_all(&self.save_dir).map_err(|e| {
-            FeError::io("BestModelSaver: cannot create save_dir", &self.save_dir, e)
-        })?;
-        tempfile::tempfile_in(&self.save_dir).map_err(|e| {
-            FeError::io(
-                "BestModelSaver: cannot write into save_dir",
-                &self.save_dir,
-                e,
-            )
-        })?;
+        std::fs::create_dir_all(&self.save_dir)
+            .map_err(|e| FeError::io("BestModelSaver: cannot create save_dir", &self.save_dir, e))?;
+        tempfile::tempfile_in(&self.save_dir)
+            .map_err(|e| FeError::io("BestModelSaver: cannot write into save_dir", &self.save_dir, e))?;
         Ok(())
     }
 }
@@ -128,17 +118,13 @@ impl Trace for BestModelSaver {
 
     fn bind(&mut self, network: &Network) -> Result<()> {
         if self.metric.is_none() {
-            let loss = network
-                .loss_keys_for(&self.model)
-                .into_iter()
-                .next()
-                .ok_or_else(|| {
-                    FeError::param(
-                        "BestModelSaver",
-                        "metric",
-                        format!("model {} has no loss; give a metric", self.model.name()),
-                    )
-                })?;
+            let loss = network.loss_keys_for(&self.model).into_iter().next().ok_or_else(|| {
+                FeError::param(
+                    "BestModelSaver",
+                    "metric",
+                    format!("model {} has no loss; give a metric", self.model.name()),
+                )
+            })?;
             self.set_metric(Some(loss));
         }
         self.check_writable()
@@ -156,13 +142,10 @@ impl Trace for BestModelSaver {
 
     fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
         let metric = self.metric.clone().unwrap_or_else(|| "loss".into());
-        let current = data
-            .log(&metric)
-            .and_then(LogValue::as_f64)
-            .ok_or_else(|| FeError::Mismatch {
-                context: "BestModelSaver".into(),
-                reason: format!("metric {metric:?} was not written this epoch"),
-            })?;
+        let current = data.log(&metric).and_then(LogValue::as_f64).ok_or_else(|| FeError::Mismatch {
+            context: "BestModelSaver".into(),
+            reason: format!("metric {metric:?} was not written this epoch"),
+        })?;
         let improved = match (self.best, self.mode) {
             (None, _) => true,
             (Some(b), SaveBestMode::Max) => current > b,
@@ -173,19 +156,13 @@ impl Trace for BestModelSaver {
             self.since_best = 0;
             let path = self.path();
             self.model.save_weights(&path)?;
-            println!(
-                "FastEstimator-BestModelSaver: Saved model to {}",
-                path.display()
-            );
+            println!("FastEstimator-BestModelSaver: Saved model to {}", path.display());
             self.saved_path = Some(path);
         } else {
             self.since_best += 1;
         }
         data.write_with_log(format!("since_best_{metric}"), self.since_best);
-        data.write_with_log(
-            format!("{}_{metric}", self.mode.as_str()),
-            self.best.unwrap_or(current),
-        );
+        data.write_with_log(format!("{}_{metric}", self.mode.as_str()), self.best.unwrap_or(current));
         Ok(())
     }
 
@@ -193,10 +170,7 @@ impl Trace for BestModelSaver {
         if self.load_best_final {
             if let Some(path) = &self.saved_path {
                 self.model.load_weights(path)?;
-                println!(
-                    "FastEstimator-BestModelSaver: Restoring model from {}",
-                    path.display()
-                );
+                println!("FastEstimator-BestModelSaver: Restoring model from {}", path.display());
             }
         }
         Ok(())

@@ -55,11 +55,7 @@ impl Accuracy {
         let preds = if y_pred.dim() > 1 && y_pred.size().last().copied().unwrap_or(1) > 1 {
             y_pred.argmax(-1, false)
         } else {
-            let p = if self.from_logits {
-                y_pred.sigmoid()
-            } else {
-                y_pred.to_kind(Kind::Float)
-            };
+            let p = if self.from_logits { y_pred.sigmoid() } else { y_pred.to_kind(Kind::Float) };
             p.ge(0.5).to_kind(Kind::Int64).reshape([-1])
         };
         if labels.size() != preds.size() {

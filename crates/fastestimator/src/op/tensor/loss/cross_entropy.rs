@@ -2,9 +2,7 @@
 
 use tch::Tensor;
 
-use crate::backend::{
-    binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy,
-};
+use crate::backend::{binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy};
 use crate::error::{FeError, Result};
 use crate::op::tensor::{NetState, TensorOp};
 use crate::op::{impl_has_io, Keys, OpIo};
@@ -89,9 +87,7 @@ impl CrossEntropy {
         let (p, t) = (y_pred.size(), y_true.size());
         let ok = match form {
             CrossEntropyForm::Categorical | CrossEntropyForm::Binary => p == t,
-            CrossEntropyForm::Sparse => {
-                !p.is_empty() && t.first() == p.first() && t.iter().skip(1).all(|&d| d == 1)
-            }
+            CrossEntropyForm::Sparse => !p.is_empty() && t.first() == p.first() && t.iter().skip(1).all(|&d| d == 1),
         };
         if ok {
             return Ok(());
@@ -113,34 +109,19 @@ impl TensorOp for CrossEntropy {
 
     fn forward(&mut self, data: Vec<Tensor>, _state: &mut NetState) -> Result<Vec<Tensor>> {
         let [y_pred, y_true] = <[Tensor; 2]>::try_from(data).map_err(|d| {
-            FeError::param(
-                "CrossEntropy",
-                "inputs",
-                format!("expects [y_pred, y_true], got {} keys", d.len()),
-            )
+            FeError::param("CrossEntropy", "inputs", format!("expects [y_pred, y_true], got {} keys", d.len()))
         })?;
-        let y_true = if y_true.device() != y_pred.device() {
-            y_true.to_device(y_pred.device())
-        } else {
-            y_true
-        };
-        let form = self
-            .form
-            .unwrap_or_else(|| Self::infer_form(&y_pred, &y_true));
+        let y_true = if y_true.device() != y_pred.device() { y_true.to_device(y_pred.device()) } else { y_true };
+        let form = self.form.unwrap_or_else(|| Self::infer_form(&y_pred, &y_true));
         self.check_shapes(form, &y_pred, &y_true)?;
         let loss = match form {
             CrossEntropyForm::Categorical => {
                 categorical_crossentropy(&y_pred, &y_true, self.from_logits, self.average_loss)
             }
-            CrossEntropyForm::Sparse => sparse_categorical_crossentropy(
-                &y_pred,
-                &y_true,
-                self.from_logits,
-                self.average_loss,
-            ),
-            CrossEntropyForm::Binary => {
-                binary_crossentropy(&y_pred, &y_true, self.from_logits, self.average_loss)
+            CrossEntropyForm::Sparse => {
+                sparse_categorical_crossentropy(&y_pred, &y_true, self.from_logits, self.average_loss)
             }
+            CrossEntropyForm::Binary => binary_crossentropy(&y_pred, &y_true, self.from_logits, self.average_loss),
         };
         Ok(vec![loss])
     }

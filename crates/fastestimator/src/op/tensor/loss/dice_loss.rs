@@ -94,10 +94,7 @@ impl DiceLoss {
                 FeError::param(
                     "DiceLoss",
                     "channel_weights",
-                    format!(
-                        "channel {channel} is weighted, but input {:?} has {channels} channels",
-                        self.io.inputs[0]
-                    ),
+                    format!("channel {channel} is weighted, but input {:?} has {channels} channels", self.io.inputs[0]),
                 )
             })?;
             *slot = weight;
@@ -119,9 +116,7 @@ impl TensorOp for DiceLoss {
             return Err(FeError::Shape {
                 op: "DiceLoss".into(),
                 key: self.io.inputs[0].clone(),
-                reason: format!(
-                    "expects [batch, channels, spatial...] (rank 3 or more), got shape {shape:?}"
-                ),
+                reason: format!("expects [batch, channels, spatial...] (rank 3 or more), got shape {shape:?}"),
             });
         }
         let options = DiceScoreOptions {
@@ -165,9 +160,7 @@ mod tests {
     fn perfect_prediction_gives_zero() {
         let y = masks();
         let mut op = DiceLoss::new(["p", "y"], "dice");
-        let out = op
-            .forward(vec![y.to_kind(tch::Kind::Float), y], &mut train_state())
-            .unwrap();
+        let out = op.forward(vec![y.to_kind(tch::Kind::Float), y], &mut train_state()).unwrap();
         assert_eq!(out[0].dim(), 0);
         assert!(out[0].double_value(&[]).abs() < 1e-5);
     }
@@ -184,39 +177,21 @@ mod tests {
         let eps = 1e-6;
         // Hard dice: s0c0 = 2·0.5/(2+1), s0c1 = 1, s1c0 = 1, s1c1 = 0.
         let hard = [1.0 / (3.0 + eps), 6.0 / (6.0 + eps), 4.0 / (4.0 + eps), 0.0];
-        let mut op = DiceLoss::new(["p", "y"], "dice")
-            .average_loss(false)
-            .channel_average(false);
-        let out = op
-            .forward(
-                vec![p.shallow_clone(), y.shallow_clone()],
-                &mut train_state(),
-            )
-            .unwrap();
+        let mut op = DiceLoss::new(["p", "y"], "dice").average_loss(false).channel_average(false);
+        let out = op.forward(vec![p.shallow_clone(), y.shallow_clone()], &mut train_state()).unwrap();
         assert_eq!(out[0].size(), vec![2, 2]);
         let want: Vec<f64> = hard.iter().map(|d| 1.0 - d).collect();
         assert_close(&values(&out[0]), &want, 1e-6);
 
         // Per sample, channel-averaged.
         let mut op = DiceLoss::new(["p", "y"], "dice").average_loss(false);
-        let out = op
-            .forward(
-                vec![p.shallow_clone(), y.shallow_clone()],
-                &mut train_state(),
-            )
-            .unwrap();
+        let out = op.forward(vec![p.shallow_clone(), y.shallow_clone()], &mut train_state()).unwrap();
         assert_eq!(out[0].size(), vec![2]);
-        let per_sample = [
-            1.0 - (hard[0] + hard[1]) / 2.0,
-            1.0 - (hard[2] + hard[3]) / 2.0,
-        ];
+        let per_sample = [1.0 - (hard[0] + hard[1]) / 2.0, 1.0 - (hard[2] + hard[3]) / 2.0];
         assert_close(&values(&out[0]), &per_sample, 1e-6);
 
         // Soft dice: s0c0 = 2·0.5/(4·0.25 + 1) = 0.5.
-        let mut op = DiceLoss::new(["p", "y"], "dice")
-            .soft_dice(true)
-            .average_loss(false)
-            .channel_average(false);
+        let mut op = DiceLoss::new(["p", "y"], "dice").soft_dice(true).average_loss(false).channel_average(false);
         let out = op.forward(vec![p, y], &mut train_state()).unwrap();
         assert!((values(&out[0])[0] - (1.0 - 1.0 / (2.0 + eps))).abs() < 1e-6);
     }
@@ -225,53 +200,24 @@ mod tests {
     fn channel_weights_and_errors() {
         let y = masks();
         let p = y.to_kind(tch::Kind::Float) * 0.5;
-        let mut op = DiceLoss::new(["p", "y"], "dice")
-            .average_loss(false)
-            .channel_average(false)
-            .channel_weights([(1, 2.0)]);
-        let weighted = op
-            .forward(
-                vec![p.shallow_clone(), y.shallow_clone()],
-                &mut train_state(),
-            )
-            .unwrap();
-        let mut op = DiceLoss::new(["p", "y"], "dice")
-            .average_loss(false)
-            .channel_average(false);
-        let plain = op
-            .forward(
-                vec![p.shallow_clone(), y.shallow_clone()],
-                &mut train_state(),
-            )
-            .unwrap();
+        let mut op =
+            DiceLoss::new(["p", "y"], "dice").average_loss(false).channel_average(false).channel_weights([(1, 2.0)]);
+        let weighted = op.forward(vec![p.shallow_clone(), y.shallow_clone()], &mut train_state()).unwrap();
+        let mut op = DiceLoss::new(["p", "y"], "dice").average_loss(false).channel_average(false);
+        let plain = op.forward(vec![p.shallow_clone(), y.shallow_clone()], &mut train_state()).unwrap();
         let (w, d) = (values(&weighted[0]), values(&plain[0]));
         // Loss = 1 - weight · dice; channel 0 keeps weight 1.
         for i in 0..4 {
             let weight = if i % 2 == 1 { 2.0 } else { 1.0 };
-            assert!(
-                (w[i] - (1.0 - weight * (1.0 - d[i]))).abs() < 1e-6,
-                "{w:?} {d:?}"
-            );
+            assert!((w[i] - (1.0 - weight * (1.0 - d[i]))).abs() < 1e-6, "{w:?} {d:?}");
         }
         let mut op = DiceLoss::new(["p", "y"], "dice").channel_weights([(2, 2.0)]);
-        let err = op
-            .forward(
-                vec![p.shallow_clone(), y.shallow_clone()],
-                &mut train_state(),
-            )
-            .unwrap_err();
+        let err = op.forward(vec![p.shallow_clone(), y.shallow_clone()], &mut train_state()).unwrap_err();
         assert!(matches!(err, FeError::InvalidParameter { .. }), "{err}");
         let mut op = DiceLoss::new(["p", "y"], "dice");
-        let err = op
-            .forward(
-                vec![p.reshape([2, 8]), y.reshape([2, 8])],
-                &mut train_state(),
-            )
-            .unwrap_err();
+        let err = op.forward(vec![p.reshape([2, 8]), y.reshape([2, 8])], &mut train_state()).unwrap_err();
         assert!(matches!(err, FeError::Shape { .. }), "{err}");
-        let err = op
-            .forward(vec![p, y.reshape([2, 2, 4])], &mut train_state())
-            .unwrap_err();
+        let err = op.forward(vec![p, y.reshape([2, 2, 4])], &mut train_state()).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("\"p\"") && msg.contains("\"y\"") && msg.contains("[2, 2, 4]"));
     }

@@ -36,10 +36,7 @@ impl_has_io!(FocalLoss);
 impl FocalLoss {
     /// Focal loss of `[y_pred, y_true]` written to `outputs`; runs in every mode but infer.
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
-        FocalLoss {
-            io: OpIo::new(inputs, outputs).with_default_mode("!infer"),
-            options: FocalLossOptions::default(),
-        }
+        FocalLoss { io: OpIo::new(inputs, outputs).with_default_mode("!infer"), options: FocalLossOptions::default() }
     }
 
     /// Exponent of the modulating factor `(1 - p_t)^gamma` (default 2.0; at least 0).
@@ -98,8 +95,7 @@ impl TensorOp for FocalLoss {
         if !self.options.from_logits {
             check_probabilities("FocalLoss", &self.io.inputs[0], &y_pred)?;
         }
-        let loss =
-            focal_loss(&y_pred, &y_true, &self.options).map_err(|e| from_op("FocalLoss", e))?;
+        let loss = focal_loss(&y_pred, &y_true, &self.options).map_err(|e| from_op("FocalLoss", e))?;
         Ok(vec![loss])
     }
 }
@@ -110,11 +106,7 @@ impl LossOp for FocalLoss {
     }
 
     fn set_average_loss(&mut self, average: bool) {
-        self.options.sample_reduction = if average {
-            LossReduction::Mean
-        } else {
-            LossReduction::None
-        };
+        self.options.sample_reduction = if average { LossReduction::Mean } else { LossReduction::None };
     }
 }
 
@@ -139,8 +131,7 @@ mod tests {
             .normalize(false)
             .shape_reduction(LossReduction::Mean);
         let fl = focal.forward(data(), &mut train_state()).unwrap().remove(0);
-        let mut ce =
-            CrossEntropy::new(["p", "y"], "ce").form(super::super::CrossEntropyForm::Binary);
+        let mut ce = CrossEntropy::new(["p", "y"], "ce").form(super::super::CrossEntropyForm::Binary);
         let bce = ce.forward(data(), &mut train_state()).unwrap().remove(0);
         assert_close(&values(&fl), &[0.5 * bce.double_value(&[])], 1e-6);
     }
@@ -149,11 +140,8 @@ mod tests {
     fn defaults_by_hand_and_per_sample() {
         // Each row has one positive, so normalizing divides by 1; the sum runs over 2 columns.
         let term = |pt: f64, a: f64| a * (1.0 - pt).powi(2) * -pt.ln();
-        let rows = [
-            term(0.8, 0.25) + term(0.7, 0.75),
-            term(0.9, 0.75) + term(0.6, 0.25),
-            term(0.95, 0.25) + term(0.6, 0.75),
-        ];
+        let rows =
+            [term(0.8, 0.25) + term(0.7, 0.75), term(0.9, 0.75) + term(0.6, 0.25), term(0.95, 0.25) + term(0.6, 0.75)];
         let mut op = FocalLoss::new(["p", "y"], "fl").average_loss(false);
         assert!(!op.average_loss_enabled());
         let per_sample = op.forward(data(), &mut train_state()).unwrap().remove(0);
@@ -170,10 +158,7 @@ mod tests {
         let mut d = data();
         d[0] = &d[0] * 2.0;
         let err = op.forward(d, &mut train_state()).unwrap_err();
-        assert!(
-            matches!(&err, FeError::Shape { key, .. } if key == "p"),
-            "{err}"
-        );
+        assert!(matches!(&err, FeError::Shape { key, .. } if key == "p"), "{err}");
         let mut d = data();
         d[1] = d[1].reshape([2, 3]);
         let err = op.forward(d, &mut train_state()).unwrap_err();
@@ -184,17 +169,11 @@ mod tests {
             .gamma(0.0)
             .normalize(false)
             .shape_reduction(LossReduction::Mean);
-        let bce = [0.8f64, 0.7, 0.9, 0.6, 0.95, 0.6]
-            .iter()
-            .map(|q| -q.ln())
-            .sum::<f64>()
-            / 6.0;
+        let bce = [0.8f64, 0.7, 0.9, 0.6, 0.95, 0.6].iter().map(|q| -q.ln()).sum::<f64>() / 6.0;
         let out = op.forward(data(), &mut train_state()).unwrap();
         assert_close(&values(&out[0]), &[bce], 1e-6);
         let mut op = FocalLoss::new(["p", "y"], "fl").alpha(2.0);
         let err = op.forward(data(), &mut train_state()).unwrap_err();
-        assert!(
-            matches!(&err, FeError::InvalidParameter { component, .. } if component == "FocalLoss")
-        );
+        assert!(matches!(&err, FeError::InvalidParameter { component, .. } if component == "FocalLoss"));
     }
 }

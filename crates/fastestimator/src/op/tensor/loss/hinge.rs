@@ -31,10 +31,7 @@ impl_has_io!(Hinge);
 impl Hinge {
     /// Hinge loss of `[y_pred, y_true]` written to `outputs`; runs in every mode but infer.
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
-        Hinge {
-            io: OpIo::new(inputs, outputs).with_default_mode("!infer"),
-            average_loss: true,
-        }
+        Hinge { io: OpIo::new(inputs, outputs).with_default_mode("!infer"), average_loss: true }
     }
 
     /// Return the mean (true, default) or per-sample losses (false).
@@ -74,11 +71,9 @@ mod tests {
     use crate::error::FeError;
 
     fn fe_case() -> Vec<Tensor> {
-        let y = Tensor::from_slice(&[-1i64, 1, 1, -1, 1, 1, 1, 1, -1, -1, 1, -1, 1, -1, -1, -1])
-            .reshape([4, 4]);
+        let y = Tensor::from_slice(&[-1i64, 1, 1, -1, 1, 1, 1, 1, -1, -1, 1, -1, 1, -1, -1, -1]).reshape([4, 4]);
         let p = Tensor::from_slice(&[
-            0.1f32, 0.9, 0.05, 0.05, 0.1, -0.2, 0.0, -0.7, 0.0, 0.15, 0.8, 0.05, 1.0, -1.0, -1.0,
-            -1.0,
+            0.1f32, 0.9, 0.05, 0.05, 0.1, -0.2, 0.0, -0.7, 0.0, 0.15, 0.8, 0.05, 1.0, -1.0, -1.0, -1.0,
         ])
         .reshape([4, 4]);
         vec![p, y]

@@ -113,22 +113,16 @@ mod tests {
     use crate::error::FeError;
 
     fn run(op: &mut L1Loss) -> Tensor {
-        op.forward(vec![case24_pred(), onehot_true()], &mut train_state())
-            .unwrap()
-            .remove(0)
+        op.forward(vec![case24_pred(), onehot_true()], &mut train_state()).unwrap().remove(0)
     }
 
     #[test]
     fn matches_fe_case_24() {
         let l1 = run(&mut L1Loss::new(["y_pred", "y"], "l1"));
         assert_close(&values(&l1), &[0.081250004], 1e-7);
-        let smooth = run(&mut L1Loss::new(["y_pred", "y"], "l1")
-            .loss_type(L1LossType::Smooth)
-            .beta(0.65));
+        let smooth = run(&mut L1Loss::new(["y_pred", "y"], "l1").loss_type(L1LossType::Smooth).beta(0.65));
         assert_close(&values(&smooth), &[0.011057693], 1e-7);
-        let huber = run(&mut L1_Loss::new(["y_pred", "y"], "l1")
-            .loss_type(L1LossType::Huber)
-            .beta(0.65));
+        let huber = run(&mut L1_Loss::new(["y_pred", "y"], "l1").loss_type(L1LossType::Huber).beta(0.65));
         assert_close(&values(&huber), &[0.0071875006], 1e-7);
     }
 
@@ -137,37 +131,24 @@ mod tests {
         let l1 = run(&mut L1Loss::new(["y_pred", "y"], "l1").average_loss(false));
         assert_eq!(l1.size(), vec![4]);
         assert_close(&values(&l1), &[0.075, 0.15, 0.1, 0.0], 1e-7);
-        let huber = run(&mut L1Loss::new(["y_pred", "y"], "l1")
-            .loss_type(L1LossType::Huber)
-            .beta(0.65)
-            .average_loss(false));
+        let huber =
+            run(&mut L1Loss::new(["y_pred", "y"], "l1").loss_type(L1LossType::Huber).beta(0.65).average_loss(false));
         // Huber is beta times smooth L1 (all |d| < beta here): 0.5 d² averaged per row.
         assert_close(&values(&huber), &[0.003125, 0.0175, 0.008125, 0.0], 1e-7);
     }
 
     #[test]
     fn bad_beta_and_shapes_are_errors() {
-        let mut op = L1Loss::new(["y_pred", "y"], "l1")
-            .loss_type(L1LossType::Smooth)
-            .beta(-1.0);
-        let err = op
-            .forward(vec![case24_pred(), onehot_true()], &mut train_state())
-            .unwrap_err();
+        let mut op = L1Loss::new(["y_pred", "y"], "l1").loss_type(L1LossType::Smooth).beta(-1.0);
+        let err = op.forward(vec![case24_pred(), onehot_true()], &mut train_state()).unwrap_err();
         assert!(
             matches!(&err, FeError::InvalidParameter { component, param, .. } if component == "L1_Loss" && param == "beta"),
             "{err}"
         );
         let mut op = L1Loss::new(["pred", "label"], "l1");
-        let err = op
-            .forward(
-                vec![case24_pred(), Tensor::zeros([4], tch::kind::FLOAT_CPU)],
-                &mut train_state(),
-            )
-            .unwrap_err();
+        let err =
+            op.forward(vec![case24_pred(), Tensor::zeros([4], tch::kind::FLOAT_CPU)], &mut train_state()).unwrap_err();
         let msg = err.to_string();
-        assert!(
-            msg.contains("\"pred\"") && msg.contains("\"label\"") && msg.contains("[4]"),
-            "{msg}"
-        );
+        assert!(msg.contains("\"pred\"") && msg.contains("\"label\"") && msg.contains("[4]"), "{msg}");
     }
 }

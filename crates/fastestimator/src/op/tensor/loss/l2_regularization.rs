@@ -57,25 +57,13 @@ impl TensorOp for L2Regularization {
 
     fn forward(&mut self, data: Vec<Tensor>, _state: &mut NetState) -> Result<Vec<Tensor>> {
         if !self.beta.is_finite() {
-            return Err(FeError::param(
-                "L2Regularization",
-                "beta",
-                format!("must be finite, got {}", self.beta),
-            ));
+            return Err(FeError::param("L2Regularization", "beta", format!("must be finite, got {}", self.beta)));
         }
         let [loss] = <[Tensor; 1]>::try_from(data).map_err(|d| {
-            FeError::param(
-                "L2Regularization",
-                "inputs",
-                format!("expects one loss key, got {} keys", d.len()),
-            )
+            FeError::param("L2Regularization", "inputs", format!("expects one loss key, got {} keys", d.len()))
         })?;
         let penalty = l2_regularization(&self.model, self.beta);
-        let penalty = if penalty.device() != loss.device() {
-            penalty.to_device(loss.device())
-        } else {
-            penalty
-        };
+        let penalty = if penalty.device() != loss.device() { penalty.to_device(loss.device()) } else { penalty };
         Ok(vec![loss + penalty])
     }
 
@@ -116,11 +104,7 @@ mod tests {
         let out = op.forward(vec![loss], &mut train_state()).unwrap();
         assert_close(&values(&out[0]), &[1.075, 2.075], 1e-6);
         out[0].sum(tch::Kind::Float).backward();
-        let mut grads: Vec<f64> = m
-            .trainable_variables()
-            .iter()
-            .flat_map(|v| values(&v.grad()))
-            .collect();
+        let mut grads: Vec<f64> = m.trainable_variables().iter().flat_map(|v| values(&v.grad())).collect();
         grads.sort_by(f64::total_cmp);
         // Two samples, each d(0.1 w²/2)/dw = 0.1 w.
         assert_close(&grads, &[-0.2, 0.1, 0.1], 1e-6);
@@ -131,20 +115,11 @@ mod tests {
     fn default_beta_and_errors() {
         let m = model("l2_op_test_default");
         let mut op = L2Regularization::new("ce", "loss", &m);
-        let out = op
-            .forward(vec![Tensor::from(0.0f32)], &mut train_state())
-            .unwrap();
+        let out = op.forward(vec![Tensor::from(0.0f32)], &mut train_state()).unwrap();
         assert_close(&values(&out[0]), &[0.0075], 1e-7);
-        let err = op
-            .forward(
-                vec![Tensor::from(0.0f32), Tensor::from(1.0f32)],
-                &mut train_state(),
-            )
-            .unwrap_err();
+        let err = op.forward(vec![Tensor::from(0.0f32), Tensor::from(1.0f32)], &mut train_state()).unwrap_err();
         assert!(matches!(err, FeError::InvalidParameter { .. }));
         let mut op = L2Regularization::new("ce", "loss", &m).beta(f64::NAN);
-        assert!(op
-            .forward(vec![Tensor::from(0.0f32)], &mut train_state())
-            .is_err());
+        assert!(op.forward(vec![Tensor::from(0.0f32)], &mut train_state()).is_err());
     }
 }

@@ -18,29 +18,15 @@ pub trait LossOp: TensorOp {
 
 /// Split `[y_pred, y_true]`, moving `y_true` to the device of `y_pred`.
 pub(crate) fn pred_and_true(op: &str, data: Vec<Tensor>) -> Result<(Tensor, Tensor)> {
-    let [y_pred, y_true] = <[Tensor; 2]>::try_from(data).map_err(|d| {
-        FeError::param(
-            op,
-            "inputs",
-            format!("expects [y_pred, y_true], got {} keys", d.len()),
-        )
-    })?;
-    let y_true = if y_true.device() != y_pred.device() {
-        y_true.to_device(y_pred.device())
-    } else {
-        y_true
-    };
+    let [y_pred, y_true] = <[Tensor; 2]>::try_from(data)
+        .map_err(|d| FeError::param(op, "inputs", format!("expects [y_pred, y_true], got {} keys", d.len())))?;
+    let y_true = if y_true.device() != y_pred.device() { y_true.to_device(y_pred.device()) } else { y_true };
     Ok((y_pred, y_true))
 }
 
 /// Fail with [`FeError::Mismatch`], naming both keys and both shapes, unless the prediction and
 /// the target have the same shape.
-pub(crate) fn check_same_shape(
-    op: &str,
-    io: &OpIo,
-    y_pred: &Tensor,
-    y_true: &Tensor,
-) -> Result<()> {
+pub(crate) fn check_same_shape(op: &str, io: &OpIo, y_pred: &Tensor, y_true: &Tensor) -> Result<()> {
     let (p, t) = (y_pred.size(), y_true.size());
     if p == t {
         return Ok(());
@@ -58,15 +44,10 @@ pub(crate) fn check_same_shape(
 /// A backend error reported as coming from `op`: parameter and mismatch errors name the op.
 pub(crate) fn from_op(op: &str, error: FeError) -> FeError {
     match error {
-        FeError::InvalidParameter { param, reason, .. } => FeError::InvalidParameter {
-            component: op.to_string(),
-            param,
-            reason,
-        },
-        FeError::Mismatch { reason, .. } => FeError::Mismatch {
-            context: op.to_string(),
-            reason,
-        },
+        FeError::InvalidParameter { param, reason, .. } => {
+            FeError::InvalidParameter { component: op.to_string(), param, reason }
+        }
+        FeError::Mismatch { reason, .. } => FeError::Mismatch { context: op.to_string(), reason },
         other => other,
     }
 }
@@ -74,11 +55,7 @@ pub(crate) fn from_op(op: &str, error: FeError) -> FeError {
 /// The batch mean of a per-sample loss when `average`, the loss itself otherwise.
 pub(crate) fn average_if(loss: Tensor, average: bool) -> Tensor {
     if average {
-        let kind = if loss.kind() == Kind::Double {
-            Kind::Double
-        } else {
-            Kind::Float
-        };
+        let kind = if loss.kind() == Kind::Double { Kind::Double } else { Kind::Float };
         loss.mean(kind)
     } else {
         loss
@@ -104,10 +81,8 @@ pub(crate) mod test_util {
 
     /// FE case 24's predictions.
     pub(crate) fn case24_pred() -> Tensor {
-        Tensor::from_slice(&[
-            0.1f32, 0.9, 0.05, 0.05, 0.1, 0.2, 0.0, 0.7, 0.0, 0.15, 0.8, 0.05, 1.0, 0.0, 0.0, 0.0,
-        ])
-        .reshape([4, 4])
+        Tensor::from_slice(&[0.1f32, 0.9, 0.05, 0.05, 0.1, 0.2, 0.0, 0.7, 0.0, 0.15, 0.8, 0.05, 1.0, 0.0, 0.0, 0.0])
+            .reshape([4, 4])
     }
 
     /// All values of a tensor as `f64`.

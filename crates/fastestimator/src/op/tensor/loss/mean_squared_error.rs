@@ -30,10 +30,7 @@ impl_has_io!(MeanSquaredError);
 impl MeanSquaredError {
     /// Mean squared error of `[y_pred, y_true]` written to `outputs`; runs in every mode but infer.
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
-        MeanSquaredError {
-            io: OpIo::new(inputs, outputs).with_default_mode("!infer"),
-            average_loss: true,
-        }
+        MeanSquaredError { io: OpIo::new(inputs, outputs).with_default_mode("!infer"), average_loss: true }
     }
 
     /// Return the mean (true, default) or per-sample losses (false).
@@ -75,9 +72,7 @@ mod tests {
     #[test]
     fn matches_fe_case_24() {
         let mut op = MeanSquaredError::new(["y_pred", "y"], "mse");
-        let out = op
-            .forward(vec![case24_pred(), onehot_true()], &mut train_state())
-            .unwrap();
+        let out = op.forward(vec![case24_pred(), onehot_true()], &mut train_state()).unwrap();
         assert_eq!(out[0].dim(), 0);
         assert_close(&values(&out[0]), &[0.014375001], 1e-7);
     }
@@ -85,9 +80,7 @@ mod tests {
     #[test]
     fn per_sample_values() {
         let mut op = MeanSquaredError::new(["y_pred", "y"], "mse").average_loss(false);
-        let out = op
-            .forward(vec![case24_pred(), onehot_true()], &mut train_state())
-            .unwrap();
+        let out = op.forward(vec![case24_pred(), onehot_true()], &mut train_state()).unwrap();
         assert_eq!(out[0].size(), vec![4]);
         assert_close(&values(&out[0]), &[0.00625, 0.035, 0.01625, 0.0], 1e-7);
     }
@@ -96,10 +89,7 @@ mod tests {
     fn mismatched_shapes_name_both_keys() {
         let mut op = MeanSquaredError::new(["y_pred", "y"], "mse");
         let err = op
-            .forward(
-                vec![case24_pred(), Tensor::zeros([4, 3], tch::kind::FLOAT_CPU)],
-                &mut train_state(),
-            )
+            .forward(vec![case24_pred(), Tensor::zeros([4, 3], tch::kind::FLOAT_CPU)], &mut train_state())
             .unwrap_err();
         assert!(matches!(err, FeError::Mismatch { .. }));
         let msg = err.to_string();

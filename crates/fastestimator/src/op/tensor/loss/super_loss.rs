@@ -135,19 +135,12 @@ impl SuperLoss {
             return Err(FeError::param(
                 "SuperLoss",
                 "regularization",
-                format!(
-                    "must be a finite number greater than 0, got {}",
-                    self.regularization
-                ),
+                format!("must be a finite number greater than 0, got {}", self.regularization),
             ));
         }
         if let SuperLossThreshold::Fixed(tau) = self.threshold {
             if !tau.is_finite() {
-                return Err(FeError::param(
-                    "SuperLoss",
-                    "threshold",
-                    format!("must be finite, got {tau}"),
-                ));
+                return Err(FeError::param("SuperLoss", "threshold", format!("must be finite, got {tau}")));
             }
         }
         Ok(())
@@ -157,9 +150,7 @@ impl SuperLoss {
     /// `_accumulate_tau`; the warmup step sets it without marking the mode as started).
     fn tau(&mut self, loss: &Tensor, mode: Mode, warmup: bool) -> Tensor {
         match self.threshold {
-            SuperLossThreshold::Fixed(tau) => Tensor::from(tau)
-                .to_kind(loss.kind())
-                .to_device(loss.device()),
+            SuperLossThreshold::Fixed(tau) => Tensor::from(tau).to_kind(loss.kind()).to_device(loss.device()),
             SuperLossThreshold::Exp => {
                 let mean = loss.detach().mean(loss.kind());
                 let tau = match self.tau.get(&mode) {
@@ -188,20 +179,11 @@ impl TensorOp for SuperLoss {
 
     fn forward(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
         self.check_parameters()?;
-        let base = self
-            .loss
-            .forward(data, state)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| FeError::Mismatch {
-                context: self.name(),
-                reason: "the wrapped loss returned no value".into(),
-            })?;
-        let base = if base.kind() == Kind::Double {
-            base
-        } else {
-            base.to_kind(Kind::Float)
-        };
+        let base = self.loss.forward(data, state)?.into_iter().next().ok_or_else(|| FeError::Mismatch {
+            context: self.name(),
+            reason: "the wrapped loss returned no value".into(),
+        })?;
+        let base = if base.kind() == Kind::Double { base } else { base.to_kind(Kind::Float) };
         let tau = self.tau(&base, state.mode, state.warmup);
         let lambda = self.regularization;
         let excess = &base - &tau;
@@ -282,10 +264,8 @@ mod tests {
     #[test]
     fn cap_bounds_the_confidence_of_easy_samples() {
         // (0 - 10) / 1 is far below -2/e: sigma = exp(-W(-1/e)) = e.
-        let mut op = SuperLoss::new(MeanSquaredError::new(["p", "y"], "mse"))
-            .unwrap()
-            .threshold(10.0)
-            .output_confidence("conf");
+        let mut op =
+            SuperLoss::new(MeanSquaredError::new(["p", "y"], "mse")).unwrap().threshold(10.0).output_confidence("conf");
         let out = op.forward(data(), &mut train_state()).unwrap();
         let conf = values(&out[1]);
         assert!((conf[0] - std::f64::consts::E).abs() < 2e-3, "{conf:?}");
@@ -314,9 +294,7 @@ mod tests {
         assert!((tau_of(&values(&out[1])) - mean).abs() < 1e-5);
         // Next train step with losses [0, 1, 0, 0] (mean 0.25): tau moves 10% toward 0.25.
         let p = Tensor::from_slice(&[1.0f32, 2.0, 1.0, 1.0]).reshape([4, 1]);
-        let out = op
-            .forward(vec![p, data()[1].shallow_clone()], &mut train_state())
-            .unwrap();
+        let out = op.forward(vec![p, data()[1].shallow_clone()], &mut train_state()).unwrap();
         let conf = values(&out[1]);
         let want = mean - 0.1 * (mean - 0.25);
         assert!((tau_of(&conf) - want).abs() < 1e-5, "{conf:?}");
@@ -328,27 +306,20 @@ mod tests {
 
     #[test]
     fn gradient_is_confidence_times_loss_gradient() {
-        let p = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 1.5])
-            .reshape([4, 1])
-            .set_requires_grad(true);
+        let p = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 1.5]).reshape([4, 1]).set_requires_grad(true);
         let y = Tensor::ones([4, 1], tch::kind::FLOAT_CPU);
         let mut op = SuperLoss::new(MeanSquaredError::new(["p", "y"], "mse"))
             .unwrap()
             .threshold(1.0)
             .average_loss(false)
             .output_confidence("conf");
-        let out = op
-            .forward(vec![p.shallow_clone(), y], &mut train_state())
-            .unwrap();
+        let out = op.forward(vec![p.shallow_clone(), y], &mut train_state()).unwrap();
         out[0].sum(Kind::Float).backward();
         let grad = values(&p.grad());
         let conf = values(&out[1]);
         let diffs = [0.0, 1.0, 2.0, 0.5];
         for i in 0..4 {
-            assert!(
-                (grad[i] - conf[i] * 2.0 * diffs[i]).abs() < 1e-5,
-                "{grad:?}"
-            );
+            assert!((grad[i] - conf[i] * 2.0 * diffs[i]).abs() < 1e-5, "{grad:?}");
         }
     }
 
@@ -363,13 +334,8 @@ mod tests {
         let out = op.forward(data(), &mut train_state()).unwrap();
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].dim(), 0);
-        let mut bad = SuperLoss::new(L1Loss::new(["p", "y"], "l1"))
-            .unwrap()
-            .regularization(0.0);
-        assert!(matches!(
-            bad.forward(data(), &mut train_state()),
-            Err(FeError::InvalidParameter { .. })
-        ));
+        let mut bad = SuperLoss::new(L1Loss::new(["p", "y"], "l1")).unwrap().regularization(0.0);
+        assert!(matches!(bad.forward(data(), &mut train_state()), Err(FeError::InvalidParameter { .. })));
         let two_outputs = L1Loss::new(["p", "y"], ["a", "b"]);
         assert!(SuperLoss::new(two_outputs).is_err());
     }

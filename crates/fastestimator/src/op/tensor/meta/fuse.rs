@@ -27,9 +27,7 @@ impl HasIo for Fuse {
 impl Fuse {
     /// Fuse `ops`.
     pub fn new(ops: Vec<Box<dyn TensorOp>>) -> Result<Self> {
-        let first = ops
-            .first()
-            .ok_or_else(|| FeError::param("Fuse", "ops", "needs at least one op"))?;
+        let first = ops.first().ok_or_else(|| FeError::param("Fuse", "ops", "needs at least one op"))?;
         let mut io = first.io().clone();
         io.inputs.clear();
         io.outputs.clear();
@@ -38,11 +36,7 @@ impl Fuse {
                 return Err(FeError::param(
                     "Fuse",
                     "ops",
-                    format!(
-                        "{} has a different mode or ds_id from {}",
-                        op.name(),
-                        first.name()
-                    ),
+                    format!("{} has a different mode or ds_id from {}", op.name(), first.name()),
                 ));
             }
             for k in &op.io().inputs {
@@ -62,14 +56,7 @@ impl Fuse {
 
 impl TensorOp for Fuse {
     fn name(&self) -> String {
-        format!(
-            "Fuse({})",
-            self.ops
-                .iter()
-                .map(|o| o.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!("Fuse({})", self.ops.iter().map(|o| o.name()).collect::<Vec<_>>().join(", "))
     }
 
     fn forward(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {

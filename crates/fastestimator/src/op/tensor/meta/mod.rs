@@ -27,12 +27,10 @@ pub(crate) fn run_on_map(
         .inputs
         .iter()
         .map(|k| {
-            map.get(k)
-                .map(Tensor::shallow_clone)
-                .ok_or_else(|| FeError::Mismatch {
-                    context: op.name(),
-                    reason: format!("key {k:?} is not available inside the meta op"),
-                })
+            map.get(k).map(Tensor::shallow_clone).ok_or_else(|| FeError::Mismatch {
+                context: op.name(),
+                reason: format!("key {k:?} is not available inside the meta op"),
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let outputs = op.forward(inputs, state)?;
@@ -44,11 +42,7 @@ pub(crate) fn run_on_map(
     if outputs.len() != op.io().outputs.len() {
         return Err(FeError::Mismatch {
             context: op.name(),
-            reason: format!(
-                "produced {} tensors for {} output keys",
-                outputs.len(),
-                op.io().outputs.len()
-            ),
+            reason: format!("produced {} tensors for {} output keys", outputs.len(), op.io().outputs.len()),
         });
     }
     for (k, t) in op.io().outputs.iter().zip(outputs) {
@@ -72,19 +66,13 @@ fn as_map(keys: &[String], data: Vec<Tensor>) -> IndexMap<String, Tensor> {
     keys.iter().cloned().zip(data).collect()
 }
 
-fn outputs_of(
-    keys: &[String],
-    map: &IndexMap<String, Tensor>,
-    context: &str,
-) -> Result<Vec<Tensor>> {
+fn outputs_of(keys: &[String], map: &IndexMap<String, Tensor>, context: &str) -> Result<Vec<Tensor>> {
     keys.iter()
         .map(|k| {
-            map.get(k)
-                .map(Tensor::shallow_clone)
-                .ok_or_else(|| FeError::Mismatch {
-                    context: context.into(),
-                    reason: format!("no value for output {k:?}"),
-                })
+            map.get(k).map(Tensor::shallow_clone).ok_or_else(|| FeError::Mismatch {
+                context: context.into(),
+                reason: format!("no value for output {k:?}"),
+            })
         })
         .collect()
 }

@@ -29,28 +29,24 @@ impl HasIo for OneOf {
 impl OneOf {
     /// Choose among `ops` with `probs` (`None`: uniform).
     pub fn new(ops: Vec<Box<dyn TensorOp>>, probs: Option<Vec<f64>>) -> Result<Self> {
-        let first = ops
-            .first()
-            .ok_or_else(|| FeError::param("OneOf", "ops", "needs at least one op"))?;
+        let first = ops.first().ok_or_else(|| FeError::param("OneOf", "ops", "needs at least one op"))?;
         let io = first.io().clone();
         for op in &ops {
             let o = op.io();
-            if o.inputs != io.inputs
-                || o.outputs != io.outputs
-                || o.mode != io.mode
-                || o.ds_id != io.ds_id
-            {
+            if o.inputs != io.inputs || o.outputs != io.outputs || o.mode != io.mode || o.ds_id != io.ds_id {
                 return Err(FeError::param(
                     "OneOf",
                     "ops",
-                    format!("{} and {} differ in inputs, outputs, mode or ds_id; OneOf needs them identical", first.name(), op.name()),
+                    format!(
+                        "{} and {} differ in inputs, outputs, mode or ds_id; OneOf needs them identical",
+                        first.name(),
+                        op.name()
+                    ),
                 ));
             }
         }
         let probs = probs.unwrap_or_else(|| vec![1.0 / ops.len() as f64; ops.len()]);
-        if probs.len() != ops.len()
-            || probs.iter().any(|p| *p < 0.0)
-            || (probs.iter().sum::<f64>() - 1.0).abs() > 1e-8
+        if probs.len() != ops.len() || probs.iter().any(|p| *p < 0.0) || (probs.iter().sum::<f64>() - 1.0).abs() > 1e-8
         {
             return Err(FeError::param(
                 "OneOf",
@@ -62,33 +58,18 @@ impl OneOf {
             *acc += p;
             Some(*acc)
         });
-        Ok(OneOf {
-            io,
-            cumulative: cumulative.collect(),
-            ops,
-        })
+        Ok(OneOf { io, cumulative: cumulative.collect(), ops })
     }
 }
 
 impl TensorOp for OneOf {
     fn name(&self) -> String {
-        format!(
-            "OneOf({})",
-            self.ops
-                .iter()
-                .map(|o| o.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!("OneOf({})", self.ops.iter().map(|o| o.name()).collect::<Vec<_>>().join(", "))
     }
 
     fn forward(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
         let u: f64 = state.rng().gen();
-        let pick = self
-            .cumulative
-            .iter()
-            .position(|&c| u < c)
-            .unwrap_or(self.ops.len() - 1);
+        let pick = self.cumulative.iter().position(|&c| u < c).unwrap_or(self.ops.len() - 1);
         let mut map = as_map(&self.io.inputs, data);
         run_on_map(self.ops[pick].as_mut(), &mut map, state)?;
         outputs_of(&self.io.outputs, &map, "OneOf")

@@ -12,11 +12,7 @@ type Condition = dyn FnMut(&[Tensor]) -> bool + Send;
 
 enum Times {
     Count(usize),
-    While {
-        condition: Box<Condition>,
-        keys: Vec<String>,
-        max_iter: Option<usize>,
-    },
+    While { condition: Box<Condition>, keys: Vec<String>, max_iter: Option<usize> },
 }
 
 /// Run `op` `n` times (n ≥ 1), feeding its outputs back as inputs, or run it while a condition
@@ -40,37 +36,20 @@ impl Repeat {
     /// Run `op` exactly `n` times.
     pub fn times(op: Box<dyn TensorOp>, n: usize) -> Result<Self> {
         if n == 0 {
-            return Err(FeError::param(
-                format!("Repeat({})", op.name()),
-                "repeat",
-                "must be at least 1",
-            ));
+            return Err(FeError::param(format!("Repeat({})", op.name()), "repeat", "must be at least 1"));
         }
         let mut io = op.io().clone();
         io.inputs = passthrough_inputs(op.as_ref());
-        Ok(Repeat {
-            io,
-            op,
-            times: Times::Count(n),
-        })
+        Ok(Repeat { io, op, times: Times::Count(n) })
     }
 
     /// Run `op` while `condition(values of keys)` is true, at most `max_iter` times.
-    pub fn while_<F>(
-        op: Box<dyn TensorOp>,
-        keys: &[&str],
-        condition: F,
-        max_iter: Option<usize>,
-    ) -> Result<Self>
+    pub fn while_<F>(op: Box<dyn TensorOp>, keys: &[&str], condition: F, max_iter: Option<usize>) -> Result<Self>
     where
         F: FnMut(&[Tensor]) -> bool + Send + 'static,
     {
         if max_iter == Some(0) {
-            return Err(FeError::param(
-                format!("Repeat({})", op.name()),
-                "max_iter",
-                "must be at least 1",
-            ));
+            return Err(FeError::param(format!("Repeat({})", op.name()), "max_iter", "must be at least 1"));
         }
         let mut io = op.io().clone();
         io.inputs = passthrough_inputs(op.as_ref());
@@ -80,15 +59,7 @@ impl Repeat {
             }
         }
         let keys = keys.iter().map(|s| s.to_string()).collect();
-        Ok(Repeat {
-            io,
-            op,
-            times: Times::While {
-                condition: Box::new(condition),
-                keys,
-                max_iter,
-            },
-        })
+        Ok(Repeat { io, op, times: Times::While { condition: Box::new(condition), keys, max_iter } })
     }
 }
 
@@ -105,11 +76,7 @@ impl TensorOp for Repeat {
                     run_on_map(self.op.as_mut(), &mut map, state)?;
                 }
             }
-            Times::While {
-                condition,
-                keys,
-                max_iter,
-            } => {
+            Times::While { condition, keys, max_iter } => {
                 let mut runs = 0;
                 loop {
                     run_on_map(self.op.as_mut(), &mut map, state)?;
