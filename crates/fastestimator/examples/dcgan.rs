@@ -3,7 +3,7 @@
 //! trailing UpdateOps are deferred, so both updates of a step see the weights from before it.
 //!
 //! ```text
-//! ./fe cargo run --release -p fastestimator --example dcgan -- --epochs 3 --out dcgan.png
+//! ./fe cargo run --release -p fastestimator --example dcgan -- --out dcgan_digits.png
 //! ```
 
 use std::path::PathBuf;
@@ -25,7 +25,7 @@ const LATENT: i64 = 64;
 #[command(about = "Train a DCGAN on the embedded digits and save a grid of generated digits")]
 struct Args {
     /// Training epochs.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 15)]
     epochs: usize,
     /// Training samples.
     #[arg(long, default_value_t = 12_000)]
@@ -162,11 +162,6 @@ fn main() -> fe::Result<()> {
     fe::enable_deterministic(args.seed);
     let cfg = SyntheticDigitsConfig { train_size: args.samples, eval_size: 0, test_size: 0, seed: args.seed };
     let (train, _, _) = synthetic_digits::load_data(&cfg)?;
-    if std::env::var_os("DCGAN_SHOW_REAL").is_some() {
-        let x = fe::backend::to_tensor(train.column("x").unwrap()).unwrap().narrow(0, 0, 64).to_kind(Kind::Float);
-        save_grid(&(x.unsqueeze(1) / 127.5 - 1.0), &args.out)?;
-        return Ok(());
-    }
     let pipeline = fe::Pipeline::builder()
         .train_data(train)
         .batch_size(args.batch_size)
