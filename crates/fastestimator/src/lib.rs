@@ -43,6 +43,7 @@ pub mod estimator;
 pub mod network;
 pub mod op;
 pub mod pipeline;
+pub mod schedule;
 pub mod summary;
 pub mod trace;
 pub mod util;

@@ -10,7 +10,9 @@ use crate::network::Network;
 use crate::op::tensor::NetState;
 use crate::pipeline::Pipeline;
 use crate::summary::{Summary, System};
+use crate::trace::io::RunState;
 use crate::trace::{Data, EvalEssential, Logger, TestEssential, Trace, TrainEssential};
+use crate::util::derive_seed;
 use crate::util::Mode;
 
 /// The training loop (FE's `fe.Estimator`).
@@ -255,19 +257,27 @@ impl Estimator {
         let fit_traces: Vec<usize> =
             (0..traces.len()).filter(|&i| modes.iter().any(|&m| traces[i].io().mode.contains(m))).collect();
         let mut data = Data::default();
-        for &i in &fit_traces {
+        // The Logger (always last) starts after a restore, so its first line shows the resumed step.
+        let logger = traces.len() - 1;
+        for &i in fit_traces.iter().filter(|&&i| i != logger) {
             traces[i].on_begin(&mut data, &mut system)?;
         }
+        self.restore(traces, &mut system)?;
+        traces[logger].on_begin(&mut data, &mut system)?;
         let started = Instant::now();
         for epoch in self.epoch_idx + 1..=self.epochs {
             system.epoch_idx = epoch;
             self.epoch_idx = epoch;
+            // libtorch's generator (dropout, random init in ops) restarts from (seed, epoch), so a
+            // resumed run draws the same numbers as an uninterrupted one.
+            tch::manual_seed(derive_seed(self.pipeline.seed(), &[epoch as u64, 0x7f]) as i64);
             for &mode in &modes {
                 self.run_epoch(traces, &mut system, mode)?;
                 if system.stop_training {
                     break;
                 }
             }
+            self.checkpoint(traces, &mut system)?;
             if system.stop_training {
                 break;
             }
@@ -284,6 +294,75 @@ impl Estimator {
         summary.train_time = system.train_time;
         summary.train_steps = system.global_step;
         Ok(summary)
+    }
+
+    /// If a RestoreWizard has a save, load it: models, optimizers, traces, counters, seeds, history.
+    fn restore(&mut self, traces: &mut [Box<dyn Trace>], system: &mut System) -> Result<()> {
+        let Some(w) = traces.iter().position(|t| t.io().inputs.iter().any(|k| k == "*") && t.name() == "RestoreWizard")
+        else {
+            return Ok(());
+        };
+        let models = self.network.models().to_vec();
+        let loaded = match traces[w].as_restore_wizard() {
+            Some(wizard) => wizard.load(&models)?,
+            None => None,
+        };
+        let Some((state, dir)) = loaded else { return Ok(()) };
+        if state.traces.len() != traces.len()
+            || state.traces.iter().zip(traces.iter()).any(|((name, _), t)| *name != t.name())
+        {
+            return Err(FeError::Mismatch {
+                context: "RestoreWizard".into(),
+                reason: format!(
+                    "the save in {} was made with traces {:?}, but this run has {:?}",
+                    dir.display(),
+                    state.traces.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+                    traces.iter().map(|t| t.name()).collect::<Vec<_>>()
+                ),
+            });
+        }
+        for ((_, st), t) in state.traces.iter().zip(traces.iter_mut()) {
+            t.load_state(st)?;
+        }
+        self.epoch_idx = state.epoch_idx;
+        self.global_step = state.global_step;
+        system.epoch_idx = state.epoch_idx;
+        system.global_step = state.global_step;
+        system.summary = state.summary;
+        self.pipeline.set_seed(state.pipeline_seed);
+        self.network.set_seed(state.network_seed);
+        println!(
+            "FastEstimator-RestoreWizard: Restored from {} at epoch {}, step {}",
+            dir.display(),
+            state.epoch_idx,
+            state.global_step
+        );
+        Ok(())
+    }
+
+    /// After a full epoch, let a RestoreWizard save the run if this is one of its epochs.
+    fn checkpoint(&mut self, traces: &mut [Box<dyn Trace>], system: &mut System) -> Result<()> {
+        let Some(w) = traces.iter().position(|t| t.name() == "RestoreWizard") else { return Ok(()) };
+        let epoch = system.epoch_idx;
+        let due = traces[w].as_restore_wizard().is_some_and(|wiz| wiz.should_save(epoch));
+        if !due {
+            return Ok(());
+        }
+        let state = RunState {
+            epoch_idx: epoch,
+            global_step: system.global_step,
+            pipeline_seed: self.pipeline.seed(),
+            network_seed: self.network.seed(),
+            summary: system.summary.clone(),
+            traces: traces.iter().map(|t| (t.name(), t.state())).collect(),
+            models: self.network.models().iter().map(|m| m.name()).collect(),
+        };
+        let models = self.network.models().to_vec();
+        if let Some(wizard) = traces[w].as_restore_wizard() {
+            let dir = wizard.save(&state, &models)?;
+            println!("FastEstimator-RestoreWizard: Saved state to {}", dir.display());
+        }
+        Ok(())
     }
 
     fn run_test(&mut self, traces: &mut [Box<dyn Trace>]) -> Result<Summary> {
@@ -321,10 +400,16 @@ impl Estimator {
         for &i in &order {
             traces[i].on_epoch_begin(&mut data, system)?;
         }
+        // What traces write in on_ds_end joins the epoch-end data.
+        let mut epoch_data = Data::default();
         for ds_id in &ds_ids {
             system.ds_id = ds_id.clone();
             system.batch_idx = 0;
             let ds_order: Vec<usize> = order.iter().copied().filter(|&i| traces[i].io().ds_id.matches(ds_id)).collect();
+            let mut ds_data = Data::default();
+            for &i in &ds_order {
+                traces[i].on_ds_begin(&mut ds_data, system)?;
+            }
             let mut loader = self.pipeline.tensor_loader(mode, epoch, ds_id, steps_override)?;
             system.steps_per_epoch = loader.steps();
             system.eval_log_steps = self.eval_log_steps.clone().unwrap_or_else(|| {
@@ -357,14 +442,16 @@ impl Estimator {
                     break;
                 }
             }
+            for &i in &ds_order {
+                traces[i].on_ds_end(&mut epoch_data, system)?;
+            }
             if system.stop_training {
                 break;
             }
         }
         system.ds_id.clear();
-        let mut data = Data::default();
         for &i in &order {
-            traces[i].on_epoch_end(&mut data, system)?;
+            traces[i].on_epoch_end(&mut epoch_data, system)?;
         }
         Ok(())
     }

@@ -171,6 +171,16 @@ impl Pipeline {
         PipelineBuilder::default()
     }
 
+    /// The seed of shuffling and random ops.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Change the seed of shuffling and random ops (a resumed run takes the saved one).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
     /// The modes that have data.
     pub fn get_modes(&self) -> Vec<Mode> {
         self.data.keys().copied().collect()

@@ -11,15 +11,17 @@ use crate::util::Mode;
 ///
 /// `fit()` and `test()` return one. Eval and test values are recorded at the global step of the
 /// last training step, as FE does.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     /// The experiment name.
     pub name: String,
     /// mode → key → step → value.
     pub history: BTreeMap<Mode, IndexMap<String, BTreeMap<u64, LogValue>>>,
     /// Time `fit()` spent in its epochs.
+    #[serde(skip)]
     pub train_time: std::time::Duration,
     /// Time the training loop waited for the pipeline to deliver a batch.
+    #[serde(skip)]
     pub data_wait: std::time::Duration,
     /// Training steps taken.
     pub train_steps: u64,

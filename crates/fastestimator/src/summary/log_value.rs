@@ -6,7 +6,7 @@ use ndarray::ArrayD;
 
 /// A logged value. Floats print as the shortest text that reads back to the same value (as
 /// numpy prints float32/float64), so `ce: 0.32775605` looks the same as in FE.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum LogValue {
     /// A float32 scalar (losses).
     F32(f32),

@@ -6,6 +6,7 @@
 //! (`write_with_log`) or for later traces only (`write_without_log`), and may stop training
 //! through [`System::stop_training`].
 
+pub mod adapt;
 mod data;
 mod essential;
 pub mod io;
@@ -60,6 +61,14 @@ pub trait Trace: HasIo + Send {
     fn on_batch_end(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
         Ok(())
     }
+    /// Before the batches of one dataset (ds_id) of a multi-dataset epoch.
+    fn on_ds_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
+        Ok(())
+    }
+    /// After the batches of one dataset; what is written here joins the epoch-end data.
+    fn on_ds_end(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
+        Ok(())
+    }
     /// At the end of every epoch; write the epoch's results here with `write_with_log`.
     fn on_epoch_end(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
         Ok(())
@@ -68,4 +77,32 @@ pub trait Trace: HasIo + Send {
     fn on_end(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
         Ok(())
     }
+
+    /// The trace's state (best values, wait counters, accumulated counts...), for checkpoints.
+    /// Traces without state between epochs keep the default, `Null`.
+    fn state(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+
+    /// Restore a state written by [`Trace::state`].
+    fn load_state(&mut self, _state: &serde_json::Value) -> Result<()> {
+        Ok(())
+    }
+
+    /// The checkpointing trace ([`io::RestoreWizard`]) identifies itself here, so the Estimator
+    /// can hand it the whole run's state.
+    fn as_restore_wizard(&mut self) -> Option<&mut io::RestoreWizard> {
+        None
+    }
+}
+
+/// Turn a trace's state into JSON (helper for `Trace::state`).
+pub(crate) fn to_state<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// Read a trace's state back (helper for `Trace::load_state`); `trace` names it in errors.
+pub(crate) fn from_state<T: serde::de::DeserializeOwned>(trace: &str, state: &serde_json::Value) -> Result<T> {
+    serde_json::from_value(state.clone())
+        .map_err(|e| crate::FeError::Mismatch { context: format!("{trace} state"), reason: e.to_string() })
 }

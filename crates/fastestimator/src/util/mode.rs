@@ -6,7 +6,8 @@ use std::str::FromStr;
 use crate::error::FeError;
 
 /// One of FE's four execution modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Training: weights are updated.
     Train,

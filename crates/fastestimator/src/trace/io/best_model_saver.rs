@@ -166,6 +166,15 @@ impl Trace for BestModelSaver {
         Ok(())
     }
 
+    fn state(&self) -> serde_json::Value {
+        crate::trace::to_state(&(self.best, self.since_best, &self.saved_path))
+    }
+
+    fn load_state(&mut self, state: &serde_json::Value) -> Result<()> {
+        (self.best, self.since_best, self.saved_path) = crate::trace::from_state("BestModelSaver", state)?;
+        Ok(())
+    }
+
     fn on_end(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
         if self.load_best_final {
             if let Some(path) = &self.saved_path {

@@ -1,5 +1,16 @@
-//! IO traces (FE's `fe.trace.io`): saving models and results.
+//! IO traces (FE's `fe.trace.io`): saving models, logs, images and checkpoints.
 
 mod best_model_saver;
+mod csv_logger;
+mod image_saver;
+mod model_saver;
+mod restore_wizard;
+mod tensorboard;
 
 pub use best_model_saver::{BestModelSaver, SaveBestMode};
+pub use csv_logger::CSVLogger;
+pub use image_saver::{save_png, ImageSaver};
+pub use model_saver::ModelSaver;
+pub use restore_wizard::RestoreWizard;
+pub(crate) use restore_wizard::RunState;
+pub use tensorboard::{EventWriter, TensorBoard};

@@ -1,0 +1,99 @@
+//! `ImageSaver`: write images found in the data to PNG files.
+
+use std::path::{Path, PathBuf};
+
+use tch::{Kind, Tensor};
+
+use crate::error::{FeError, Result};
+use crate::op::{impl_has_io, Keys, OpIo};
+use crate::summary::System;
+use crate::trace::{Data, Trace};
+
+/// At each epoch end (eval and test by default), save every image tensor under `inputs` as
+/// `<save_dir>/<key>_<mode>_epoch_<n>[_elem_<i>].png` (FE's `ImageSaver`). Tensors may be one
+/// image `[H, W]`, `[C, H, W]`, `[H, W, C]` or a batch of them; floats in [0, 1] (or [-1, 1])
+/// are scaled to 0–255, u8 is written as is. A trace or op puts the images in the data first.
+pub struct ImageSaver {
+    io: OpIo,
+    save_dir: PathBuf,
+}
+impl_has_io!(ImageSaver);
+
+impl ImageSaver {
+    /// Save the images under `inputs` into `save_dir`.
+    pub fn new(inputs: impl Into<Keys>, save_dir: impl AsRef<Path>) -> Self {
+        ImageSaver {
+            io: OpIo::new(inputs, ()).with_default_mode("eval,test"),
+            save_dir: save_dir.as_ref().to_path_buf(),
+        }
+    }
+}
+
+/// Encode one image tensor as an 8-bit grey or RGB PNG file.
+pub fn save_png(image: &Tensor, path: &Path) -> Result<()> {
+    let t = image.detach().to_device(tch::Device::Cpu);
+    let t = match t.dim() {
+        2 => t.unsqueeze(-1),
+        3 if matches!(t.size()[0], 1 | 3) && !matches!(t.size()[2], 1 | 3) => t.permute([1, 2, 0]),
+        3 => t,
+        _ => {
+            return Err(FeError::Shape {
+                op: "ImageSaver".into(),
+                key: path.display().to_string(),
+                reason: format!("not an image: shape {:?}", t.size()),
+            })
+        }
+    };
+    let (h, w, c) = (t.size()[0] as u32, t.size()[1] as u32, t.size()[2]);
+    let bytes = if t.kind() == Kind::Uint8 {
+        t.contiguous()
+    } else {
+        let f = t.to_kind(Kind::Float);
+        let f = if f.min().double_value(&[]) < 0.0 { (f + 1.0) / 2.0 } else { f };
+        let f = if f.max().double_value(&[]) > 1.0 { f / 255.0 } else { f };
+        (f.clamp(0.0, 1.0) * 255.0).round().to_kind(Kind::Uint8).contiguous()
+    };
+    let buf = Vec::<u8>::try_from(bytes.reshape([-1])).map_err(|e| FeError::torch("ImageSaver", e))?;
+    let result = match c {
+        1 => image::GrayImage::from_raw(w, h, buf).map(|i| i.save_with_format(path, image::ImageFormat::Png)),
+        3 => image::RgbImage::from_raw(w, h, buf).map(|i| i.save_with_format(path, image::ImageFormat::Png)),
+        _ => None,
+    };
+    match result {
+        Some(Ok(())) => Ok(()),
+        Some(Err(e)) => Err(FeError::io("cannot write", path, std::io::Error::other(e.to_string()))),
+        None => Err(FeError::Shape {
+            op: "ImageSaver".into(),
+            key: path.display().to_string(),
+            reason: format!("{c} channels; expected 1 or 3"),
+        }),
+    }
+}
+
+impl Trace for ImageSaver {
+    fn name(&self) -> String {
+        "ImageSaver".into()
+    }
+
+    fn bind(&mut self, _network: &crate::network::Network) -> Result<()> {
+        std::fs::create_dir_all(&self.save_dir)
+            .map_err(|e| FeError::io("ImageSaver: cannot create save_dir", &self.save_dir, e))
+    }
+
+    fn on_epoch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
+        for key in &self.io.inputs {
+            let Some(t) = data.tensor(key) else { continue };
+            let stem = format!("{key}_{}_epoch_{}", system.mode, system.epoch_idx);
+            if t.dim() == 4 {
+                for i in 0..t.size()[0] {
+                    let path = self.save_dir.join(format!("{stem}_elem_{i}.png"));
+                    save_png(&t.get(i), &path)?;
+                }
+            } else {
+                save_png(t, &self.save_dir.join(format!("{stem}.png")))?;
+            }
+            println!("FastEstimator-ImageSaver: saved {key} to {}", self.save_dir.display());
+        }
+        Ok(())
+    }
+}
