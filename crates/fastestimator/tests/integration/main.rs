@@ -7,4 +7,5 @@ mod estimator;
 mod fe_cases;
 mod network_ops;
 mod resume;
+mod traces;
 mod training;

@@ -1,0 +1,177 @@
+//! Adapt and IO traces: FE's facts (§8 cases 15–18) and real files.
+
+use fastestimator as fe;
+use fe::summary::{LogValue, System};
+use fe::trace::adapt::{Compare, EarlyStopping, LRScheduler, ReduceLROnPlateau};
+use fe::trace::io::{CSVLogger, ModelSaver, TensorBoard};
+use fe::trace::{Data, Trace};
+use fe::Mode;
+
+use crate::training::{digits_pipeline, lenet_network};
+
+fn epoch_end_with(trace: &mut dyn Trace, system: &mut System, key: &str, value: f64) -> Data {
+    let mut data = Data::default();
+    data.write_with_log(key, value);
+    trace.on_epoch_end(&mut data, system).unwrap();
+    data
+}
+
+#[test]
+fn case_15_early_stopping() {
+    let mut sys = System::standalone();
+    let mut es = EarlyStopping::new("loss");
+    es.on_begin(&mut Data::default(), &mut sys).unwrap();
+    assert_eq!(es.best(), f64::INFINITY);
+    let mut es_max = EarlyStopping::new("loss").compare(Compare::Max);
+    es_max.on_begin(&mut Data::default(), &mut sys).unwrap();
+    assert_eq!(es_max.best(), f64::NEG_INFINITY);
+    let mut es_base = EarlyStopping::new("loss").baseline(5.0);
+    es_base.on_begin(&mut Data::default(), &mut sys).unwrap();
+    assert_eq!(es_base.best(), 5.0);
+
+    // best 2, epoch 3, loss 10, patience 0 → stop; best value 2 at epoch 2.
+    es.set_progress(2.0, 0);
+    sys.epoch_idx = 3;
+    epoch_end_with(&mut es, &mut sys, "loss", 10.0);
+    assert!(sys.stop_training);
+
+    // greater, min_delta 1, best 7, current 10 → best 10, wait 0.
+    let mut es = EarlyStopping::new("acc").compare(Compare::Max).min_delta(1.0);
+    es.set_progress(7.0, 3);
+    let mut sys = System::standalone();
+    epoch_end_with(&mut es, &mut sys, "acc", 10.0);
+    assert_eq!((es.best(), es.wait()), (10.0, 0));
+    assert!(!sys.stop_training);
+}
+
+#[test]
+fn case_16_reduce_lr_on_plateau() {
+    let (network, model) = lenet_network("adam");
+    let mut r = ReduceLROnPlateau::new(&model);
+    r.bind(&network).unwrap();
+    r.set_progress(5.0, 11);
+    let mut sys = System::standalone();
+    let data = epoch_end_with(&mut r, &mut sys, "ce", 10.0);
+    assert!((model.lr().unwrap() - 1e-4).abs() < 1e-12);
+    assert!(matches!(data.log(&format!("{}_lr", model.name())), Some(LogValue::F64(x)) if (x - 1e-4).abs() < 1e-12));
+    r.set_progress(12.0, 3);
+    epoch_end_with(&mut r, &mut sys, "ce", 10.0);
+    assert_eq!(r.progress(), (10.0, 0));
+}
+
+#[test]
+fn case_17_lr_scheduler() {
+    let cosine = |t: u64| fe::schedule::cosine_decay(t, 3750, 1e-3, 1e-6, 1, 1.0, false);
+    let (_, model) = lenet_network("adam");
+    let mut by_epoch = LRScheduler::by_epoch(&model, cosine);
+    let mut sys = System::standalone();
+    sys.epoch_idx = 3;
+    by_epoch.on_epoch_begin(&mut Data::default(), &mut sys).unwrap();
+    assert!((model.lr().unwrap() - 0.0009999973).abs() < 2e-9);
+
+    let (_, model) = lenet_network("adam");
+    let mut by_step = LRScheduler::by_step(&model, cosine);
+    sys.global_step = 3;
+    by_step.on_batch_begin(&mut Data::default(), &mut sys).unwrap();
+    assert!((model.lr().unwrap() - 0.0009999973).abs() < 2e-9);
+    sys.global_step = 100;
+    let mut data = Data::default();
+    by_step.on_batch_end(&mut data, &mut sys).unwrap();
+    let logged = data.log(&format!("{}_lr", model.name())).and_then(LogValue::as_f64).unwrap();
+    assert!((logged - 0.001).abs() < 1e-5);
+}
+
+#[test]
+fn model_saver_keeps_the_newest_files_and_csv_logger_writes_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = digits_pipeline(64, 32, 0, 16, None);
+    let (network, model) = lenet_network("adam");
+    let csv_path = dir.path().join("logs/run.csv");
+    let mut est = fe::Estimator::builder(pipeline, network, 3)
+        .traces(vec![
+            Box::new(ModelSaver::new(&model, dir.path().join("models")).max_to_keep(2)),
+            Box::new(CSVLogger::new(&csv_path)),
+        ])
+        .log_steps(2)
+        .build()
+        .unwrap();
+    est.fit().unwrap();
+    let mut files: Vec<String> = std::fs::read_dir(dir.path().join("models"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let name = model.name();
+    assert_eq!(files, [format!("{name}_epoch_2.safetensors"), format!("{name}_epoch_3.safetensors")]);
+
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(&header[..3], ["mode", "step", "epoch"]);
+    assert!(header.contains(&"ce".to_string()));
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let eval_rows = rows.iter().filter(|r| &r[0] == "eval").count();
+    assert_eq!(eval_rows, 3, "one eval row per epoch");
+    assert!(rows.iter().any(|r| &r[0] == "train" && &r[1] == "1"), "a row at train step 1");
+
+    let err = fe::Estimator::builder(digits_pipeline(64, 0, 0, 16, None), lenet_network("adam").0, 1)
+        .traces(vec![Box::new(ModelSaver::new(&model, dir.path()).max_to_keep(0))])
+        .build()
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("max_to_keep"), "{err}");
+}
+
+/// Writes real event files, then reads them back with the `tensorboard` package's own reader.
+#[test]
+fn tensorboard_files_read_back_with_tensorboard() {
+    let python = std::env::var("FE_PYTHON").unwrap_or_else(|_| "python".into());
+    let have = |py: &str| {
+        std::process::Command::new(py).args(["-c", "import tensorboard"]).status().is_ok_and(|s| s.success())
+    };
+    if !have(&python) {
+        let status = std::process::Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "tensorboard"])
+            .status()
+            .expect("python with pip is on PATH (./fe puts the venv's python there)");
+        assert!(status.success(), "installing tensorboard into the venv failed");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = digits_pipeline(96, 32, 0, 16, None);
+    let (network, _) = lenet_network("adam");
+    let mut est = fe::Estimator::builder(pipeline, network, 2)
+        .traces(vec![Box::new(fe::trace::metric::Accuracy::new("y", "y_pred")), Box::new(TensorBoard::new(dir.path()))])
+        .log_steps(3)
+        .build()
+        .unwrap();
+    let summary = est.fit().unwrap();
+    let script = r#"
+import sys, glob, json
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+out = {}
+for mode in ("train", "eval"):
+    acc = EventAccumulator(glob.glob(sys.argv[1] + "/" + mode)[0]); acc.Reload()
+    out[mode] = {tag: [[e.step, e.value] for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+print(json.dumps(out))
+"#;
+    let output =
+        std::process::Command::new(&python).args(["-c", script, dir.path().to_str().unwrap()]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let read: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // Train loss at steps 1, 3 and 6 (log steps), eval accuracy at the end of each epoch (steps 6, 12).
+    let ce: Vec<(u64, f64)> = read["train"]["ce"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_u64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    let want = summary.get(Mode::Train, "ce").unwrap();
+    assert_eq!(ce.iter().map(|p| p.0).collect::<Vec<_>>(), want.keys().copied().collect::<Vec<_>>());
+    for (step, value) in &ce {
+        assert!((value - want[step].as_f64().unwrap()).abs() < 1e-6);
+    }
+    let acc = read["eval"]["accuracy"].as_array().unwrap();
+    assert_eq!(acc.len(), 2);
+    assert_eq!(acc[1][0].as_u64(), Some(12));
+    assert!((acc[1][1].as_f64().unwrap() - summary.last(Mode::Eval, "accuracy").unwrap()).abs() < 1e-6);
+}
