@@ -213,14 +213,40 @@ impl Estimator {
         System::new(self.epochs, self.log_steps, self.network.models().to_vec(), num_devices)
     }
 
-    fn plan(&mut self, traces: &[Box<dyn Trace>], modes: &[Mode], warmup: bool) -> Result<()> {
-        let epoch = self.epoch_idx.max(1);
+    /// Plan (and with `warmup`, run one weight-free step) for every signature epoch — each
+    /// distinct configuration of scheduled datasets, batch sizes, ops and traces — × mode × ds_id.
+    fn plan(&mut self, traces: &mut [Box<dyn Trace>], modes: &[Mode], warmup: bool) -> Result<()> {
+        let first = self.epoch_idx.max(1);
+        let epochs: Vec<usize> = if modes == [Mode::Test] {
+            vec![first]
+        } else {
+            let mut points = vec![self.pipeline.change_epochs(self.epochs), self.network.change_epochs(self.epochs)];
+            points.extend(traces.iter().map(|t| t.change_epochs(self.epochs)));
+            crate::schedule::get_signature_epochs(&points, self.epochs).into_iter().filter(|&e| e >= first).collect()
+        };
+        // Every key of every signature epoch is checked before any batch reaches the network.
+        for &epoch in &epochs {
+            self.plan_epoch(traces, modes, false, epoch)?;
+        }
+        if warmup {
+            for &epoch in &epochs {
+                self.plan_epoch(traces, modes, true, epoch)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Check the keys of one signature epoch, or (`warmup`) run its weight-free warmup steps.
+    fn plan_epoch(&mut self, traces: &mut [Box<dyn Trace>], modes: &[Mode], warmup: bool, epoch: usize) -> Result<()> {
+        for t in traces.iter_mut() {
+            t.set_epoch(epoch);
+        }
         let mut all_keys: Vec<String> = Vec::new();
         for &mode in modes {
-            for ds_id in self.pipeline.get_ds_ids(mode) {
-                let keys = plan_mode(&self.pipeline, &self.network, traces, mode, epoch, &ds_id)?;
-                all_keys.extend(keys);
-                if warmup {
+            for ds_id in self.pipeline.get_ds_ids_at(mode, epoch) {
+                if !warmup {
+                    all_keys.extend(plan_mode(&self.pipeline, &self.network, traces, mode, epoch, &ds_id)?);
+                } else {
                     let mut loader = self.pipeline.tensor_loader(mode, epoch, &ds_id, Some(1))?;
                     if let Some(batch) = loader.next() {
                         let mut batch = batch?;
@@ -232,7 +258,7 @@ impl Estimator {
                 }
             }
         }
-        if let Some(missing) = self.user_monitor_names.iter().find(|n| !all_keys.contains(n)) {
+        if let Some(missing) = self.user_monitor_names.iter().find(|n| !warmup && !all_keys.contains(n)) {
             return Err(FeError::MissingKey {
                 consumer: "monitor_names".into(),
                 key: missing.clone(),
@@ -271,7 +297,14 @@ impl Estimator {
             // libtorch's generator (dropout, random init in ops) restarts from (seed, epoch), so a
             // resumed run draws the same numbers as an uninterrupted one.
             tch::manual_seed(derive_seed(self.pipeline.seed(), &[epoch as u64, 0x7f]) as i64);
-            for &mode in &modes {
+            for t in traces.iter_mut() {
+                t.set_epoch(epoch);
+            }
+            for m in self.network.models() {
+                m.set_epoch(epoch);
+            }
+            let epoch_modes = self.pipeline.get_modes_at(epoch);
+            for &mode in modes.iter().filter(|m| epoch_modes.contains(m)) {
                 self.run_epoch(traces, &mut system, mode)?;
                 if system.stop_training {
                     break;
@@ -388,7 +421,10 @@ impl Estimator {
         system.mode = mode;
         system.batch_idx = 0;
         let epoch = system.epoch_idx;
-        let ds_ids = self.pipeline.get_ds_ids(mode);
+        let ds_ids = self.pipeline.get_ds_ids_at(mode, epoch);
+        for t in traces.iter_mut() {
+            t.set_epoch(epoch);
+        }
         let active: Vec<usize> = (0..traces.len()).filter(|&i| traces[i].io().mode.contains(mode)).collect();
         let order = sort_active(traces, &active)?;
         let steps_override = match mode {

@@ -74,6 +74,12 @@ impl Network {
         Ok(Network { ops, models, device, seed })
     }
 
+    /// Epochs at which a scheduled op changes, for planning.
+    pub fn change_epochs(&self, total_epochs: usize) -> Vec<usize> {
+        let points: Vec<Vec<usize>> = self.ops.iter().map(|op| op.change_epochs(total_epochs)).collect();
+        crate::schedule::get_signature_epochs(&points, total_epochs)
+    }
+
     /// The models used by the ops, in order of first use.
     pub fn models(&self) -> &[Model] {
         &self.models
@@ -111,7 +117,7 @@ impl Network {
     /// optimizer are reported here, before any batch is drawn.
     pub fn plan(&self, available: &[String], mode: Mode, epoch: usize, ds_id: &str) -> Result<Vec<String>> {
         let mut keys: Vec<String> = available.to_vec();
-        for op in self.ops.iter().filter(|op| op.io().applies(mode, ds_id)) {
+        for op in self.ops.iter().filter(|op| op.active_at(epoch) && op.io().applies(mode, ds_id)) {
             for input in &op.io().inputs {
                 if !keys.contains(input) {
                     return Err(FeError::MissingKey {
@@ -157,7 +163,9 @@ impl Network {
             }
         }
         state.seed = self.seed;
-        let active: Vec<usize> = (0..self.ops.len()).filter(|&i| self.ops[i].io().applies(mode, &ds_id)).collect();
+        let active: Vec<usize> = (0..self.ops.len())
+            .filter(|&i| self.ops[i].active_at(epoch) && self.ops[i].io().applies(mode, &ds_id))
+            .collect();
         state.req_grad = mode == Mode::Train || active.iter().any(|&i| self.ops[i].needs_grad());
         for &i in &active {
             for key in self.ops[i].watch_keys() {

@@ -77,14 +77,22 @@ where
             "needs a CUDA device: tch 0.24 runs libtorch autocast (float16) on CUDA only, and no CUDA device is available",
         ));
     }
-    let spec = optimizer.into().resolve()?;
+    let schedule = optimizer.into().resolve()?;
+    let spec = match &schedule {
+        crate::schedule::Schedule::Fixed(s) => Some(s.clone()),
+        _ => None,
+    };
     if let Some(seed) = crate::deterministic_seed() {
         let name_hash = name.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         tch::manual_seed(crate::util::derive_seed(seed, &[name_hash]) as i64);
     }
     let vs = nn::VarStore::new(device);
     let module = model_fn(&vs.root());
-    Model::new(name, vs, Box::new(module), spec, options.mixed_precision)
+    let model = Model::new(name, vs, Box::new(module), spec, options.mixed_precision)?;
+    if !matches!(schedule, crate::schedule::Schedule::Fixed(_)) {
+        model.set_optimizer_schedule(schedule)?;
+    }
+    Ok(model)
 }
 
 /// CUDA when available (after [`crate::backend::load_cuda`]), else CPU. Set `FE_DEVICE=cpu`

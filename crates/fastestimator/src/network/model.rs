@@ -66,6 +66,8 @@ pub(crate) struct ModelInner {
     pub(crate) vs: nn::VarStore,
     module: Box<dyn FeModel>,
     pub(crate) optimizer: Option<Optimizer>,
+    /// Scheduled optimizers: the schedule (of indices into `parked`) and the inactive ones.
+    optimizer_schedule: Option<(crate::schedule::Schedule<usize>, Vec<Option<Optimizer>>, Option<usize>)>,
     pub(crate) spec: Option<OptimizerSpec>,
     scaler: Option<LossScaler>,
 }
@@ -93,9 +95,71 @@ impl Model {
         mixed_precision: bool,
     ) -> Result<Self> {
         let optimizer = spec.as_ref().map(|s| s.instantiate(&vs)).transpose()?;
+        let optimizer_schedule = None;
         let scaler = mixed_precision.then(LossScaler::default);
-        let inner = ModelInner { vs, module, optimizer, spec, scaler };
+        let inner = ModelInner { vs, module, optimizer, optimizer_schedule, spec, scaler };
         Ok(Model { name: name.into(), inner: Arc::new(Mutex::new(inner)) })
+    }
+
+    /// Give the model a scheduled set of optimizers (from `fe::build` with
+    /// `OptimizerArg::Scheduled`); each is created now and keeps its own state.
+    pub(crate) fn set_optimizer_schedule(&self, specs: crate::schedule::Schedule<OptimizerSpec>) -> Result<()> {
+        use crate::schedule::Schedule;
+        let mut inner = self.lock();
+        let all: Vec<OptimizerSpec> = specs.all().into_iter().cloned().collect();
+        let parked = all.iter().map(|s| s.instantiate(&inner.vs).map(Some)).collect::<Result<Vec<_>>>()?;
+        let mut n = 0;
+        let indices = match specs {
+            Schedule::Fixed(_) => Schedule::Fixed(0),
+            Schedule::Epoch(e) => Schedule::Epoch(crate::schedule::EpochScheduler::new(
+                e.into_pairs()
+                    .into_iter()
+                    .map(|(k, v)| {
+                        (
+                            k,
+                            v.map(|_| {
+                                n += 1;
+                                n - 1
+                            }),
+                        )
+                    })
+                    .collect(),
+            )?),
+            Schedule::Repeat(r) => Schedule::Repeat(crate::schedule::RepeatScheduler::new(
+                r.into_list()
+                    .into_iter()
+                    .map(|v| {
+                        v.map(|_| {
+                            n += 1;
+                            n - 1
+                        })
+                    })
+                    .collect(),
+            )?),
+        };
+        inner.optimizer = None;
+        inner.spec = None;
+        inner.optimizer_schedule = Some((indices, parked, None));
+        drop(inner);
+        self.set_epoch(1);
+        Ok(())
+    }
+
+    /// Switch to the optimizer scheduled for `epoch` (no-op without a schedule).
+    pub fn set_epoch(&self, epoch: usize) {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let Some((schedule, parked, current)) = inner.optimizer_schedule.as_mut() else { return };
+        let want = schedule.at(epoch).copied();
+        if want == *current {
+            return;
+        }
+        if let (Some(c), Some(opt)) = (*current, inner.optimizer.take()) {
+            parked[c] = Some(opt);
+        }
+        inner.optimizer = want.and_then(|w| parked[w].take());
+        inner.spec = inner.optimizer.as_ref().map(|o| o.spec().clone());
+        *current = want;
     }
 
     /// Whether the model runs under float16 autocast with dynamic loss scaling.

@@ -131,6 +131,9 @@ pub enum OptimizerArg {
     Spec(OptimizerSpec),
     /// No optimizer: the model cannot be updated.
     None,
+    /// A different optimizer from some epoch on (FE's scheduled `optimizer_fn`); each one is
+    /// created up front and keeps its own state.
+    Scheduled(crate::schedule::Schedule<OptimizerSpec>),
 }
 
 impl From<&str> for OptimizerArg {
@@ -150,11 +153,13 @@ impl From<Option<OptimizerSpec>> for OptimizerArg {
 }
 
 impl OptimizerArg {
-    pub(crate) fn resolve(self) -> Result<Option<OptimizerSpec>> {
+    pub(crate) fn resolve(self) -> Result<crate::schedule::Schedule<OptimizerSpec>> {
+        use crate::schedule::Schedule;
         match self {
-            OptimizerArg::Name(n) => OptimizerSpec::from_name(&n).map(Some),
-            OptimizerArg::Spec(s) => Ok(Some(s)),
-            OptimizerArg::None => Ok(None),
+            OptimizerArg::Name(n) => OptimizerSpec::from_name(&n).map(Schedule::Fixed),
+            OptimizerArg::Spec(s) => Ok(Schedule::Fixed(s)),
+            OptimizerArg::None => Ok(Schedule::Epoch(crate::schedule::EpochScheduler::new(vec![(1, None)])?)),
+            OptimizerArg::Scheduled(s) => Ok(s),
         }
     }
 }
@@ -181,6 +186,10 @@ impl Optimizer {
     /// The parameters this optimizer updates (shallow handles to the model's variables).
     pub(crate) fn params(&self) -> &[Tensor] {
         &self.params
+    }
+
+    pub(crate) fn spec(&self) -> &OptimizerSpec {
+        &self.spec
     }
 
     pub(crate) fn lr(&self) -> f64 {

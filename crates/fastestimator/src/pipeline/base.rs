@@ -13,10 +13,11 @@ use crate::dataset::Dataset;
 use crate::error::{FeError, Result};
 use crate::network::TensorMap;
 use crate::op::numpy::{Batch, NumpyOp};
+use crate::schedule::Schedule;
 use crate::util::{check_ds_id, derive_seed, Mode};
 use crate::value::Sample;
 
-type DatasetMap = IndexMap<String, Arc<dyn Dataset>>;
+type DatasetMap = IndexMap<String, Schedule<Arc<dyn Dataset>>>;
 
 /// The ops active for one (mode, ds_id): those before the Batch op, the Batch op, those after.
 struct ActiveOps {
@@ -47,7 +48,7 @@ impl ActiveOps {
 /// ```
 pub struct Pipeline {
     data: BTreeMap<Mode, DatasetMap>,
-    batch_size: Option<usize>,
+    batch_size: Option<Schedule<usize>>,
     ops: Vec<Arc<dyn NumpyOp>>,
     num_process: usize,
     prefetch: usize,
@@ -58,7 +59,7 @@ pub struct Pipeline {
 #[derive(Default)]
 pub struct PipelineBuilder {
     data: BTreeMap<Mode, DatasetMap>,
-    batch_size: Option<usize>,
+    batch_size: Option<Schedule<usize>>,
     ops: Vec<Arc<dyn NumpyOp>>,
     num_process: Option<usize>,
     prefetch: Option<usize>,
@@ -74,27 +75,42 @@ impl PipelineBuilder {
 
     /// Training data (a single dataset; its ds_id is "").
     pub fn train_data(self, ds: impl Dataset + 'static) -> Self {
-        self.set(Mode::Train, IndexMap::from([(String::new(), Arc::new(ds) as Arc<dyn Dataset>)]))
+        self.set(Mode::Train, IndexMap::from([(String::new(), Schedule::Fixed(Arc::new(ds) as Arc<dyn Dataset>))]))
     }
     /// Evaluation data.
     pub fn eval_data(self, ds: impl Dataset + 'static) -> Self {
-        self.set(Mode::Eval, IndexMap::from([(String::new(), Arc::new(ds) as Arc<dyn Dataset>)]))
+        self.set(Mode::Eval, IndexMap::from([(String::new(), Schedule::Fixed(Arc::new(ds) as Arc<dyn Dataset>))]))
     }
     /// Test data.
     pub fn test_data(self, ds: impl Dataset + 'static) -> Self {
-        self.set(Mode::Test, IndexMap::from([(String::new(), Arc::new(ds) as Arc<dyn Dataset>)]))
+        self.set(Mode::Test, IndexMap::from([(String::new(), Schedule::Fixed(Arc::new(ds) as Arc<dyn Dataset>))]))
     }
     /// Several datasets for one mode, keyed by ds_id (FE's `{ds_id: dataset}`).
     pub fn data_map(self, mode: Mode, datasets: Vec<(&str, Arc<dyn Dataset>)>) -> Self {
-        let map = datasets.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let map = datasets.into_iter().map(|(k, v)| (k.to_string(), Schedule::Fixed(v))).collect();
         self.set(mode, map)
+    }
+    /// A dataset that changes with the epoch for one mode and ds_id (`""` for a single dataset);
+    /// where the schedule holds `None`, the mode has no data that epoch.
+    pub fn data_schedule(mut self, mode: Mode, ds_id: &str, datasets: impl Into<Schedule<Arc<dyn Dataset>>>) -> Self {
+        self.data.entry(mode).or_default().insert(ds_id.to_string(), datasets.into());
+        self
+    }
+    /// A batch size that changes with the epoch (FE's scheduled `batch_size`).
+    pub fn batch_size_schedule(mut self, sizes: impl Into<Schedule<usize>>) -> Self {
+        let sizes = sizes.into();
+        if sizes.all().contains(&&0) {
+            self.error = Some(FeError::param("Pipeline", "batch_size", "must be at least 1"));
+        }
+        self.batch_size = Some(sizes);
+        self
     }
     /// Default batch size (a Batch op's own size takes precedence).
     pub fn batch_size(mut self, batch_size: usize) -> Self {
         if batch_size == 0 {
             self.error = Some(FeError::param("Pipeline", "batch_size", "must be at least 1"));
         }
-        self.batch_size = Some(batch_size);
+        self.batch_size = Some(Schedule::Fixed(batch_size));
         self
     }
     /// The NumpyOps, in order.
@@ -134,6 +150,11 @@ impl PipelineBuilder {
         }
         for op in &self.ops {
             op.io().validate(&op.name())?;
+            if let Some(s) = op.as_scheduled() {
+                for inner in s.all() {
+                    inner.io().validate(&inner.name())?;
+                }
+            }
         }
         let pipeline = Pipeline {
             data: self.data,
@@ -143,9 +164,11 @@ impl PipelineBuilder {
             prefetch: self.prefetch.unwrap_or(4),
             seed: self.seed.or_else(crate::deterministic_seed).unwrap_or_else(rand::random),
         };
-        for (&mode, datasets) in &pipeline.data {
-            for id in datasets.keys() {
-                pipeline.active_ops(mode, id)?;
+        for epoch in pipeline.change_epochs(usize::MAX) {
+            for (&mode, datasets) in &pipeline.data {
+                for id in datasets.keys() {
+                    pipeline.active_ops(mode, epoch, id)?;
+                }
             }
         }
         Ok(pipeline)
@@ -154,11 +177,14 @@ impl PipelineBuilder {
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let data: Vec<(Mode, Vec<(&String, usize)>)> =
-            self.data.iter().map(|(m, d)| (*m, d.iter().map(|(k, v)| (k, v.len())).collect())).collect();
+        let data: Vec<(Mode, Vec<(&String, Option<usize>)>)> = self
+            .data
+            .iter()
+            .map(|(m, d)| (*m, d.iter().map(|(k, v)| (k, v.at(1).map(|d| d.len()))).collect()))
+            .collect();
         f.debug_struct("Pipeline")
             .field("data", &data)
-            .field("batch_size", &self.batch_size)
+            .field("batch_size", &self.batch_size.as_ref().and_then(|b| b.at(1)))
             .field("ops", &self.ops.iter().map(|o| o.name()).collect::<Vec<_>>())
             .field("num_process", &self.num_process)
             .finish()
@@ -181,9 +207,14 @@ impl Pipeline {
         self.seed = seed;
     }
 
-    /// The modes that have data.
+    /// The modes that have data in some epoch.
     pub fn get_modes(&self) -> Vec<Mode> {
         self.data.keys().copied().collect()
+    }
+
+    /// The modes that have data at `epoch`.
+    pub fn get_modes_at(&self, epoch: usize) -> Vec<Mode> {
+        self.data.iter().filter(|(_, d)| d.values().any(|s| s.at(epoch).is_some())).map(|(m, _)| *m).collect()
     }
 
     /// The ds_ids of a mode ("" for a single dataset).
@@ -191,15 +222,44 @@ impl Pipeline {
         self.data.get(&mode).map(|d| d.keys().cloned().collect()).unwrap_or_default()
     }
 
-    fn dataset(&self, mode: Mode, ds_id: &str) -> Result<&Arc<dyn Dataset>> {
-        let no_data = || FeError::NoData { mode: mode.to_string(), ds_id: ds_id.to_string() };
-        self.data.get(&mode).ok_or_else(no_data)?.get(ds_id).ok_or_else(no_data)
+    /// The ds_ids of a mode that have data at `epoch`.
+    pub fn get_ds_ids_at(&self, mode: Mode, epoch: usize) -> Vec<String> {
+        self.data
+            .get(&mode)
+            .map(|d| d.iter().filter(|(_, s)| s.at(epoch).is_some()).map(|(k, _)| k.clone()).collect())
+            .unwrap_or_default()
     }
 
-    fn active_ops(&self, mode: Mode, ds_id: &str) -> Result<ActiveOps> {
+    /// Epochs (≤ `total_epochs`) at which a scheduled dataset, batch size or op changes; the
+    /// run is planned and warmed up at each of them (FE's signature epochs).
+    pub fn change_epochs(&self, total_epochs: usize) -> Vec<usize> {
+        let mut points: Vec<Vec<usize>> = Vec::new();
+        for d in self.data.values() {
+            points.extend(d.values().map(|s| s.change_epochs(total_epochs)));
+        }
+        if let Some(b) = &self.batch_size {
+            points.push(b.change_epochs(total_epochs));
+        }
+        points.extend(self.ops.iter().filter_map(|o| o.as_scheduled()).map(|s| s.change_epochs(total_epochs)));
+        crate::schedule::get_signature_epochs(&points, total_epochs)
+    }
+
+    fn dataset(&self, mode: Mode, epoch: usize, ds_id: &str) -> Result<&Arc<dyn Dataset>> {
+        let no_data = || FeError::NoData { mode: mode.to_string(), ds_id: ds_id.to_string() };
+        self.data.get(&mode).ok_or_else(no_data)?.get(ds_id).ok_or_else(no_data)?.at(epoch).ok_or_else(no_data)
+    }
+
+    fn active_ops(&self, mode: Mode, epoch: usize, ds_id: &str) -> Result<ActiveOps> {
         let mut active =
             ActiveOps { instance: Vec::new(), batch: None, batch_ops: Vec::new(), first_batch_op_index: 0 };
         for (i, op) in self.ops.iter().enumerate() {
+            let op = match op.as_scheduled() {
+                Some(s) => match s.at(epoch) {
+                    Some(inner) => inner,
+                    None => continue,
+                },
+                None => op,
+            };
             if !op.io().applies(mode, ds_id) {
                 continue;
             }
@@ -222,22 +282,23 @@ impl Pipeline {
                 active.instance.push(Arc::clone(op));
             }
         }
+        let pipeline_bs = self.batch_size.as_ref().and_then(|b| b.at(epoch)).copied();
         if active.batch.is_none() {
-            if let Some(bs) = self.batch_size {
+            if let Some(bs) = pipeline_bs {
                 active.batch = Some(Batch::new(bs)?);
                 active.first_batch_op_index = self.ops.len() as u64;
             }
         } else if let Some(b) = active.batch.as_mut() {
             if b.batch_size.is_none() {
-                b.batch_size = self.batch_size.or(Some(1));
+                b.batch_size = pipeline_bs.or(Some(1));
             }
         }
         Ok(active)
     }
 
-    /// The batch size in effect for a mode and ds_id (`None`: unbatched).
-    pub fn batch_size(&self, mode: Mode, ds_id: &str) -> Result<Option<usize>> {
-        Ok(self.active_ops(mode, ds_id)?.batch.and_then(|b| b.batch_size))
+    /// The batch size in effect for a mode, epoch and ds_id (`None`: unbatched).
+    pub fn batch_size(&self, mode: Mode, epoch: usize, ds_id: &str) -> Result<Option<usize>> {
+        Ok(self.active_ops(mode, epoch, ds_id)?.batch.and_then(|b| b.batch_size))
     }
 
     /// Number of steps in an epoch, with an optional `steps_per_epoch` override.
@@ -260,8 +321,8 @@ impl Pipeline {
         steps_per_epoch: Option<usize>,
         shuffle: bool,
     ) -> Result<EpochPlan> {
-        let ds = self.dataset(mode, ds_id)?;
-        let (bs, drop_last) = self.active_ops(mode, ds_id)?.batching();
+        let ds = self.dataset(mode, epoch, ds_id)?;
+        let (bs, drop_last) = self.active_ops(mode, epoch, ds_id)?.batching();
         let seed = derive_seed(self.stream_seed(mode, ds_id), &[epoch as u64, 0x5348_5546]);
         Ok(EpochPlan::new(ds.len(), bs, drop_last, steps_per_epoch, shuffle && mode == Mode::Train, seed))
     }
@@ -310,8 +371,8 @@ impl Pipeline {
         T: Send + 'static,
         C: Fn(Sample) -> Result<T> + Send + Sync + 'static,
     {
-        let ds = Arc::clone(self.dataset(mode, ds_id)?);
-        let ops = self.active_ops(mode, ds_id)?;
+        let ds = Arc::clone(self.dataset(mode, epoch, ds_id)?);
+        let ops = self.active_ops(mode, epoch, ds_id)?;
         let plan = self.plan_epoch(mode, epoch, ds_id, steps_per_epoch, true)?;
         let workers = if ds.sequential() { 1 } else { workers };
         let seed = self.stream_seed(mode, ds_id);
@@ -336,8 +397,8 @@ impl Pipeline {
 
     /// [`Pipeline::get_results`] for a given ds_id. Training data is not shuffled here, as in FE.
     pub fn get_results_for(&self, mode: Mode, epoch: usize, ds_id: &str, num_steps: usize) -> Result<Vec<Sample>> {
-        let ds = self.dataset(mode, ds_id)?;
-        let ops = self.active_ops(mode, ds_id)?;
+        let ds = self.dataset(mode, epoch, ds_id)?;
+        let ops = self.active_ops(mode, epoch, ds_id)?;
         let plan = self.plan_epoch(mode, epoch, ds_id, None, false)?;
         let seed = self.stream_seed(mode, ds_id);
         (0..num_steps.min(plan.steps())).map(|s| build_step(&**ds, &ops, &plan, s, mode, epoch, ds_id, seed)).collect()
@@ -346,7 +407,7 @@ impl Pipeline {
     /// Run the pipeline on one sample (FE's `transform`): instance ops, a batch of one, batch
     /// ops. The result has a leading batch axis of 1.
     pub fn transform(&self, sample: Sample, mode: Mode, epoch: usize, ds_id: &str) -> Result<Sample> {
-        let ops = self.active_ops(mode, ds_id)?;
+        let ops = self.active_ops(mode, epoch, ds_id)?;
         let seed = self.stream_seed(mode, ds_id);
         let mut sample = sample;
         let ctx = OpContext { mode, epoch, ds_id, seed, position: 0, first_op_index: 0, batched: false };

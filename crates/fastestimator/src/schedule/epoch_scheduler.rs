@@ -38,6 +38,22 @@ impl<T> EpochScheduler<T> {
         Ok(EpochScheduler { epoch_dict })
     }
 
+    /// Position of the entry in effect at `epoch` (`None` before the first key).
+    pub fn index_at(&self, epoch: usize) -> Option<usize> {
+        let key = self.get_last_key(epoch)?;
+        self.epoch_dict.keys().position(|k| *k == key)
+    }
+
+    /// The values, mutably, in key order.
+    pub fn values_mut(&mut self) -> Vec<&mut Option<T>> {
+        self.epoch_dict.values_mut().collect()
+    }
+
+    /// The (epoch, value) pairs.
+    pub fn into_pairs(self) -> Vec<(usize, Option<T>)> {
+        self.epoch_dict.into_iter().collect()
+    }
+
     /// The key in effect at `epoch` (the greatest key ≤ epoch).
     pub fn get_last_key(&self, epoch: usize) -> Option<usize> {
         self.epoch_dict.range(..=epoch).next_back().map(|(k, _)| *k)

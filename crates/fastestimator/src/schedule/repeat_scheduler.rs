@@ -25,6 +25,23 @@ impl<T> RepeatScheduler<T> {
     }
 }
 
+impl<T> RepeatScheduler<T> {
+    /// Position of the entry in effect at `epoch`.
+    pub fn index_at(&self, epoch: usize) -> Option<usize> {
+        Some((epoch.max(1) - 1) % self.repeat_list.len())
+    }
+
+    /// The values.
+    pub fn into_list(self) -> Vec<Option<T>> {
+        self.repeat_list
+    }
+
+    /// The values, mutably.
+    pub fn values_mut(&mut self) -> Vec<&mut Option<T>> {
+        self.repeat_list.iter_mut().collect()
+    }
+}
+
 impl<T> Scheduler<T> for RepeatScheduler<T> {
     fn get_current_value(&self, epoch: usize) -> Option<&T> {
         self.repeat_list[(epoch.max(1) - 1) % self.repeat_list.len()].as_ref()

@@ -12,11 +12,13 @@ mod essential;
 pub mod io;
 mod logger;
 pub mod metric;
+mod scheduled;
 mod sort;
 
 pub use data::Data;
 pub use essential::{EvalEssential, TestEssential, TrainEssential};
 pub use logger::{format_log_line, Logger};
+pub use scheduled::ScheduledTrace;
 pub use sort::sort_traces;
 
 use crate::error::Result;
@@ -87,6 +89,15 @@ pub trait Trace: HasIo + Send {
     /// Restore a state written by [`Trace::state`].
     fn load_state(&mut self, _state: &serde_json::Value) -> Result<()> {
         Ok(())
+    }
+
+    /// Told the epoch before each epoch's planning and events (a [`ScheduledTrace`] picks its
+    /// trace here).
+    fn set_epoch(&mut self, _epoch: usize) {}
+
+    /// Epochs at which the trace changes (scheduled traces), for planning.
+    fn change_epochs(&self, _total_epochs: usize) -> Vec<usize> {
+        vec![1]
     }
 
     /// The checkpointing trace ([`io::RestoreWizard`]) identifies itself here, so the Estimator

@@ -7,5 +7,6 @@ mod estimator;
 mod fe_cases;
 mod network_ops;
 mod resume;
+mod schedules;
 mod traces;
 mod training;

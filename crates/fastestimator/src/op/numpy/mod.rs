@@ -8,6 +8,7 @@ mod lambda;
 mod minmax;
 mod normalize;
 mod onehot;
+mod scheduled;
 
 pub use batch::Batch;
 pub use delete::Delete;
@@ -16,6 +17,7 @@ pub use lambda::LambdaOp;
 pub use minmax::Minmax;
 pub use normalize::Normalize;
 pub use onehot::Onehot;
+pub use scheduled::ScheduledOp;
 
 use crate::error::{FeError, Result};
 use crate::op::HasIo;
@@ -79,6 +81,11 @@ pub trait NumpyOp: HasIo + Send + Sync {
 
     /// The `Batch` op marks the batching point; every other op returns `None`.
     fn as_batch(&self) -> Option<&Batch> {
+        None
+    }
+
+    /// A [`ScheduledOp`] returns itself, so the Pipeline can pick the op of each epoch.
+    fn as_scheduled(&self) -> Option<&ScheduledOp> {
         None
     }
 

@@ -9,6 +9,7 @@ pub mod meta;
 mod model_op;
 mod normalize;
 mod resize3d;
+mod scheduled;
 mod shape_ops;
 mod un_hadamard;
 mod update_op;
@@ -25,6 +26,7 @@ pub use meta::{Fuse, OneOf, Repeat, Sometimes};
 pub use model_op::ModelOp;
 pub use normalize::Normalize;
 pub use resize3d::{Resize3D, ResizeMode};
+pub use scheduled::ScheduledTensorOp;
 pub use shape_ops::{Argmax, Average, Permute, Reshape};
 pub use un_hadamard::{hadamard, UnHadamard};
 pub use update_op::UpdateOp;
@@ -111,6 +113,16 @@ pub trait TensorOp: HasIo + Send {
     /// Whether this op needs gradients even outside train mode (gradient ops).
     fn needs_grad(&self) -> bool {
         false
+    }
+
+    /// Epochs at which the op changes (a [`ScheduledTensorOp`]), for planning.
+    fn change_epochs(&self, _total_epochs: usize) -> Vec<usize> {
+        vec![1]
+    }
+
+    /// Whether the op does anything at `epoch` (a [`ScheduledTensorOp`] may hold `None`).
+    fn active_at(&self, _epoch: usize) -> bool {
+        true
     }
 
     /// Whether this is an UpdateOp (trailing UpdateOps are deferred).
