@@ -223,7 +223,7 @@ fn rows3(a: &ndarray::ArrayD<f64>, width: usize, what: &str) -> Result<Vec<Vec<V
             reason: format!("{what} must be [batch, boxes, {width}], got shape {:?}", a.shape()),
         });
     }
-    Ok(a.outer_iter().map(|img| img.outer_iter().map(|r| r.to_vec()).collect()).collect())
+    Ok(a.outer_iter().map(|img| img.outer_iter().map(|r| r.iter().copied().collect()).collect()).collect())
 }
 
 impl Trace for MeanAveragePrecision {
