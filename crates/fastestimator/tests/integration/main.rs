@@ -5,5 +5,6 @@ mod common;
 mod determinism;
 mod estimator;
 mod fe_cases;
+mod metrics;
 mod network_ops;
 mod training;

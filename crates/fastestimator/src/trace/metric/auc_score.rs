@@ -41,8 +41,8 @@ enum MultiClass {
 ///
 /// Runs in eval and test by default and writes `"auc"` (and `"auc|ds_id"` per dataset); a
 /// scalar, or an array with `average(None)`. A class with no positive or no negative sample
-/// makes the AUC undefined, which is an error, as in scikit-learn. `sample_weight` is not
-/// supported.
+/// makes its AUC undefined: NaN, as current scikit-learn gives (with a warning). `sample_weight`
+/// is not supported.
 ///
 /// ```
 /// use fastestimator::trace::metric::AUCScore;
@@ -245,9 +245,6 @@ fn roc_auc_score(
                 s.score_width
             )));
         }
-        if classes.len() < 2 {
-            return Err(err("only one class present in y_true; ROC AUC score is not defined in that case".into()));
-        }
         let positive = classes[classes.len() - 1];
         let y: Vec<bool> = s.y_true.iter().map(|&v| v == positive).collect();
         return Ok(LogValue::F64(binary_roc_auc(&y, &s.y_score, max_fpr)?));
@@ -419,7 +416,8 @@ fn trapezoid(x: &[f64], y: &[f64]) -> f64 {
 fn binary_roc_auc(y: &[bool], scores: &[f64], max_fpr: Option<f64>) -> Result<f64> {
     let positives = y.iter().filter(|&&t| t).count();
     if positives == 0 || positives == y.len() {
-        return Err(err("only one class present in y_true; ROC AUC score is not defined in that case".into()));
+        // scikit-learn (≥ 1.6) warns and returns NaN: the ROC curve is undefined.
+        return Ok(f64::NAN);
     }
     let (fpr, tpr) = roc_curve(y, scores);
     let max_fpr = match max_fpr {
@@ -449,6 +447,6 @@ mod tests {
         assert_eq!(binary_roc_auc(&y, &[0.1, 0.4, 0.35, 0.8], None).unwrap(), 0.75);
         // ties count one half
         assert_eq!(binary_roc_auc(&[false, true], &[0.5, 0.5], None).unwrap(), 0.5);
-        assert!(binary_roc_auc(&[true, true], &[0.5, 0.7], None).is_err());
+        assert!(binary_roc_auc(&[true, true], &[0.5, 0.7], None).unwrap().is_nan());
     }
 }

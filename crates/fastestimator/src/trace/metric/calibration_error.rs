@@ -60,8 +60,7 @@ impl std::str::FromStr for CalibrationMethod {
 /// ci = 95), wider than the nominal interval, as FE reports it. Resampling is seeded (see
 /// [`CalibrationError::seed`]).
 ///
-/// Deviations from the library, where it would fail: with fewer than 15 samples, fewer bins are
-/// used; labels need not cover every class (or both classes in the binary case).
+/// This follows the released library (`uncertainty-calibration` 0.1.4, which FE installs).
 ///
 /// ```
 /// use fastestimator::trace::metric::CalibrationError;
@@ -338,13 +337,20 @@ fn label_error(reason: String) -> FeError {
 }
 
 /// The library's `get_equal_bins`: upper bin edges splitting the sorted values into `num_bins`
-/// parts of (nearly) equal counts, ending with 1.0.
+/// parts (at most one per value) of nearly equal counts as `np.array_split` does (the first
+/// `n % parts` parts one larger), ending with 1.0.
 fn equal_bins(probs: &[f64], num_bins: usize) -> Vec<f64> {
     let mut sorted = probs.to_vec();
     sorted.sort_by(f64::total_cmp);
     let parts = num_bins.min(sorted.len()).max(1);
-    let part_size = sorted.len().div_ceil(parts).max(1);
-    let chunks: Vec<&[f64]> = sorted.chunks(part_size).collect();
+    let (size, extra) = (sorted.len() / parts, sorted.len() % parts);
+    let mut chunks: Vec<&[f64]> = Vec::with_capacity(parts);
+    let mut start = 0;
+    for i in 0..parts {
+        let len = size + usize::from(i < extra);
+        chunks.push(&sorted[start..start + len]);
+        start += len;
+    }
     let mut bins: Vec<f64> = chunks.windows(2).map(|w| (w[0][w[0].len() - 1] + w[1][0]) / 2.0).collect();
     bins.push(1.0);
     bins.sort_by(f64::total_cmp);
@@ -458,6 +464,13 @@ mod tests {
         assert_eq!(bins.len(), 15);
         assert!((bins[0] - 1.5 / 30.0).abs() < 1e-15);
         assert_eq!(bins[14], 1.0);
+        // 40 values: np.array_split gives 10 parts of 3, then 5 of 2
+        let p: Vec<f64> = (0..40).map(|i| i as f64 / 40.0).collect();
+        let bins = equal_bins(&p, 15);
+        assert_eq!(bins.len(), 15);
+        assert!((bins[9] - 29.5 / 40.0).abs() < 1e-15 && (bins[10] - 31.5 / 40.0).abs() < 1e-15);
+        // fewer values than bins: one bin per value
+        assert_eq!(equal_bins(&[0.1, 0.3], 15), vec![0.2, 1.0]);
         assert_eq!(discrete_bins(&[0.2, 0.8, 0.2, 1.0]), vec![0.5, 0.9, 1.0]);
         let b = bin(&[0.2, 0.5, 0.6, 1.0], &[0.0, 1.0, 1.0, 1.0], &[0.5, 0.9, 1.0]);
         assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), vec![2, 1, 1]);
