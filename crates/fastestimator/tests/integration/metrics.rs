@@ -166,7 +166,10 @@ fn recall_and_f1_by_hand() {
     let f = array(&one(&mut F1Score::new("y", "y_pred"), multi_labels(), multi_pred()), "f1_score");
     assert_eq!(f, vec![2.0 / 5.0, 0.5, 2.0 / 3.0]);
     // a multi-class target with single-column predictions is an error, not a panic
-    let err = epoch(&mut F1Score::new("y", "y_pred"), vec![("", vec![("y", labels(&[0, 1, 2])), ("y_pred", t2(&[&[0.1], &[0.9], &[2.0]]))])]);
+    let err = epoch(
+        &mut F1Score::new("y", "y_pred"),
+        vec![("", vec![("y", labels(&[0, 1, 2])), ("y_pred", t2(&[&[0.1], &[0.9], &[2.0]]))])],
+    );
     assert!(err.is_err());
 }
 
@@ -198,7 +201,8 @@ fn metrics_write_per_dataset_results() {
 /// - instance 0: channel 0 dice 2·1/(2+2) = 0.5; channel 1 dice 2·2/(2+3) = 0.8
 /// - instance 1: channel 0 empty in both masks (no score); channel 1 dice 2·1/(1+1) = 1.0
 fn dice_batch() -> Vec<(&'static str, Tensor)> {
-    let y = Tensor::from_slice(&[1.0f32, 1., 0., 0., 0., 0., 1., 1., 0., 0., 0., 0., 1., 0., 0., 0.]).reshape([2, 2, 2, 2]);
+    let y =
+        Tensor::from_slice(&[1.0f32, 1., 0., 0., 0., 0., 1., 1., 0., 0., 0., 0., 1., 0., 0., 0.]).reshape([2, 2, 2, 2]);
     let p = Tensor::from_slice(&[0.9f32, 0.2, 0.7, 0.1, 0.1, 0.8, 0.9, 0.6, 0.1, 0.2, 0.3, 0.4, 1.0, 0.0, 0.0, 0.0])
         .reshape([2, 2, 2, 2]);
     vec![("mask", y), ("pred", p)]
@@ -213,7 +217,9 @@ fn dice_by_hand() {
 
     let mut named = Dice::new("mask", "pred").channel_mapping([(0, "bg"), (1, "cell")]).include_std(true);
     let d = epoch(&mut named, vec![("ds1", dice_batch())]).unwrap();
-    let Some(LogValue::ValWithError(lo, mid, hi)) = d.log("Dice_cell").cloned() else { panic!("{:?}", d.log("Dice_cell")) };
+    let Some(LogValue::ValWithError(lo, mid, hi)) = d.log("Dice_cell").cloned() else {
+        panic!("{:?}", d.log("Dice_cell"))
+    };
     assert!(close(lo, 0.8, 1e-6) && close(mid, 0.9, 1e-6) && close(hi, 1.0, 1e-6));
     let Some(LogValue::ValWithError(lo, mid, hi)) = d.log("Dice").cloned() else { panic!() };
     // mean of channel means 0.7, mean of channel stds (0 + 0.1) / 2
@@ -334,8 +340,14 @@ fn auc_binary() {
     assert_eq!(scalar(&auc(AUCScore::new("y", "y_pred"), labels(&[0, 0, 1, 1]), s).unwrap(), "auc"), 0.75);
     let y = labels(&[0, 0, 1, 1, 0, 1, 0, 1]);
     let s = t2(&[&[0.1], &[0.4], &[0.35], &[0.8], &[0.5], &[0.5], &[0.2], &[0.9]]);
-    assert_eq!(scalar(&auc(AUCScore::new("y", "y_pred"), y.shallow_clone(), s.shallow_clone()).unwrap(), "auc"), 0.84375);
-    let partial = scalar(&auc(AUCScore::new("y", "y_pred").max_fpr(0.5).unwrap(), y.shallow_clone(), s.shallow_clone()).unwrap(), "auc");
+    assert_eq!(
+        scalar(&auc(AUCScore::new("y", "y_pred"), y.shallow_clone(), s.shallow_clone()).unwrap(), "auc"),
+        0.84375
+    );
+    let partial = scalar(
+        &auc(AUCScore::new("y", "y_pred").max_fpr(0.5).unwrap(), y.shallow_clone(), s.shallow_clone()).unwrap(),
+        "auc",
+    );
     assert!(close(partial, 0.7916666666666667, 1e-12), "{partial}");
     let partial = scalar(&auc(AUCScore::new("y", "y_pred").max_fpr(0.3).unwrap(), y, s).unwrap(), "auc");
     assert!(close(partial, 0.7916666666666666, 1e-12), "{partial}");
@@ -375,7 +387,10 @@ fn auc_multi_class() {
         assert!(close(got, expected, 1e-12), "{mc} {avg:?}: {got} vs {expected}");
     }
     let (y, p) = multiclass_inputs();
-    let per_class = array(&auc(AUCScore::new("y", "y_pred").multi_class("ovr").unwrap().average(None).unwrap(), y, p).unwrap(), "auc");
+    let per_class = array(
+        &auc(AUCScore::new("y", "y_pred").multi_class("ovr").unwrap().average(None).unwrap(), y, p).unwrap(),
+        "auc",
+    );
     for (g, e) in per_class.iter().zip([0.9166666666666667, 0.8333333333333333, 0.9666666666666667]) {
         assert!(close(*g, e, 1e-12), "{per_class:?}");
     }
@@ -390,7 +405,16 @@ fn auc_multi_class() {
 #[test]
 fn auc_multi_label() {
     let y = || t2(&[&[1., 0., 1.], &[0., 1., 0.], &[1., 1., 0.], &[0., 0., 1.], &[1., 0., 0.], &[0., 1., 1.]]);
-    let s = || t2(&[&[0.9, 0.2, 0.6], &[0.3, 0.7, 0.2], &[0.6, 0.4, 0.3], &[0.2, 0.1, 0.8], &[0.4, 0.5, 0.35], &[0.1, 0.6, 0.7]]);
+    let s = || {
+        t2(&[
+            &[0.9, 0.2, 0.6],
+            &[0.3, 0.7, 0.2],
+            &[0.6, 0.4, 0.3],
+            &[0.2, 0.1, 0.8],
+            &[0.4, 0.5, 0.35],
+            &[0.1, 0.6, 0.7],
+        ])
+    };
     let cases = [
         (Some("macro"), 0.9629629629629629),
         (Some("weighted"), 0.9629629629629631),
@@ -412,7 +436,8 @@ fn auc_multi_label() {
 fn bleu(trace: BleuScore, refs: &[&[i64]], hyps: &[&[i64]]) -> Data {
     let to = |rows: &[&[i64]]| {
         let w = rows[0].len() as i64;
-        Tensor::from_slice(&rows.iter().flat_map(|r| r.iter().copied()).collect::<Vec<_>>()).reshape([rows.len() as i64, w])
+        Tensor::from_slice(&rows.iter().flat_map(|r| r.iter().copied()).collect::<Vec<_>>())
+            .reshape([rows.len() as i64, w])
     };
     let mut trace = trace;
     epoch(&mut trace, vec![("", vec![("y", to(refs)), ("y_pred", to(hyps))])]).unwrap()
@@ -463,7 +488,11 @@ fn bleu_argmaxes_token_scores() {
     // [batch, length, vocab] one-hot predictions of the reference tokens
     let one_hot = Tensor::from_slice(&[5i64, 6, 7, 8]).one_hot(10).to_kind(tch::Kind::Float).reshape([1, 4, 10]);
     let mut trace = BleuScore::new("y", "y_pred");
-    let d = epoch(&mut trace, vec![("", vec![("y", Tensor::from_slice(&[5i64, 6, 7, 8]).reshape([1, 4])), ("y_pred", one_hot)])]).unwrap();
+    let d = epoch(
+        &mut trace,
+        vec![("", vec![("y", Tensor::from_slice(&[5i64, 6, 7, 8]).reshape([1, 4])), ("y_pred", one_hot)])],
+    )
+    .unwrap();
     assert_eq!(scalar(&d, "bleu_score"), 1.0);
 }
 
@@ -538,7 +567,11 @@ fn map_matches_pycocotools() {
         vec![vec![20., 30., 12., 12., 2.]],
     ];
     let pred = vec![
-        vec![vec![11., 9., 20., 21., 1., 0.9, 1.], vec![40., 42., 15., 10., 2., 0.8, 1.], vec![60., 60., 5., 5., 1., 0.95, 1.]],
+        vec![
+            vec![11., 9., 20., 21., 1., 0.9, 1.],
+            vec![40., 42., 15., 10., 2., 0.8, 1.],
+            vec![60., 60., 5., 5., 1., 0.95, 1.],
+        ],
         vec![
             vec![6., 5., 28., 30., 1., 0.7, 1.],
             vec![0., 1., 8., 7., 1., 0.6, 1.],

@@ -229,7 +229,12 @@ fn roc_auc_score(
             return Err(err(format!("{} label columns but {} score columns", s.true_width, s.score_width)));
         }
         let columns: Vec<(Vec<bool>, Vec<f64>)> = (0..s.true_width)
-            .map(|c| (column(&s.y_true, s.true_width, c).iter().map(|&v| v == 1.0).collect(), column(&s.y_score, s.score_width, c)))
+            .map(|c| {
+                (
+                    column(&s.y_true, s.true_width, c).iter().map(|&v| v == 1.0).collect(),
+                    column(&s.y_score, s.score_width, c),
+                )
+            })
             .collect();
         return average_binary_score(&columns, &s.y_true, &s.y_score, s.true_width, average, max_fpr);
     }
@@ -240,10 +245,7 @@ fn roc_auc_score(
     let multiclass = classes.len() > 2 || s.score_width > 2;
     if !multiclass {
         if s.score_width != 1 {
-            return Err(err(format!(
-                "binary labels need one score per sample, got {} score columns",
-                s.score_width
-            )));
+            return Err(err(format!("binary labels need one score per sample, got {} score columns", s.score_width)));
         }
         let positive = classes[classes.len() - 1];
         let y: Vec<bool> = s.y_true.iter().map(|&v| v == positive).collect();
@@ -304,8 +306,7 @@ fn roc_auc_score(
             classes
         }
     };
-    let encoded: Vec<usize> =
-        s.y_true.iter().map(|v| classes.iter().position(|c| c == v).unwrap_or(0)).collect();
+    let encoded: Vec<usize> = s.y_true.iter().map(|v| classes.iter().position(|c| c == v).unwrap_or(0)).collect();
     if ovo {
         let present: Vec<usize> = {
             let mut p = encoded.clone();
@@ -329,8 +330,7 @@ fn roc_auc_score(
         let weights = (average == Some(Average::Weighted)).then_some(weights);
         return Ok(LogValue::F64(weighted_mean(&scores, weights.as_deref())));
     }
-    let indicators: Vec<f64> =
-        encoded.iter().flat_map(|&e| (0..k).map(move |c| f64::from(u8::from(c == e)))).collect();
+    let indicators: Vec<f64> = encoded.iter().flat_map(|&e| (0..k).map(move |c| f64::from(u8::from(c == e)))).collect();
     let columns: Vec<(Vec<bool>, Vec<f64>)> =
         (0..k).map(|c| (encoded.iter().map(|&e| e == c).collect(), column(&s.y_score, k, c))).collect();
     average_binary_score(&columns, &indicators, &s.y_score, k, average, None)
@@ -372,7 +372,8 @@ fn average_binary_score(
             match average {
                 None => Ok(LogValue::Array(Array1::from(scores).into_dyn())),
                 Some(Average::Weighted) => {
-                    let support: Vec<f64> = columns.iter().map(|(y, _)| y.iter().filter(|&&t| t).count() as f64).collect();
+                    let support: Vec<f64> =
+                        columns.iter().map(|(y, _)| y.iter().filter(|&&t| t).count() as f64).collect();
                     if support.iter().sum::<f64>() == 0.0 {
                         return Ok(LogValue::F64(0.0));
                     }
@@ -422,7 +423,7 @@ fn binary_roc_auc(y: &[bool], scores: &[f64], max_fpr: Option<f64>) -> Result<f6
     let (fpr, tpr) = roc_curve(y, scores);
     let max_fpr = match max_fpr {
         None => return Ok(trapezoid(&fpr, &tpr)),
-        Some(m) if m == 1.0 => return Ok(trapezoid(&fpr, &tpr)),
+        Some(1.0) => return Ok(trapezoid(&fpr, &tpr)),
         Some(m) => m,
     };
     let stop = fpr.partition_point(|&f| f <= max_fpr);

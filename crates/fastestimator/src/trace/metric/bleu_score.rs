@@ -92,9 +92,7 @@ fn sequences(a: &ArrayD<f64>) -> Vec<Vec<i64>> {
         a.clone()
     };
     let ids = if ids.ndim() == 0 { ids.insert_axis(Axis(0)) } else { ids };
-    ids.outer_iter()
-        .map(|row| row.iter().map(|&v| v.round() as i64).filter(|&v| v != 0).collect())
-        .collect()
+    ids.outer_iter().map(|row| row.iter().map(|&v| v.round() as i64).filter(|&v| v != 0).collect()).collect()
 }
 
 /// nltk's `modified_precision` for one reference: (clipped matches, max(1, hypothesis n-grams)).

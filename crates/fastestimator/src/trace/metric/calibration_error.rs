@@ -294,7 +294,9 @@ fn calibration_error(probs: &Probs, labels: &[i64], method: CalibrationMethod, d
     match probs {
         Probs::Binary(p) => {
             if let Some(bad) = labels.iter().find(|&&l| l != 0 && l != 1) {
-                return Err(label_error(format!("with a single prediction column each label should be 0 or 1, got {bad}")));
+                return Err(label_error(format!(
+                    "with a single prediction column each label should be 0 or 1, got {bad}"
+                )));
             }
             let l: Vec<f64> = labels.iter().map(|&l| l as f64).collect();
             Ok(ce_1d(p, &l))

@@ -167,7 +167,10 @@ pub(crate) fn prf(score: PrfScore, counts: &LabelCounts, options: &PrfOptions, o
         if present.len() == 2 && !present.contains(&options.pos_label) {
             return Err(FeError::Mismatch {
                 context: owner.to_string(),
-                reason: format!("pos_label={} is not a valid label; it should be one of {present:?}", options.pos_label),
+                reason: format!(
+                    "pos_label={} is not a valid label; it should be one of {present:?}",
+                    options.pos_label
+                ),
             });
         }
         let value = score_of(score, counts.class_counts(options.pos_label), options.zero_division);

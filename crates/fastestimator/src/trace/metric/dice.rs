@@ -148,7 +148,9 @@ fn check_range(t: &tch::Tensor, what: &str) -> Result<()> {
         if !(0.0..=1.0).contains(&v) {
             return Err(FeError::Mismatch {
                 context: "Dice".into(),
-                reason: format!("{what} mask values passed to the Dice trace should range from 0 to 1, but found a value of {v}"),
+                reason: format!(
+                    "{what} mask values passed to the Dice trace should range from 0 to 1, but found a value of {v}"
+                ),
             });
         }
     }

@@ -74,7 +74,12 @@ pub(crate) fn pred_labels(a: &ArrayD<f64>) -> (Vec<i64>, bool) {
 }
 
 /// FE's label rules for classification metrics: `(y_true, y_pred, binary)` for one batch.
-pub(crate) fn batch_labels(data: &Data, true_key: &str, pred_key: &str, owner: &str) -> Result<(Vec<i64>, Vec<i64>, bool)> {
+pub(crate) fn batch_labels(
+    data: &Data,
+    true_key: &str,
+    pred_key: &str,
+    owner: &str,
+) -> Result<(Vec<i64>, Vec<i64>, bool)> {
     let y_true = true_labels(&read_array(data, true_key, owner)?);
     let (y_pred, binary) = pred_labels(&read_array(data, pred_key, owner)?);
     if y_true.len() != y_pred.len() {
