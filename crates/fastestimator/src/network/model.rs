@@ -62,12 +62,16 @@ impl FeModel for nn::SequentialT {}
 impl FeModel for nn::Sequential {}
 impl FeModel for nn::Linear {}
 
+/// Scheduled optimizers: which one per epoch (indices into the list), the parked ones, and the
+/// index of the one in use.
+type OptimizerSchedule = (crate::schedule::Schedule<usize>, Vec<Option<Optimizer>>, Option<usize>);
+
 pub(crate) struct ModelInner {
     pub(crate) vs: nn::VarStore,
     module: Box<dyn FeModel>,
     pub(crate) optimizer: Option<Optimizer>,
     /// Scheduled optimizers: the schedule (of indices into `parked`) and the inactive ones.
-    optimizer_schedule: Option<(crate::schedule::Schedule<usize>, Vec<Option<Optimizer>>, Option<usize>)>,
+    optimizer_schedule: Option<OptimizerSchedule>,
     pub(crate) spec: Option<OptimizerSpec>,
     scaler: Option<LossScaler>,
 }

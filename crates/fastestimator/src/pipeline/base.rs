@@ -177,6 +177,7 @@ impl PipelineBuilder {
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        #[allow(clippy::type_complexity)]
         let data: Vec<(Mode, Vec<(&String, Option<usize>)>)> = self
             .data
             .iter()

@@ -18,15 +18,19 @@ pub enum LogValue {
     Text(String),
     /// An array (per-class metrics), printed on its own lines.
     Array(ArrayD<f64>),
+    /// A value with an error band (FE's `ValWithError(y_min, y, y_max)`), printed
+    /// `(low, mid, high)`: a bootstrap confidence interval or a mean ± standard deviation.
+    ValWithError(f64, f64, f64),
 }
 
 impl LogValue {
-    /// The value as a number, when it is a scalar.
+    /// The value as a number, when it is a scalar (the middle value of a `ValWithError`).
     pub fn as_f64(&self) -> Option<f64> {
         match *self {
             LogValue::F32(x) => Some(f64::from(x)),
             LogValue::F64(x) => Some(x),
             LogValue::Int(x) => Some(x as f64),
+            LogValue::ValWithError(_, mid, _) => Some(mid),
             _ => None,
         }
     }
@@ -48,6 +52,10 @@ impl fmt::Display for LogValue {
                 write!(f, "{}", a.iter().next().copied().unwrap_or(f64::NAN))
             }
             LogValue::Array(a) => write!(f, "{a}"),
+            LogValue::ValWithError(low, mid, high) => {
+                let py = |x: f64| python_repr(x, format!("{x}"), format!("{x:e}"));
+                write!(f, "({}, {}, {})", py(*low), py(*mid), py(*high))
+            }
         }
     }
 }
@@ -106,5 +114,13 @@ mod tests {
         assert_eq!(LogValue::F64(0.001).to_string(), "0.001");
         assert_eq!(LogValue::F64(76.05).to_string(), "76.05");
         assert_eq!(LogValue::F64(f64::NAN).to_string(), "nan");
+    }
+
+    #[test]
+    fn val_with_error_prints_like_fe() {
+        let v = LogValue::ValWithError(0.0123, 0.05, 1e-5);
+        assert_eq!(v.to_string(), "(0.0123, 0.05, 1e-05)");
+        assert_eq!(v.as_f64(), Some(0.05));
+        assert!(!v.is_multiline());
     }
 }

@@ -5,6 +5,7 @@ mod common;
 mod determinism;
 mod estimator;
 mod fe_cases;
+mod metrics;
 mod network_ops;
 mod resume;
 mod schedules;

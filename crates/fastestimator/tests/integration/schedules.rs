@@ -57,7 +57,7 @@ fn scheduled_batch_size_and_ops_change_by_epoch() {
 
 #[test]
 fn a_scheduled_op_missing_a_key_fails_at_planning_for_its_epoch() {
-    let bad: Box<dyn NumpyOp> = Box::new(LambdaOp::new("nope", "x", |v| Ok(v)));
+    let bad: Box<dyn NumpyOp> = Box::new(LambdaOp::new("nope", "x", Ok));
     let pipeline = fe::Pipeline::builder()
         .train_data(column_dataset(8))
         .batch_size(4)

@@ -1,12 +1,13 @@
 //! `Accuracy`: the fraction of correct predictions over an epoch.
 
-use indexmap::IndexMap;
 use tch::{Kind, Tensor};
 
 use crate::error::{FeError, Result};
 use crate::op::{impl_has_io, OpIo};
 use crate::summary::System;
 use crate::trace::{Data, Trace};
+
+use super::per_ds::PerDs;
 
 /// Accuracy of `pred_key` against `true_key` over an epoch (FE's `Accuracy`).
 ///
@@ -16,8 +17,8 @@ use crate::trace::{Data, Trace};
 pub struct Accuracy {
     io: OpIo,
     from_logits: bool,
-    /// ds_id → (correct, total)
-    counts: IndexMap<String, (i64, i64)>,
+    /// (correct, total), overall and per ds_id
+    counts: PerDs<(i64, i64)>,
 }
 impl_has_io!(Accuracy);
 
@@ -27,13 +28,19 @@ impl Accuracy {
         Accuracy {
             io: OpIo::new([true_key, pred_key], "accuracy").with_default_mode("eval,test"),
             from_logits: false,
-            counts: IndexMap::new(),
+            counts: PerDs::default(),
         }
     }
 
     /// Write the result under another name.
     pub fn output_name(mut self, name: &str) -> Self {
         self.io.outputs = vec![name.to_string()];
+        self
+    }
+
+    /// Also write `name|ds_id` for every dataset (default true).
+    pub fn per_ds(mut self, per_ds: bool) -> Self {
+        self.counts.set_enabled(per_ds);
         self
     }
 
@@ -93,24 +100,17 @@ impl Trace for Accuracy {
             })
         };
         let (correct, total) = self.count(get(&self.io.inputs[0])?, get(&self.io.inputs[1])?)?;
-        let slot = self.counts.entry(system.ds_id.clone()).or_insert((0, 0));
-        slot.0 += correct;
-        slot.1 += total;
-        Ok(())
+        self.counts.update(&system.ds_id, |slot| {
+            slot.0 += correct;
+            slot.1 += total;
+            Ok(())
+        })
     }
 
     fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
         let name = self.io.outputs[0].clone();
-        let (mut correct, mut total) = (0, 0);
-        let per_ds = !name.contains('|') && self.counts.keys().any(|k| !k.is_empty());
-        for (ds, (c, t)) in &self.counts {
-            if per_ds {
-                data.write_with_log(format!("{name}|{ds}"), *c as f64 / (*t).max(1) as f64);
-            }
-            correct += c;
-            total += t;
-        }
-        data.write_with_log(name, correct as f64 / total.max(1) as f64);
-        Ok(())
+        self.counts.write(data, &self.io.outputs, |&(correct, total)| {
+            Ok(vec![(name.clone(), (correct as f64 / total.max(1) as f64).into())])
+        })
     }
 }

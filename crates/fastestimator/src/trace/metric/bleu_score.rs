@@ -1,0 +1,230 @@
+//! `BleuScore`: corpus BLEU of predicted token sequences over an epoch (nltk's BLEU with Chen and
+//! Cherry's smoothing method 4, as FE computes it).
+
+use std::collections::HashMap;
+
+use ndarray::{ArrayD, Axis};
+
+use crate::error::{FeError, Result};
+use crate::op::{impl_has_io, OpIo};
+use crate::summary::{LogValue, System};
+use crate::trace::{Data, Trace};
+
+use super::input::{argmax_last, read_array};
+use super::per_ds::PerDs;
+
+/// nltk's `SmoothingFunction` default `k` used by method 4.
+const SMOOTHING_K: f64 = 5.0;
+
+/// Corpus BLEU of the token sequences `pred_key` against the references `true_key` over an epoch
+/// (FE's `BleuScore`; Papineni et al., 2002).
+///
+/// Both inputs are `[batch, length]` token ids; `[batch, length, vocabulary]` scores or one-hot
+/// rows are argmaxed first. Token 0 is padding and is dropped. Each sequence has one reference.
+/// Clipped n-gram matches (n = 1..`n_gram`, uniform weights) and lengths are summed over the
+/// epoch; zero n-gram precisions are smoothed with Chen and Cherry's method 4 (nltk's
+/// `SmoothingFunction().method4`: `ln(hyp_len) / (5·2^i)` matches, `i` counting the smoothed
+/// orders from 1, with `hyp_len` the epoch's total hypothesis length) and the brevity penalty uses
+/// the summed lengths. The score is 0 without any unigram match, rounded to 5 decimals, and
+/// written as `"bleu_score"`. Per-instance logs hold each sentence's smoothed BLEU.
+///
+/// ```
+/// use fastestimator::trace::metric::BleuScore;
+/// let bleu = BleuScore::new("target", "pred").n_gram(2).unwrap();
+/// assert!(BleuScore::new("target", "pred").n_gram(0).is_err());
+/// # let _ = bleu;
+/// ```
+pub struct BleuScore {
+    io: OpIo,
+    n_gram: usize,
+    state: PerDs<BleuCounts>,
+}
+impl_has_io!(BleuScore);
+
+/// Corpus statistics: clipped matches and totals per n-gram order, and the summed lengths.
+#[derive(Debug, Clone, Default)]
+struct BleuCounts {
+    correct: Vec<u64>,
+    total: Vec<u64>,
+    hyp_len: u64,
+    ref_len: u64,
+}
+
+impl BleuScore {
+    /// BLEU-4 written as `"bleu_score"`.
+    pub fn new(true_key: &str, pred_key: &str) -> Self {
+        BleuScore {
+            io: OpIo::new([true_key, pred_key], "bleu_score").with_default_mode("eval,test"),
+            n_gram: 4,
+            state: PerDs::default(),
+        }
+    }
+
+    /// Write the result under another name.
+    pub fn output_name(mut self, name: &str) -> Self {
+        self.io.outputs = vec![name.to_string()];
+        self
+    }
+
+    /// Also write `name|ds_id` for every dataset (default true).
+    pub fn per_ds(mut self, per_ds: bool) -> Self {
+        self.state.set_enabled(per_ds);
+        self
+    }
+
+    /// The largest n-gram order (default 4); the weights are uniform, `1/n_gram` each.
+    pub fn n_gram(mut self, n_gram: usize) -> Result<Self> {
+        if n_gram == 0 {
+            return Err(FeError::param("BleuScore", "n_gram", "should be a positive integer"));
+        }
+        self.n_gram = n_gram;
+        Ok(self)
+    }
+}
+
+/// Token sequences without padding, one per sample.
+fn sequences(a: &ArrayD<f64>) -> Vec<Vec<i64>> {
+    let ids = if a.ndim() > 2 && a.shape()[a.ndim() - 1] > 1 {
+        let shape: Vec<usize> = a.shape()[..a.ndim() - 1].to_vec();
+        ArrayD::from_shape_vec(shape, argmax_last(a).into_iter().map(|v| v as f64).collect())
+            .unwrap_or_else(|_| ArrayD::zeros(vec![0]))
+    } else {
+        a.clone()
+    };
+    let ids = if ids.ndim() == 0 { ids.insert_axis(Axis(0)) } else { ids };
+    ids.outer_iter().map(|row| row.iter().map(|&v| v.round() as i64).filter(|&v| v != 0).collect()).collect()
+}
+
+/// nltk's `modified_precision` for one reference: (clipped matches, max(1, hypothesis n-grams)).
+fn modified_precision(reference: &[i64], hypothesis: &[i64], n: usize) -> (u64, u64) {
+    fn counts(tokens: &[i64], n: usize) -> HashMap<&[i64], u64> {
+        let mut m = HashMap::new();
+        if tokens.len() >= n {
+            for g in tokens.windows(n) {
+                *m.entry(g).or_insert(0) += 1;
+            }
+        }
+        m
+    }
+    let hyp = counts(hypothesis, n);
+    let refs = counts(reference, n);
+    let matches = hyp.iter().map(|(g, &c)| c.min(refs.get(g).copied().unwrap_or(0))).sum();
+    let total: u64 = hyp.values().sum();
+    (matches, total.max(1))
+}
+
+/// nltk's `brevity_penalty(closest_ref_len, hyp_len)`.
+fn brevity_penalty(ref_len: u64, hyp_len: u64) -> f64 {
+    if hyp_len > ref_len {
+        1.0
+    } else if hyp_len == 0 {
+        0.0
+    } else {
+        (1.0 - ref_len as f64 / hyp_len as f64).exp()
+    }
+}
+
+/// BLEU from n-gram (matches, totals), smoothed with method 4, times the brevity penalty.
+fn bleu(correct: &[u64], total: &[u64], hyp_len: u64, ref_len: u64) -> f64 {
+    if correct.first().copied().unwrap_or(0) == 0 {
+        return 0.0;
+    }
+    let weight = 1.0 / correct.len() as f64;
+    let mut smoothed_orders = 0;
+    let mut log_sum = 0.0;
+    for (&c, &t) in correct.iter().zip(total) {
+        let p = if c == 0 && hyp_len > 1 {
+            smoothed_orders += 1;
+            let numerator = 1.0 / (2f64.powi(smoothed_orders) * SMOOTHING_K / (hyp_len as f64).ln());
+            numerator / t as f64
+        } else {
+            c as f64 / t as f64
+        };
+        if p > 0.0 {
+            log_sum += weight * p.ln();
+        }
+    }
+    brevity_penalty(ref_len, hyp_len) * log_sum.exp()
+}
+
+impl BleuCounts {
+    fn add(&mut self, reference: &[i64], hypothesis: &[i64], n_gram: usize) -> f64 {
+        self.correct.resize(n_gram, 0);
+        self.total.resize(n_gram, 0);
+        let (mut c, mut t) = (vec![0; n_gram], vec![0; n_gram]);
+        for n in 1..=n_gram {
+            let (m, d) = modified_precision(reference, hypothesis, n);
+            c[n - 1] = m;
+            t[n - 1] = d;
+            self.correct[n - 1] += m;
+            self.total[n - 1] += d;
+        }
+        let (h, r) = (hypothesis.len() as u64, reference.len() as u64);
+        self.hyp_len += h;
+        self.ref_len += r;
+        bleu(&c, &t, h, r)
+    }
+
+    fn score(&self) -> f64 {
+        let value = bleu(&self.correct, &self.total, self.hyp_len, self.ref_len);
+        (value * 1e5).round_ties_even() / 1e5
+    }
+}
+
+impl Trace for BleuScore {
+    fn name(&self) -> String {
+        "BleuScore".into()
+    }
+
+    fn on_epoch_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
+        self.state.clear();
+        Ok(())
+    }
+
+    fn on_batch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
+        let references = sequences(&read_array(data, &self.io.inputs[0], "BleuScore")?);
+        let hypotheses = sequences(&read_array(data, &self.io.inputs[1], "BleuScore")?);
+        if references.len() != hypotheses.len() {
+            return Err(FeError::Mismatch {
+                context: "BleuScore".into(),
+                reason: format!(
+                    "the number of hypotheses ({}) and of their references ({}) should be the same",
+                    hypotheses.len(),
+                    references.len()
+                ),
+            });
+        }
+        let n_gram = self.n_gram;
+        let mut sentence_scores = Vec::new();
+        self.state.update(&system.ds_id, |counts| {
+            sentence_scores.clear();
+            for (r, h) in references.iter().zip(&hypotheses) {
+                sentence_scores.push(counts.add(r, h, n_gram));
+            }
+            Ok(())
+        })?;
+        data.write_per_instance_log(self.io.outputs[0].clone(), sentence_scores);
+        Ok(())
+    }
+
+    fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
+        let name = self.io.outputs[0].clone();
+        self.state.write(data, &self.io.outputs, |counts| Ok(vec![(name.clone(), LogValue::F64(counts.score()))]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nltk_facts() {
+        // nltk doc: 'the the the ...' against 'the cat is on the mat' clips to 2/7.
+        let the = [1i64; 7];
+        assert_eq!(modified_precision(&[1, 2, 3, 4, 1, 5], &the, 1), (2, 7));
+        assert_eq!(modified_precision(&[1, 2], &[1], 2), (0, 1));
+        assert!((brevity_penalty(28, 12) - 0.2635971381157267).abs() < 1e-15);
+        assert!((brevity_penalty(13, 12) - 0.9200444146293233).abs() < 1e-12);
+        assert_eq!(brevity_penalty(12, 12), 1.0);
+    }
+}

@@ -1,0 +1,115 @@
+//! `MCC`: the Matthews correlation coefficient over an epoch (scikit-learn's `matthews_corrcoef`).
+
+use crate::error::Result;
+use crate::op::{impl_has_io, OpIo};
+use crate::summary::System;
+use crate::trace::{Data, Trace};
+
+use super::classification::LabelCounts;
+use super::input::batch_labels;
+use super::kwarg::{forbidden, unsupported, KwargValue};
+use super::per_ds::PerDs;
+
+/// Matthews correlation coefficient of `pred_key` against `true_key` over an epoch (FE's `MCC`).
+///
+/// Labels follow FE's rules (one-hot and multi-class scores argmaxed, a single column rounded).
+/// The multi-class form of scikit-learn's `matthews_corrcoef` is used, which for two classes is
+/// `(tp·tn − fp·fn) / √((tp+fp)(tp+fn)(tn+fp)(tn+fn))`; a zero denominator gives 0. Runs in eval
+/// and test by default and writes `"mcc"` (and `"mcc|ds_id"` per dataset).
+///
+/// ```
+/// use fastestimator::trace::metric::MCC;
+/// let m = MCC::new("y", "y_pred").output_name("matthews");
+/// # let _ = m;
+/// ```
+pub struct MCC {
+    io: OpIo,
+    state: PerDs<LabelCounts>,
+}
+impl_has_io!(MCC);
+
+impl MCC {
+    /// MCC written as `"mcc"`.
+    pub fn new(true_key: &str, pred_key: &str) -> Self {
+        MCC { io: OpIo::new([true_key, pred_key], "mcc").with_default_mode("eval,test"), state: PerDs::default() }
+    }
+
+    /// Write the result under another name.
+    pub fn output_name(mut self, name: &str) -> Self {
+        self.io.outputs = vec![name.to_string()];
+        self
+    }
+
+    /// Also write `name|ds_id` for every dataset (default true).
+    pub fn per_ds(mut self, per_ds: bool) -> Self {
+        self.state.set_enabled(per_ds);
+        self
+    }
+
+    /// An extra keyword argument for `matthews_corrcoef`, as FE forwards `**kwargs`. `y_true` and
+    /// `y_pred` are set by the trace (an error, as in FE); `sample_weight` is not supported.
+    pub fn kwarg(self, name: &str, _value: impl Into<KwargValue>) -> Result<Self> {
+        const FORBIDDEN: [&str; 2] = ["y_true", "y_pred"];
+        if FORBIDDEN.contains(&name) {
+            return Err(forbidden("MCC", name, &FORBIDDEN));
+        }
+        Err(unsupported("MCC", name, &[]))
+    }
+}
+
+/// scikit-learn's multi-class MCC from the confusion matrix over every label seen.
+pub(crate) fn matthews_corrcoef(counts: &LabelCounts) -> f64 {
+    let c = counts.matrix(&counts.labels());
+    let t_sum = c.sum_axis(ndarray::Axis(1));
+    let p_sum = c.sum_axis(ndarray::Axis(0));
+    let n_correct: f64 = c.diag().sum();
+    let n_samples = p_sum.sum();
+    let cov_ytyp = n_correct * n_samples - t_sum.dot(&p_sum);
+    let cov_ypyp = n_samples * n_samples - p_sum.dot(&p_sum);
+    let cov_ytyt = n_samples * n_samples - t_sum.dot(&t_sum);
+    if cov_ypyp * cov_ytyt == 0.0 {
+        return 0.0;
+    }
+    cov_ytyp / (cov_ytyt * cov_ypyp).sqrt()
+}
+
+impl Trace for MCC {
+    fn name(&self) -> String {
+        "MCC".into()
+    }
+
+    fn on_epoch_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
+        self.state.clear();
+        Ok(())
+    }
+
+    fn on_batch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
+        let (y_true, y_pred, binary) = batch_labels(data, &self.io.inputs[0], &self.io.inputs[1], "MCC")?;
+        self.state.update(&system.ds_id, |counts| {
+            counts.add(&y_true, &y_pred, binary);
+            Ok(())
+        })
+    }
+
+    fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
+        let name = self.io.outputs[0].clone();
+        self.state.write(data, &self.io.outputs, |counts| Ok(vec![(name.clone(), matthews_corrcoef(counts).into())]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multiclass_mcc_by_hand() {
+        // C = [[2,1,0],[0,1,1],[1,0,2]]: t=[3,2,3], p=[3,2,3], correct=5, n=8
+        // cov_ytyp = 5*8 - (9+4+9) = 18; cov_yy = 64 - 22 = 42 -> 18/42
+        let mut c = LabelCounts::default();
+        c.add(&[0, 0, 0, 1, 1, 2, 2, 2], &[0, 0, 1, 1, 2, 0, 2, 2], false);
+        assert!((matthews_corrcoef(&c) - 18.0 / 42.0).abs() < 1e-15);
+        let mut same = LabelCounts::default();
+        same.add(&[1, 1], &[1, 1], true);
+        assert_eq!(matthews_corrcoef(&same), 0.0);
+    }
+}
