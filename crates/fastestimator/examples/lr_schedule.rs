@@ -34,7 +34,9 @@ fn main() -> fe::Result<()> {
     let steps_per_epoch = 94;
     let traces: Vec<Box<dyn fe::trace::Trace>> = vec![
         Box::new(Accuracy::new("y", "y_pred")),
-        Box::new(LRScheduler::by_step(&model, move |step| cosine_decay(step, 2 * steps_per_epoch, 1e-3, 1e-5, 1, 2.0, false))),
+        Box::new(LRScheduler::by_step(&model, move |step| {
+            cosine_decay(step, 2 * steps_per_epoch, 1e-3, 1e-5, 1, 2.0, false)
+        })),
         Box::new(EarlyStopping::new("accuracy").compare(Compare::Max).min_delta(0.002).patience(1)),
     ];
     let mut estimator = fe::Estimator::builder(pipeline, network, 12).traces(traces).log_steps(94).build()?;

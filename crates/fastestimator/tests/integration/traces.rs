@@ -175,3 +175,75 @@ print(json.dumps(out))
     assert_eq!(acc[1][0].as_u64(), Some(12));
     assert!((acc[1][1].as_f64().unwrap() - summary.last(Mode::Eval, "accuracy").unwrap()).abs() < 1e-6);
 }
+
+struct Keyed {
+    io: fe::op::OpIo,
+    name: &'static str,
+}
+
+impl fe::op::HasIo for Keyed {
+    fn io(&self) -> &fe::op::OpIo {
+        &self.io
+    }
+    fn io_mut(&mut self) -> &mut fe::op::OpIo {
+        &mut self.io
+    }
+}
+
+impl Trace for Keyed {
+    fn name(&self) -> String {
+        self.name.into()
+    }
+}
+
+fn keyed(name: &'static str, inputs: &[&str], outputs: &[&str]) -> Keyed {
+    Keyed { io: fe::op::OpIo::new(inputs.to_vec(), outputs.to_vec()), name }
+}
+
+#[test]
+fn trace_sorting_follows_fe_rules() {
+    use fe::trace::sort_traces;
+    let star = keyed("star", &["*"], &[]);
+    let b = keyed("b", &["a_out"], &["b_out"]);
+    let a = keyed("a", &["x"], &["a_out"]);
+    let free = keyed("free", &[], &["f"]);
+    let traces: Vec<&dyn Trace> = vec![&star, &b, &a, &free];
+    let available = vec!["x".to_string()];
+    let order = sort_traces(&traces, Some(&available)).unwrap();
+    let names: Vec<String> = order.iter().map(|&i| traces[i].name()).collect();
+    assert_eq!(names, ["free", "a", "b", "star"]);
+
+    let c1 = keyed("c1", &["k2"], &["k1"]);
+    let c2 = keyed("c2", &["k1"], &["k2"]);
+    let err = sort_traces(&[&c1 as &dyn Trace, &c2], Some(&available)).unwrap_err().to_string();
+    assert!(err.contains("cycle") && err.contains("c1") && err.contains("c2"), "{err}");
+    let lost = keyed("lost", &["ghost"], &[]);
+    let err = sort_traces(&[&lost as &dyn Trace], Some(&available)).unwrap_err().to_string();
+    assert!(err.contains("unsatisfiable") && err.contains("lost") && err.contains("ghost"), "{err}");
+}
+
+#[test]
+fn per_dataset_metrics_are_written_as_key_pipe_ds_id() {
+    use fe::dataset::data::synthetic_digits::{load_data, SyntheticDigitsConfig};
+    use fe::op::numpy::{ExpandDims, Minmax};
+    use std::sync::Arc;
+    let (train, a, b) =
+        load_data(&SyntheticDigitsConfig { train_size: 64, eval_size: 32, test_size: 16, seed: 2 }).unwrap();
+    let pipeline = fe::Pipeline::builder()
+        .train_data(train)
+        .data_map(Mode::Eval, vec![("ds1", Arc::new(a) as Arc<dyn fe::dataset::Dataset>), ("ds2", Arc::new(b) as _)])
+        .batch_size(16)
+        .ops(vec![Box::new(ExpandDims::new("x", "x").axis(0)), Box::new(Minmax::new("x", "x"))])
+        .build()
+        .unwrap();
+    let (network, _) = lenet_network("adam");
+    let mut est = fe::Estimator::builder(pipeline, network, 1)
+        .traces(vec![Box::new(fe::trace::metric::Accuracy::new("y", "y_pred"))])
+        .silent()
+        .build()
+        .unwrap();
+    let summary = est.fit().unwrap();
+    for key in ["accuracy", "accuracy|ds1", "accuracy|ds2", "ce", "ce|ds1", "ce|ds2"] {
+        assert!(summary.get(Mode::Eval, key).is_some(), "missing {key}");
+    }
+}
