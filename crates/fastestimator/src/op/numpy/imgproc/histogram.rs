@@ -36,7 +36,7 @@ pub(crate) fn autocontrast_lut(hist: &[u32; 256]) -> [u8; 256] {
         (Some(lo), Some(hi)) if hi > lo => {
             let scale = 255.0 / (hi - lo) as f64;
             let offset = -(lo as f64) * scale;
-            std::array::from_fn(|i| ((i as f64) * scale + offset).round().clamp(0.0, 255.0) as u8)
+            std::array::from_fn(|i| ((i as f64) * scale + offset).clamp(0.0, 255.0) as u8)
         }
         _ => std::array::from_fn(|i| i as u8),
     }
@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn autocontrast_stretches_the_range() {
         let lut = autocontrast_lut(&histogram([50u8, 100, 150].into_iter()));
-        assert_eq!((lut[50], lut[100], lut[150]), (0, 128, 255));
+        assert_eq!((lut[50], lut[100], lut[150]), (0, 127, 255));
     }
 
     #[test]

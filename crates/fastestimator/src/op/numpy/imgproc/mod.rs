@@ -55,8 +55,6 @@ pub enum BorderMode {
 
 /// A pixel type: converts to and from `f32` for interpolation and photometric maths.
 pub(crate) trait Pixel: Copy + Default + PartialEq + Send + Sync + 'static {
-    /// The full-scale value (255 for `u8`, 1 for floats).
-    const MAX: f32;
     /// As `f32`.
     fn to_f32(self) -> f32;
     /// From `f32`: rounded and clamped for integers.
@@ -64,7 +62,6 @@ pub(crate) trait Pixel: Copy + Default + PartialEq + Send + Sync + 'static {
 }
 
 impl Pixel for u8 {
-    const MAX: f32 = 255.0;
     #[inline]
     fn to_f32(self) -> f32 {
         f32::from(self)
@@ -76,7 +73,6 @@ impl Pixel for u8 {
 }
 
 impl Pixel for f32 {
-    const MAX: f32 = 1.0;
     #[inline]
     fn to_f32(self) -> f32 {
         self
@@ -88,7 +84,6 @@ impl Pixel for f32 {
 }
 
 impl Pixel for f64 {
-    const MAX: f32 = 1.0;
     #[inline]
     fn to_f32(self) -> f32 {
         self as f32
@@ -100,7 +95,6 @@ impl Pixel for f64 {
 }
 
 impl Pixel for i64 {
-    const MAX: f32 = 255.0;
     #[inline]
     fn to_f32(self) -> f32 {
         self as f32
@@ -112,7 +106,6 @@ impl Pixel for i64 {
 }
 
 impl Pixel for bool {
-    const MAX: f32 = 1.0;
     #[inline]
     fn to_f32(self) -> f32 {
         if self {

@@ -5,20 +5,20 @@ use super::{BorderMode, Image, Interpolation, Pixel};
 
 /// A 2-D affine map in pixel-centre coordinates: `x' = a x + b y + c`, `y' = d x + e y + f`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Affine(pub [f64; 6]);
+pub(crate) struct AffineMap(pub [f64; 6]);
 
-impl Affine {
+impl AffineMap {
     /// The identity map.
-    pub const IDENTITY: Affine = Affine([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
+    pub const IDENTITY: AffineMap = AffineMap([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
 
     /// Shift by `(tx, ty)`.
     pub fn translation(tx: f64, ty: f64) -> Self {
-        Affine([1.0, 0.0, tx, 0.0, 1.0, ty])
+        AffineMap([1.0, 0.0, tx, 0.0, 1.0, ty])
     }
 
     /// Scale about the origin.
     pub fn scaling(sx: f64, sy: f64) -> Self {
-        Affine([sx, 0.0, 0.0, 0.0, sy, 0.0])
+        AffineMap([sx, 0.0, 0.0, 0.0, sy, 0.0])
     }
 
     /// OpenCV's `getRotationMatrix2D(center, angle, scale)`: a positive angle turns the image
@@ -26,20 +26,47 @@ impl Affine {
     pub fn rotation(degrees: f64, cx: f64, cy: f64, scale: f64) -> Self {
         let t = degrees.to_radians();
         let (alpha, beta) = (scale * t.cos(), scale * t.sin());
-        Affine([alpha, beta, (1.0 - alpha) * cx - beta * cy, -beta, alpha, beta * cx + (1.0 - alpha) * cy])
+        AffineMap([alpha, beta, (1.0 - alpha) * cx - beta * cy, -beta, alpha, beta * cx + (1.0 - alpha) * cy])
     }
 
     /// Resizing `(h, w)` to `(out_h, out_w)` with pixel centres aligned as in OpenCV's `resize`.
     pub fn resize(h: usize, w: usize, out_h: usize, out_w: usize) -> Self {
         let (sx, sy) = (out_w as f64 / w as f64, out_h as f64 / h as f64);
-        Affine([sx, 0.0, 0.5 * sx - 0.5, 0.0, sy, 0.5 * sy - 0.5])
+        AffineMap([sx, 0.0, 0.5 * sx - 0.5, 0.0, sy, 0.5 * sy - 0.5])
+    }
+
+    /// The map sending three source points to three destination points (OpenCV's
+    /// `getAffineTransform`), if the source points are not collinear.
+    pub fn from_points(src: [(f64, f64); 3], dst: [(f64, f64); 3]) -> Option<Self> {
+        let det3 = |m: [[f64; 3]; 3]| {
+            m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+                + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+        };
+        let a = [[src[0].0, src[0].1, 1.0], [src[1].0, src[1].1, 1.0], [src[2].0, src[2].1, 1.0]];
+        let det = det3(a);
+        if det.abs() < 1e-12 {
+            return None;
+        }
+        let solve = |rhs: [f64; 3]| {
+            let col = |k: usize| {
+                let mut m = a;
+                for (row, r) in m.iter_mut().zip(rhs) {
+                    row[k] = r;
+                }
+                det3(m) / det
+            };
+            [col(0), col(1), col(2)]
+        };
+        let [p, q, r] = solve([dst[0].0, dst[1].0, dst[2].0]);
+        let [s, t, u] = solve([dst[0].1, dst[1].1, dst[2].1]);
+        Some(AffineMap([p, q, r, s, t, u]))
     }
 
     /// `self` followed by `next`.
-    pub fn then(&self, next: &Affine) -> Affine {
+    pub fn then(&self, next: &AffineMap) -> AffineMap {
         let [a, b, c, d, e, f] = self.0;
         let [a2, b2, c2, d2, e2, f2] = next.0;
-        Affine([
+        AffineMap([
             a2 * a + b2 * d,
             a2 * b + b2 * e,
             a2 * c + b2 * f + c2,
@@ -50,14 +77,14 @@ impl Affine {
     }
 
     /// The inverse map, if the map is invertible.
-    pub fn inverse(&self) -> Option<Affine> {
+    pub fn inverse(&self) -> Option<AffineMap> {
         let [a, b, c, d, e, f] = self.0;
         let det = a * e - b * d;
         if !det.is_finite() || det.abs() < 1e-12 {
             return None;
         }
         let (ia, ib, id, ie) = (e / det, -b / det, -d / det, a / det);
-        Some(Affine([ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f)]))
+        Some(AffineMap([ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f)]))
     }
 
     /// Map a point.
@@ -159,7 +186,7 @@ fn sample<T: Pixel>(
 /// Resample `src` through the affine map `m` (source → destination coordinates).
 pub(crate) fn warp_affine<T: Pixel>(
     src: &Image<T>,
-    m: &Affine,
+    m: &AffineMap,
     out_h: usize,
     out_w: usize,
     interp: Interpolation,
@@ -182,7 +209,7 @@ pub(crate) fn warp_affine<T: Pixel>(
 /// Pixel-exact moves (crop, pad, flips, transposes, quarter turns): an integer inverse map.
 fn warp_integral<T: Pixel>(
     src: &Image<T>,
-    inv: &Affine,
+    inv: &AffineMap,
     out_h: usize,
     out_w: usize,
     border: BorderMode,
@@ -247,7 +274,7 @@ pub(crate) fn resize<T: Pixel>(src: &Image<T>, out_h: usize, out_w: usize, inter
     if out_h == src.h && out_w == src.w {
         return src.clone();
     }
-    warp_affine(src, &Affine::resize(src.h, src.w, out_h, out_w), out_h, out_w, interp, BorderMode::Replicate, 0.0)
+    warp_affine(src, &AffineMap::resize(src.h, src.w, out_h, out_w), out_h, out_w, interp, BorderMode::Replicate, 0.0)
 }
 
 /// One tile of a grid shuffle: the `th × tw` block at `(sy, sx)` moves to `(dy, dx)`.
@@ -265,7 +292,7 @@ pub(crate) struct TileMove {
 #[derive(Debug, Clone)]
 pub(crate) enum Geometry {
     /// An affine map (source → destination) into an `out_h × out_w` image.
-    Affine { m: Affine, out_h: usize, out_w: usize },
+    Affine { m: AffineMap, out_h: usize, out_w: usize },
     /// Per-output-pixel source coordinates (elastic and grid distortions). Points cannot be
     /// mapped through it.
     Dense { map_x: Vec<f32>, map_y: Vec<f32>, out_h: usize, out_w: usize },
@@ -342,21 +369,30 @@ mod tests {
 
     #[test]
     fn affine_inverse_and_composition() {
-        let m = Affine::rotation(30.0, 3.0, 2.0, 1.5).then(&Affine::translation(1.0, -2.0));
+        let m = AffineMap::rotation(30.0, 3.0, 2.0, 1.5).then(&AffineMap::translation(1.0, -2.0));
         let inv = m.inverse().unwrap();
         let (x, y) = inv.apply(m.apply(0.7, -1.3).0, m.apply(0.7, -1.3).1);
         assert!((x - 0.7).abs() < 1e-9 && (y + 1.3).abs() < 1e-9);
     }
 
     #[test]
+    fn three_points_determine_the_map() {
+        let m = AffineMap::rotation(20.0, 1.0, 2.0, 0.8).then(&AffineMap::translation(3.0, -1.0));
+        let src = [(0.0, 0.0), (5.0, 1.0), (2.0, 7.0)];
+        let dst = src.map(|(x, y)| m.apply(x, y));
+        let fitted = AffineMap::from_points(src, dst).unwrap();
+        assert!(fitted.0.iter().zip(m.0).all(|(a, b)| (a - b).abs() < 1e-9));
+    }
+
+    #[test]
     fn integer_maps_move_pixels_exactly() {
         let img = ramp(3, 4);
         // Horizontal flip: x' = 3 - x.
-        let flip = Affine([-1.0, 0.0, 3.0, 0.0, 1.0, 0.0]);
+        let flip = AffineMap([-1.0, 0.0, 3.0, 0.0, 1.0, 0.0]);
         let out = warp_affine(&img, &flip, 3, 4, Interpolation::Linear, BorderMode::Constant, 0.0);
         assert_eq!(&out.data[..4], &[3, 2, 1, 0]);
         // A rotation by 90 degrees with a linear sampler is also exact.
-        let rot = Affine::rotation(90.0, 1.5, 1.5, 1.0);
+        let rot = AffineMap::rotation(90.0, 1.5, 1.5, 1.0);
         let sq = ramp(4, 4);
         let out = warp_affine(&sq, &rot, 4, 4, Interpolation::Linear, BorderMode::Constant, 0.0);
         let again = warp_affine(&out, &rot.then(&rot).then(&rot), 4, 4, Interpolation::Linear, BorderMode::Constant, 0.0);

@@ -115,7 +115,6 @@ impl NumpyOp for OneOf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::op::HasIo;
     use crate::op::numpy::LambdaOp;
     use crate::op::Configure;
     use crate::util::Mode;

@@ -62,7 +62,7 @@ mod tests {
         let mut st = OpState::new(Mode::Train, 1, "", 0, 0, 0);
         let x = Value::U8(ArrayD::from_shape_vec(IxDyn(&[1, 3]), vec![50, 100, 150]).unwrap());
         let out = AutoContrast::new("x", "x").forward(vec![x], &mut st).unwrap();
-        assert_eq!(out[0], Value::U8(ArrayD::from_shape_vec(IxDyn(&[1, 3]), vec![0, 128, 255]).unwrap()));
+        assert_eq!(out[0], Value::U8(ArrayD::from_shape_vec(IxDyn(&[1, 3]), vec![0, 127, 255]).unwrap()));
         let f = Value::F32(ArrayD::from_shape_vec(IxDyn(&[1, 2]), vec![0.25f32, 0.5]).unwrap());
         let out = AutoContrast::new("x", "x").forward(vec![f], &mut st).unwrap();
         assert_eq!(out[0], Value::F32(ArrayD::from_shape_vec(IxDyn(&[1, 2]), vec![0.0f32, 1.0]).unwrap()));

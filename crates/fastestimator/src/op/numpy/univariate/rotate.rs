@@ -2,7 +2,7 @@
 
 use super::{check_rua_coef, each, rua_range, uniform};
 use crate::error::Result;
-use crate::op::numpy::imgproc::{map_image, warp_affine, Affine, BorderMode, Interpolation};
+use crate::op::numpy::imgproc::{map_image, warp_affine, AffineMap, BorderMode, Interpolation};
 use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
@@ -45,7 +45,7 @@ impl NumpyOp for Rotate {
         let angle = uniform(state.rng(), self.limit);
         each("Rotate", &self.io, data, |v, key| {
             Ok(map_image!(v, "Rotate", key, |img| {
-                let m = Affine::rotation(angle, (img.w as f64 - 1.0) / 2.0, (img.h as f64 - 1.0) / 2.0, 1.0);
+                let m = AffineMap::rotation(angle, (img.w as f64 - 1.0) / 2.0, (img.h as f64 - 1.0) / 2.0, 1.0);
                 Ok::<_, crate::FeError>(warp_affine(&img, &m, img.h, img.w, Interpolation::Nearest, BorderMode::Constant, 0.0))
             }))
         })

@@ -2,7 +2,7 @@
 
 use super::{check_range, check_rua_coef, each, rua_range, uniform};
 use crate::error::Result;
-use crate::op::numpy::imgproc::{map_image, resize, warp_affine, Affine, BorderMode, Image, Interpolation, Pixel};
+use crate::op::numpy::imgproc::{map_image, resize, warp_affine, AffineMap, BorderMode, Image, Interpolation, Pixel};
 use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
@@ -17,11 +17,11 @@ fn shear<T: Pixel>(img: &Image<T>, s: f64, horizontal: bool) -> Image<T> {
     // PIL maps output (x, y) to input (x + s·y − offset, y) in pixel-corner coordinates; in
     // pixel-centre coordinates that is x_in = x_out + s·(y + 0.5) − offset.
     let inverse = if horizontal {
-        Affine([1.0, s, 0.5 * s - offset, 0.0, 1.0, 0.0])
+        AffineMap([1.0, s, 0.5 * s - offset, 0.0, 1.0, 0.0])
     } else {
-        Affine([1.0, 0.0, 0.0, s, 1.0, 0.5 * s - offset])
+        AffineMap([1.0, 0.0, 0.0, s, 1.0, 0.5 * s - offset])
     };
-    let m = inverse.inverse().unwrap_or(Affine::IDENTITY);
+    let m = inverse.inverse().unwrap_or(AffineMap::IDENTITY);
     let (bh, bw) = if horizontal { (h, w + shift) } else { (h + shift, w) };
     let big = warp_affine(img, &m, bh, bw, Interpolation::Linear, BorderMode::Constant, 0.0);
     resize(&big, h, w, Interpolation::Linear)

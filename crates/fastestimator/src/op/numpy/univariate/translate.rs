@@ -2,7 +2,7 @@
 
 use super::{check_range, check_rua_coef, each, rua_range, uniform};
 use crate::error::Result;
-use crate::op::numpy::imgproc::{map_image, warp_affine, Affine, BorderMode, Interpolation};
+use crate::op::numpy::imgproc::{map_image, warp_affine, AffineMap, BorderMode, Interpolation};
 use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
@@ -49,9 +49,9 @@ macro_rules! translate_op {
                 each($label, &self.io, data, |v, key| {
                     Ok(map_image!(v, $label, key, |img| {
                         let m = if $horizontal {
-                            Affine::translation(-f * img.w as f64, 0.0)
+                            AffineMap::translation(-f * img.w as f64, 0.0)
                         } else {
-                            Affine::translation(0.0, -f * img.h as f64)
+                            AffineMap::translation(0.0, -f * img.h as f64)
                         };
                         Ok::<_, crate::FeError>(warp_affine(&img, &m, img.h, img.w, Interpolation::Linear, BorderMode::Constant, 0.0))
                     }))
