@@ -6,4 +6,5 @@ mod determinism;
 mod estimator;
 mod fe_cases;
 mod network_ops;
+mod numpy_ops;
 mod training;

@@ -36,7 +36,7 @@ pub(crate) fn autocontrast_lut(hist: &[u32; 256]) -> [u8; 256] {
         (Some(lo), Some(hi)) if hi > lo => {
             let scale = 255.0 / (hi - lo) as f64;
             let offset = -(lo as f64) * scale;
-            std::array::from_fn(|i| ((i as f64) * scale + offset).clamp(0.0, 255.0) as u8)
+            std::array::from_fn(|i| ((i as f64) * scale + offset + 1e-9).clamp(0.0, 255.0) as u8)
         }
         _ => std::array::from_fn(|i| i as u8),
     }

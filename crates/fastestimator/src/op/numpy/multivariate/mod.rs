@@ -58,3 +58,6 @@ pub use shift_scale_rotate::ShiftScaleRotate;
 pub use targets::{BboxFormat, BboxParams, KeypointParams};
 
 pub(crate) use targets::{impl_multivariate, impl_resampling, MultiVariate};
+
+#[cfg(test)]
+mod properties;

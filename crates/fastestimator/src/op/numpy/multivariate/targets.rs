@@ -192,15 +192,20 @@ impl MultiVariate {
         let masks = take(&self.masks);
         let bbox = take(&self.bbox);
         let keypoints = take(&self.keypoints);
-        let size_of = |v: &Option<Value>, first: usize| v.as_ref().and_then(|v| v.shape().get(first..first + 2).map(|s| (s[0], s[1])));
-        let (h, w) = image
-            .as_ref()
-            .and_then(|(v, _)| size_of(v, 0))
-            .or_else(|| mask.as_ref().and_then(|(v, _)| size_of(v, 0)))
-            .or_else(|| masks.as_ref().and_then(|(v, _)| size_of(v, 1)))
-            .ok_or_else(|| {
-                FeError::param(name, "image_in", "needs an image or a mask to know the image size")
-            })?;
+        let dims = |v: &Value, key: &str, first: usize| -> Result<(usize, usize)> {
+            let shape = v.shape();
+            if v.dtype() == crate::value::DType::Str || !(first + 2..=first + 3).contains(&shape.len()) {
+                let what = if first == 0 { "an HW or HWC image" } else { "stacked masks N×H×W[×C]" };
+                return Err(bad_value(name, key, format!("expected {what} of numbers, got {} of shape {shape:?}", v.dtype())));
+            }
+            Ok((shape[first], shape[first + 1]))
+        };
+        let (h, w) = match (&image, &mask, &masks) {
+            (Some((Some(v), Some(k))), _, _) => dims(v, k, 0)?,
+            (_, Some((Some(v), Some(k))), _) => dims(v, k, 0)?,
+            (_, _, Some((Some(v), Some(k)))) => dims(v, k, 1)?,
+            _ => return Err(FeError::param(name, "image_in", "needs an image or a mask to know the image size")),
+        };
         if h == 0 || w == 0 {
             return Err(bad_value(name, self.io.inputs.first().map_or("", |s| s), "the image is empty"));
         }
