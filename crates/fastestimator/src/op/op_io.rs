@@ -55,6 +55,7 @@ pub struct OpIo {
     /// Datasets the op applies to.
     pub ds_id: DsIdFilter,
     invalid: Option<String>,
+    rejected: Option<(String, String)>,
 }
 
 impl OpIo {
@@ -66,6 +67,7 @@ impl OpIo {
             mode: ModeSet::all(),
             ds_id: DsIdFilter::All,
             invalid: None,
+            rejected: None,
         }
     }
 
@@ -93,6 +95,15 @@ impl OpIo {
         }
     }
 
+    /// Record that a builder setter got an invalid value for `param`. Setters never fail; the first
+    /// such error is reported by [`OpIo::validate`] (run by `Pipeline::build` and by meta-op
+    /// constructors) as an [`FeError::InvalidParameter`] naming the op and the parameter.
+    pub fn reject(&mut self, param: &str, reason: impl Into<String>) {
+        if self.rejected.is_none() {
+            self.rejected = Some((param.to_string(), reason.into()));
+        }
+    }
+
     /// Whether the op runs for this mode and dataset.
     pub fn applies(&self, mode: Mode, ds_id: &str) -> bool {
         self.mode.contains(mode) && self.ds_id.matches(ds_id)
@@ -102,6 +113,9 @@ impl OpIo {
     pub fn validate(&self, owner: &str) -> Result<()> {
         if let Some(reason) = &self.invalid {
             return Err(FeError::param(owner, "mode/ds_id", reason.clone()));
+        }
+        if let Some((param, reason)) = &self.rejected {
+            return Err(FeError::param(owner, param.clone(), reason.clone()));
         }
         for k in self.inputs.iter().chain(&self.outputs) {
             if k == "*" {

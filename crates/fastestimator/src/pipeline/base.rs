@@ -6,13 +6,14 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use super::epoch_plan::EpochPlan;
+use super::filtering::{self, EpochCtx};
 use super::loader::Loader;
 use super::run_ops::{run_ops, OpContext};
 use crate::backend::to_tensor;
 use crate::dataset::Dataset;
 use crate::error::{FeError, Result};
 use crate::network::TensorMap;
-use crate::op::numpy::{Batch, NumpyOp};
+use crate::op::numpy::{Applied, Batch, NumpyOp};
 use crate::schedule::Schedule;
 use crate::util::{check_ds_id, derive_seed, Mode};
 use crate::value::Sample;
@@ -20,17 +21,22 @@ use crate::value::Sample;
 type DatasetMap = IndexMap<String, Schedule<Arc<dyn Dataset>>>;
 
 /// The ops active for one (mode, ds_id): those before the Batch op, the Batch op, those after.
-struct ActiveOps {
-    instance: Vec<Arc<dyn NumpyOp>>,
-    batch: Option<Batch>,
-    batch_ops: Vec<Arc<dyn NumpyOp>>,
-    first_batch_op_index: u64,
+pub(super) struct ActiveOps {
+    pub(super) instance: Vec<Arc<dyn NumpyOp>>,
+    pub(super) batch: Option<Batch>,
+    pub(super) batch_ops: Vec<Arc<dyn NumpyOp>>,
+    pub(super) first_batch_op_index: u64,
 }
 
 impl ActiveOps {
     /// (batch size, drop_last); an unbatched pipeline steps one sample at a time.
-    fn batching(&self) -> (usize, bool) {
+    pub(super) fn batching(&self) -> (usize, bool) {
         self.batch.as_ref().map_or((1, false), |b| (b.batch_size.unwrap_or(1), b.drop_last))
+    }
+
+    /// Whether any op can drop samples or batches (then epochs run as an ordered sample stream).
+    pub(super) fn may_filter(&self) -> bool {
+        self.instance.iter().chain(&self.batch_ops).any(|op| op.may_filter())
     }
 }
 
@@ -245,12 +251,12 @@ impl Pipeline {
         crate::schedule::get_signature_epochs(&points, total_epochs)
     }
 
-    fn dataset(&self, mode: Mode, epoch: usize, ds_id: &str) -> Result<&Arc<dyn Dataset>> {
+    pub(super) fn dataset(&self, mode: Mode, epoch: usize, ds_id: &str) -> Result<&Arc<dyn Dataset>> {
         let no_data = || FeError::NoData { mode: mode.to_string(), ds_id: ds_id.to_string() };
         self.data.get(&mode).ok_or_else(no_data)?.get(ds_id).ok_or_else(no_data)?.at(epoch).ok_or_else(no_data)
     }
 
-    fn active_ops(&self, mode: Mode, epoch: usize, ds_id: &str) -> Result<ActiveOps> {
+    pub(super) fn active_ops(&self, mode: Mode, epoch: usize, ds_id: &str) -> Result<ActiveOps> {
         let mut active =
             ActiveOps { instance: Vec::new(), batch: None, batch_ops: Vec::new(), first_batch_op_index: 0 };
         for (i, op) in self.ops.iter().enumerate() {
@@ -307,14 +313,14 @@ impl Pipeline {
         Ok(self.plan_epoch(mode, 1, ds_id, steps_per_epoch, false)?.steps())
     }
 
-    fn stream_seed(&self, mode: Mode, ds_id: &str) -> u64 {
+    pub(super) fn stream_seed(&self, mode: Mode, ds_id: &str) -> u64 {
         let ds_hash =
             ds_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
         derive_seed(self.seed, &[mode as u64, ds_hash])
     }
 
     /// The batch layout of one epoch; only training data is shuffled, and only when `shuffle`.
-    fn plan_epoch(
+    pub(super) fn plan_epoch(
         &self,
         mode: Mode,
         epoch: usize,
@@ -377,6 +383,10 @@ impl Pipeline {
         let plan = self.plan_epoch(mode, epoch, ds_id, steps_per_epoch, true)?;
         let workers = if ds.sequential() { 1 } else { workers };
         let seed = self.stream_seed(mode, ds_id);
+        if ops.may_filter() {
+            let ctx = EpochCtx { mode, epoch, ds_id: ds_id.to_string(), seed };
+            return filtering::spawn(ds, Arc::new(ops), plan, ctx, workers, self.prefetch, convert);
+        }
         let ds_id = ds_id.to_string();
         let steps = plan.steps();
         Loader::spawn(steps, workers, self.prefetch, move |step| {
@@ -402,21 +412,30 @@ impl Pipeline {
         let ops = self.active_ops(mode, epoch, ds_id)?;
         let plan = self.plan_epoch(mode, epoch, ds_id, None, false)?;
         let seed = self.stream_seed(mode, ds_id);
+        if ops.may_filter() {
+            let ctx = EpochCtx { mode, epoch, ds_id: ds_id.to_string(), seed };
+            return filtering::results(&**ds, Arc::new(ops), plan, ctx, num_steps);
+        }
         (0..num_steps.min(plan.steps())).map(|s| build_step(&**ds, &ops, &plan, s, mode, epoch, ds_id, seed)).collect()
     }
 
     /// Run the pipeline on one sample (FE's `transform`): instance ops, a batch of one, batch
-    /// ops. The result has a leading batch axis of 1.
+    /// ops. The result has a leading batch axis of 1. If an op drops the sample (FE's
+    /// `FilteredData`), the result is an empty sample.
     pub fn transform(&self, sample: Sample, mode: Mode, epoch: usize, ds_id: &str) -> Result<Sample> {
         let ops = self.active_ops(mode, epoch, ds_id)?;
         let seed = self.stream_seed(mode, ds_id);
         let mut sample = sample;
         let ctx = OpContext { mode, epoch, ds_id, seed, position: 0, first_op_index: 0, batched: false };
-        run_ops(&ops.instance, &mut sample, &ctx)?;
+        if run_ops(&ops.instance, &mut sample, &ctx)? != Applied::Kept {
+            return Ok(Sample::new());
+        }
         let collate = ops.batch.clone().unwrap_or_else(Batch::pipeline_sized);
         let mut batch = collate.collate(vec![sample])?;
         let ctx = OpContext { batched: true, first_op_index: ops.first_batch_op_index, ..ctx };
-        run_ops(&ops.batch_ops, &mut batch, &ctx)?;
+        if run_ops(&ops.batch_ops, &mut batch, &ctx)? != Applied::Kept {
+            return Ok(Sample::new());
+        }
         Ok(batch)
     }
 }
@@ -437,7 +456,7 @@ fn build_step(
     for (position, index) in plan.batch(step) {
         let mut sample = ds.get(index)?;
         let ctx = OpContext { mode, epoch, ds_id, seed, position: position as u64, first_op_index: 0, batched: false };
-        run_ops(&ops.instance, &mut sample, &ctx)?;
+        check_kept(run_ops(&ops.instance, &mut sample, &ctx)?)?;
         samples.push(sample);
     }
     match &ops.batch {
@@ -453,8 +472,19 @@ fn build_step(
                 first_op_index: ops.first_batch_op_index,
                 batched: true,
             };
-            run_ops(&ops.batch_ops, &mut batch, &ctx)?;
+            check_kept(run_ops(&ops.batch_ops, &mut batch, &ctx)?)?;
             Ok(batch)
         }
+    }
+}
+
+/// In the unfiltered path no op may drop data: one that does without declaring `may_filter` is
+/// reported rather than silently ignored.
+fn check_kept(applied: Applied) -> Result<()> {
+    match applied {
+        Applied::Kept => Ok(()),
+        Applied::Filtered { .. } => Err(FeError::Worker(
+            "an op dropped a sample but its may_filter() returns false; override may_filter to return true".into(),
+        )),
     }
 }

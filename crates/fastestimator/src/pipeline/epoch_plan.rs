@@ -15,6 +15,18 @@ pub(crate) struct EpochPlan {
     last_position: usize,
     /// One permutation per pass over the data (identity when not shuffling).
     passes: Arc<Vec<Vec<usize>>>,
+    shuffle: bool,
+    seed: u64,
+}
+
+/// The order of dataset indices in pass `k` over `len` samples: a seeded permutation when
+/// shuffling, the identity otherwise.
+pub(crate) fn pass_order(len: usize, shuffle: bool, seed: u64, k: usize) -> Vec<usize> {
+    let mut p: Vec<usize> = (0..len).collect();
+    if shuffle {
+        p.shuffle(&mut seeded_rng(seed, &[k as u64]));
+    }
+    p
 }
 
 impl EpochPlan {
@@ -36,16 +48,29 @@ impl EpochPlan {
             _ => (natural, if drop_last { natural * batch_size } else { len }),
         };
         let num_passes = if len == 0 { 0 } else { last_position.div_ceil(len) };
-        let passes = (0..num_passes)
-            .map(|k| {
-                let mut p: Vec<usize> = (0..len).collect();
-                if shuffle {
-                    p.shuffle(&mut seeded_rng(seed, &[k as u64]));
-                }
-                p
-            })
-            .collect();
-        EpochPlan { len, batch_size, steps, last_position, passes: Arc::new(passes) }
+        let passes = (0..num_passes).map(|k| pass_order(len, shuffle, seed, k)).collect();
+        EpochPlan { len, batch_size, steps, last_position, passes: Arc::new(passes), shuffle, seed }
+    }
+
+    /// Samples the epoch delivers (FE's `samples_to_yield`): the dataset length, trimmed to whole
+    /// batches with drop_last, or `steps_per_epoch * batch_size`.
+    pub(crate) fn budget(&self) -> usize {
+        self.last_position
+    }
+
+    /// The dataset length.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The dataset index at stream position `p`, or `None` beyond the precomputed passes.
+    pub(crate) fn index_at(&self, p: usize) -> Option<usize> {
+        self.passes.get(p / self.len.max(1)).map(|pass| pass[p % self.len])
+    }
+
+    /// Whether passes are shuffled, and their seed (see [`pass_order`]).
+    pub(crate) fn order(&self) -> (bool, u64) {
+        (self.shuffle, self.seed)
     }
 
     /// Number of batches in the epoch.

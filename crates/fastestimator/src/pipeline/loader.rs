@@ -8,9 +8,18 @@ use crossbeam_channel::{bounded, Receiver};
 
 use crate::error::{FeError, Result};
 
+/// A message from an order-preserving stream (used when ops can filter samples).
+pub(crate) enum StreamMsg<T> {
+    /// The next batch (or the error that stopped the epoch).
+    Item(Result<T>),
+    /// The epoch ended early (samples were filtered without replacement).
+    End,
+}
+
 /// An epoch's batches, in order. Dropping it stops the workers.
 pub struct Loader<T: Send + 'static> {
     receivers: Vec<Receiver<Result<T>>>,
+    stream: Option<Receiver<StreamMsg<T>>>,
     next: usize,
     steps: usize,
     stop: Arc<AtomicBool>,
@@ -51,10 +60,22 @@ impl<T: Send + 'static> Loader<T> {
             receivers.push(rx);
             handles.push(handle);
         }
-        Ok(Loader { receivers, next: 0, steps, stop, handles })
+        Ok(Loader { receivers, stream: None, next: 0, steps, stop, handles })
     }
 
-    /// Number of batches in the epoch.
+    /// A loader fed by one ordered stream of batches, which may end before `max_steps`
+    /// (`StreamMsg::End`). `handles` are the threads feeding it; `stop` asks them to finish.
+    pub(crate) fn from_stream(
+        max_steps: usize,
+        stream: Receiver<StreamMsg<T>>,
+        stop: Arc<AtomicBool>,
+        handles: Vec<JoinHandle<()>>,
+    ) -> Self {
+        Loader { receivers: Vec::new(), stream: Some(stream), next: 0, steps: max_steps, stop, handles }
+    }
+
+    /// Number of batches in the epoch. When ops filter samples without replacement this is an
+    /// upper bound: the epoch may end earlier.
     pub fn steps(&self) -> usize {
         self.steps
     }
@@ -66,6 +87,17 @@ impl<T: Send + 'static> Iterator for Loader<T> {
     fn next(&mut self) -> Option<Self::Item> {
         if self.next >= self.steps {
             return None;
+        }
+        if let Some(stream) = &self.stream {
+            self.next += 1;
+            return match stream.recv() {
+                Ok(StreamMsg::Item(item)) => Some(item),
+                Ok(StreamMsg::End) => {
+                    self.next = self.steps;
+                    None
+                }
+                Err(_) => Some(Err(FeError::Worker("a pipeline worker stopped unexpectedly".into()))),
+            };
         }
         let rx = &self.receivers[self.next % self.receivers.len()];
         self.next += 1;
@@ -83,6 +115,7 @@ impl<T: Send + 'static> Drop for Loader<T> {
         self.stop.store(true, Ordering::Relaxed);
         // Unblock workers waiting on a full queue, then wait for them.
         self.receivers.clear();
+        self.stream = None;
         for h in self.handles.drain(..) {
             let _ = h.join();
         }

@@ -4,12 +4,16 @@
 //! Work is split by batch: batch `b` of an epoch is built by worker `b % workers`, and the loader
 //! reads the workers' queues round-robin, so batches arrive in order. Each sample's random stream
 //! depends only on (seed, mode, ds_id, epoch, position in the epoch, op position), so results are
-//! identical for any number of workers.
+//! identical for any number of workers. When an op can drop samples (`RemoveIf`), the epoch runs
+//! as an ordered sample stream instead (see `filtering.rs`), which keeps that guarantee.
 
 mod base;
+mod benchmark;
 mod epoch_plan;
+mod filtering;
 mod loader;
 mod run_ops;
 
 pub use base::{Pipeline, PipelineBuilder};
+pub use benchmark::{BenchmarkReport, OpTiming};
 pub use loader::Loader;

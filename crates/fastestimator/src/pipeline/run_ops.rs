@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::error::{FeError, Result};
-use crate::op::numpy::{NumpyOp, OpState};
-use crate::util::{closest_key, Mode};
+use crate::error::Result;
+use crate::op::numpy::{apply_op, Applied, NumpyOp, OpState};
+use crate::util::Mode;
 use crate::value::Sample;
 
 /// Where in the pipeline an op list runs, for seeding and error messages.
@@ -20,44 +20,21 @@ pub(crate) struct OpContext<'a> {
     pub batched: bool,
 }
 
-/// Apply `ops` in order to `data`.
-pub(crate) fn run_ops(ops: &[Arc<dyn NumpyOp>], data: &mut Sample, ctx: &OpContext) -> Result<()> {
+impl OpContext<'_> {
+    /// The state of the `i`-th op of the list.
+    pub(crate) fn state(&self, i: usize) -> OpState<'_> {
+        OpState::new(self.mode, self.epoch, self.ds_id, self.seed, self.position, self.first_op_index + i as u64)
+    }
+}
+
+/// Apply `ops` in order to `data`. Stops at the first op that filters the data and reports it.
+pub(crate) fn run_ops(ops: &[Arc<dyn NumpyOp>], data: &mut Sample, ctx: &OpContext) -> Result<Applied> {
     for (i, op) in ops.iter().enumerate() {
-        let io = op.io();
-        let mut inputs = Vec::with_capacity(io.inputs.len());
-        for key in &io.inputs {
-            let value = data.get(key).ok_or_else(|| FeError::MissingKey {
-                consumer: op.name(),
-                key: key.clone(),
-                mode: ctx.mode.to_string(),
-                epoch: ctx.epoch,
-                ds_id: ctx.ds_id.to_string(),
-                closest: closest_key(key, data.keys().map(String::as_str)),
-            })?;
-            inputs.push(value.clone());
-        }
-        let mut state =
-            OpState::new(ctx.mode, ctx.epoch, ctx.ds_id, ctx.seed, ctx.position, ctx.first_op_index + i as u64);
-        let outputs = if ctx.batched { op.forward_batch(inputs, &mut state)? } else { op.forward(inputs, &mut state)? };
-        if op.removes_inputs() {
-            for key in &io.inputs {
-                data.shift_remove(key);
-            }
-        }
-        if outputs.len() != io.outputs.len() {
-            return Err(FeError::Mismatch {
-                context: op.name(),
-                reason: format!(
-                    "produced {} values for {} output keys {:?}",
-                    outputs.len(),
-                    io.outputs.len(),
-                    io.outputs
-                ),
-            });
-        }
-        for (key, value) in io.outputs.iter().zip(outputs) {
-            data.insert(key.clone(), value);
+        let mut state = ctx.state(i);
+        let applied = apply_op(op.as_ref(), data, &mut state, ctx.batched)?;
+        if applied != Applied::Kept {
+            return Ok(applied);
         }
     }
-    Ok(())
+    Ok(Applied::Kept)
 }

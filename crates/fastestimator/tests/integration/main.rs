@@ -7,6 +7,7 @@ mod estimator;
 mod fe_cases;
 mod metrics;
 mod network_ops;
+mod numpy_ops;
 mod resume;
 mod schedules;
 mod traces;

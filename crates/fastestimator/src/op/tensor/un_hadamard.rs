@@ -54,7 +54,9 @@ impl UnHadamard {
                 format!("{length} must be a power of 2 and at least n_classes ({n_classes})"),
             ));
         }
-        let rows: Vec<f32> = hadamard(length).into_iter().take(n_classes).flatten().collect();
+        // The same code book as the Hadamard NumpyOp (first column alternating, as in FE).
+        let rows: Vec<f32> =
+            crate::op::numpy::univariate::hadamard_codes(n_classes, length).into_iter().flatten().collect();
         let codes = Tensor::from_slice(&rows).reshape([n_classes as i64, length as i64]);
         Ok(UnHadamard { io: OpIo::new(inputs, outputs), codes })
     }

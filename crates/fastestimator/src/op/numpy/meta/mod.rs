@@ -1,0 +1,74 @@
+//! Meta NumpyOps: ops that run other ops (FE's `fe.op.numpyop.meta`).
+//!
+//! Each child runs on a small key → value map built from the meta op's inputs, with its own
+//! random stream ([`OpState::child`]), so wrapping an op never changes what other ops draw. A
+//! child that drops the sample (`RemoveIf`) drops it for the meta op too. `set_rua_level` is
+//! forwarded to every child.
+
+mod fuse;
+mod one_of;
+mod repeat;
+mod sometimes;
+
+pub use fuse::Fuse;
+pub use one_of::OneOf;
+pub use repeat::Repeat;
+pub use sometimes::Sometimes;
+
+use super::{apply_op, Applied, NumpyOp, OpOutput, OpState};
+use crate::error::{FeError, Result};
+use crate::value::{Sample, Value};
+
+/// Run `op` on `map` as child number `index` of a meta op.
+pub(crate) fn run_child(
+    op: &dyn NumpyOp,
+    map: &mut Sample,
+    state: &OpState,
+    index: u64,
+    batched: bool,
+) -> Result<Applied> {
+    let mut child = state.child(index);
+    apply_op(op, map, &mut child, batched)
+}
+
+/// Pair keys with values.
+pub(crate) fn as_map(keys: &[String], data: Vec<Value>) -> Sample {
+    keys.iter().cloned().zip(data).collect()
+}
+
+/// Take the values of `keys` out of `map`, in order.
+pub(crate) fn outputs_of(keys: &[String], map: &mut Sample, context: &str) -> Result<Vec<Value>> {
+    keys.iter()
+        .map(|k| {
+            // A key may be listed twice; the second read must still find it.
+            map.get(k).cloned().ok_or_else(|| FeError::Mismatch {
+                context: context.into(),
+                reason: format!("no value for output {k:?}"),
+            })
+        })
+        .collect()
+}
+
+/// Check a child at meta-op construction: its own deferred parameter errors, and no Batch op.
+pub(crate) fn check_child(meta: &str, op: &dyn NumpyOp) -> Result<()> {
+    if op.as_batch().is_some() {
+        return Err(FeError::param(meta, "op", "cannot wrap a Batch op"));
+    }
+    op.io().validate(&op.name())
+}
+
+/// The names of `ops`, comma-separated, for `OneOf (A, B)` style names.
+pub(crate) fn names(ops: &[Box<dyn NumpyOp>]) -> String {
+    ops.iter().map(|o| o.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// What a meta op's plain `forward` returns when a child dropped the sample.
+pub(crate) fn unwrap_output(name: &str, out: OpOutput) -> Result<Vec<Value>> {
+    match out {
+        OpOutput::Data(values) => Ok(values),
+        OpOutput::Filtered { .. } => Err(FeError::Mismatch {
+            context: name.into(),
+            reason: "a child op dropped the sample; call forward_or_filter to see filtering".into(),
+        }),
+    }
+}

@@ -1,0 +1,131 @@
+//! `Crop`, `CenterCrop` and `RandomCrop`: cut out a window (exact for every dtype).
+
+use rand::Rng;
+
+use super::{impl_multivariate, MultiVariate};
+use crate::error::{FeError, Result};
+use crate::op::numpy::imgproc::{AffineMap, Geometry};
+use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::value::Value;
+
+/// The crop of the `ch × cw` window at `(y0, x0)`.
+pub(crate) fn crop_geometry(y0: usize, x0: usize, ch: usize, cw: usize) -> Geometry {
+    Geometry::Affine { m: AffineMap::translation(-(x0 as f64), -(y0 as f64)), out_h: ch, out_w: cw }
+}
+
+/// The run-time error for a crop larger than the image.
+pub(crate) fn too_large(op: &str, key: &str, (ch, cw): (usize, usize), (h, w): (usize, usize)) -> FeError {
+    bad_value(op, key, format!("height/width: the crop {ch}×{cw} is larger than the image {h}×{w}"))
+}
+
+fn first_key(mv: &MultiVariate) -> String {
+    mv.io.inputs.first().cloned().unwrap_or_default()
+}
+
+/// Crop the fixed window `x_min..x_max`, `y_min..y_max` (albumentations' `Crop`; defaults 0, 0,
+/// 1024, 1024). A window reaching beyond the image is a run-time error.
+pub struct Crop {
+    mv: MultiVariate,
+    window: (usize, usize, usize, usize),
+}
+impl_multivariate!(Crop);
+
+impl Crop {
+    /// Crop `[x_min, x_max) × [y_min, y_max)`; the window must not be empty.
+    pub fn new(x_min: usize, y_min: usize, x_max: usize, y_max: usize) -> Result<Self> {
+        if x_max <= x_min || y_max <= y_min {
+            return Err(FeError::param(
+                "Crop",
+                "x_max/y_max",
+                format!("the window ({x_min}, {y_min}, {x_max}, {y_max}) is empty; x_max > x_min and y_max > y_min are needed"),
+            ));
+        }
+        Ok(Crop { mv: MultiVariate::new("Crop", (true, true)), window: (x_min, y_min, x_max, y_max) })
+    }
+}
+
+impl NumpyOp for Crop {
+    fn name(&self) -> String {
+        "Crop".into()
+    }
+
+    fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
+        let (x0, y0, x1, y1) = self.window;
+        let key = first_key(&self.mv);
+        self.mv.run(data, |h, w| {
+            if x1 > w || y1 > h {
+                return Err(bad_value(
+                    "Crop",
+                    &key,
+                    format!("x_max/y_max: the window ends at ({x1}, {y1}) beyond the image {h}×{w}"),
+                ));
+            }
+            Ok(crop_geometry(y0, x0, y1 - y0, x1 - x0))
+        })
+    }
+}
+
+macro_rules! sized_crop {
+    ($name:ident, $label:literal, $doc:literal) => {
+        #[doc = $doc]
+        pub struct $name {
+            mv: MultiVariate,
+            height: usize,
+            width: usize,
+        }
+        impl_multivariate!($name);
+
+        impl $name {
+            /// Crop `height × width` pixels (both at least 1).
+            pub fn new(height: usize, width: usize) -> Result<Self> {
+                if height == 0 || width == 0 {
+                    return Err(FeError::param($label, "height/width", "the crop must be at least 1×1"));
+                }
+                Ok($name { mv: MultiVariate::new($label, (true, true)), height, width })
+            }
+        }
+    };
+}
+
+sized_crop!(CenterCrop, "CenterCrop", "Crop the central `height × width` window (albumentations' `CenterCrop`).");
+sized_crop!(
+    RandomCrop,
+    "RandomCrop",
+    "Crop a `height × width` window at a random position (albumentations' `RandomCrop`)."
+);
+
+impl NumpyOp for CenterCrop {
+    fn name(&self) -> String {
+        "CenterCrop".into()
+    }
+
+    fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
+        let (ch, cw) = (self.height, self.width);
+        let key = first_key(&self.mv);
+        self.mv.run(data, |h, w| {
+            if ch > h || cw > w {
+                return Err(too_large("CenterCrop", &key, (ch, cw), (h, w)));
+            }
+            Ok(crop_geometry((h - ch) / 2, (w - cw) / 2, ch, cw))
+        })
+    }
+}
+
+impl NumpyOp for RandomCrop {
+    fn name(&self) -> String {
+        "RandomCrop".into()
+    }
+
+    fn forward(&self, data: Vec<Value>, state: &mut OpState) -> Result<Vec<Value>> {
+        let rng = state.rng();
+        let (hs, ws): (f64, f64) = (rng.gen(), rng.gen());
+        let (ch, cw) = (self.height, self.width);
+        let key = first_key(&self.mv);
+        self.mv.run(data, |h, w| {
+            if ch > h || cw > w {
+                return Err(too_large("RandomCrop", &key, (ch, cw), (h, w)));
+            }
+            Ok(crop_geometry(((h - ch) as f64 * hs) as usize, ((w - cw) as f64 * ws) as usize, ch, cw))
+        })
+    }
+}

@@ -1,0 +1,71 @@
+//! `ChannelTranspose`: permute axes, HWC → CHW by default.
+
+use ndarray::IxDyn;
+
+use super::each;
+use crate::error::Result;
+use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::op::{impl_has_io, Keys, OpIo};
+use crate::value::{map_value, Value};
+
+/// Permute the axes of each input (default `(2, 0, 1)`: HWC → CHW), multi-io.
+pub struct ChannelTranspose {
+    io: OpIo,
+    axes: Vec<usize>,
+}
+impl_has_io!(ChannelTranspose);
+
+impl ChannelTranspose {
+    /// HWC → CHW.
+    pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
+        ChannelTranspose { io: OpIo::new(inputs, outputs), axes: vec![2, 0, 1] }
+    }
+
+    /// Another permutation (each axis index exactly once).
+    pub fn axes(mut self, axes: &[usize]) -> Self {
+        let mut sorted = axes.to_vec();
+        sorted.sort_unstable();
+        if sorted != (0..axes.len()).collect::<Vec<_>>() {
+            self.io.reject("axes", format!("{axes:?} is not a permutation of 0..{}", axes.len()));
+        }
+        self.axes = axes.to_vec();
+        self
+    }
+}
+
+impl NumpyOp for ChannelTranspose {
+    fn name(&self) -> String {
+        "ChannelTranspose".into()
+    }
+
+    fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
+        each("ChannelTranspose", &self.io, data, |v, key| {
+            if v.ndim() != self.axes.len() {
+                return Err(bad_value(
+                    "ChannelTranspose",
+                    key,
+                    format!("axes {:?} need rank {}, got shape {:?}", self.axes, self.axes.len(), v.shape()),
+                ));
+            }
+            Ok(map_value!(v, a => a.permuted_axes(IxDyn(&self.axes)).as_standard_layout().into_owned()))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::Mode;
+    use ndarray::ArrayD;
+
+    #[test]
+    fn hwc_to_chw() {
+        let x = ArrayD::from_shape_vec(IxDyn(&[2, 3, 4]), (0..24u8).collect()).unwrap();
+        let op = ChannelTranspose::new("x", "x");
+        let out = op.forward(vec![Value::U8(x.clone())], &mut OpState::new(Mode::Train, 1, "", 0, 0, 0)).unwrap();
+        let Value::U8(y) = &out[0] else { panic!() };
+        assert_eq!(y.shape(), &[4, 2, 3]);
+        assert_eq!(y[[3, 1, 2]], x[[1, 2, 3]]);
+        assert!(op.forward(vec![Value::from(vec![1u8])], &mut OpState::new(Mode::Train, 1, "", 0, 0, 0)).is_err());
+    }
+}
