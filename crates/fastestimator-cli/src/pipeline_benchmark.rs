@@ -86,8 +86,12 @@ struct Rate {
 
 /// One epoch through the pipeline alone.
 fn rust_epoch(ds: &NumpyDataset, args: &PipelineBenchmarkArgs, workers: usize) -> fe::Result<Rate> {
-    let pipeline =
-        fe::Pipeline::builder().train_data(ds.clone()).ops(chain(args.batch_size)?).num_process(workers).seed(1).build()?;
+    let pipeline = fe::Pipeline::builder()
+        .train_data(ds.clone())
+        .ops(chain(args.batch_size)?)
+        .num_process(workers)
+        .seed(1)
+        .build()?;
     let (start, cpu) = (Instant::now(), cpu_seconds());
     let mut samples = 0;
     for batch in pipeline.loader(Mode::Train, 1, "", None)? {
@@ -188,7 +192,8 @@ fn python_chain(args: &PipelineBenchmarkArgs) -> Result<(Rate, String), String> 
 
 /// LeNet on 3×32×32 fed by the chain: the share of training time spent waiting for data.
 fn training_wait(ds: &NumpyDataset, args: &PipelineBenchmarkArgs) -> fe::Result<(f64, f64)> {
-    let pipeline = fe::Pipeline::builder().train_data(ds.clone()).ops(chain(args.batch_size)?).num_process(1).seed(1).build()?;
+    let pipeline =
+        fe::Pipeline::builder().train_data(ds.clone()).ops(chain(args.batch_size)?).num_process(1).seed(1).build()?;
     let model = fe::build(|p| LeNet::new(p, [3, 32, 32], 10), "adam")?;
     let network = fe::Network::new(vec![
         Box::new(ModelOp::new(&model, "x", "y_pred")),
@@ -205,7 +210,11 @@ fn training_wait(ds: &NumpyDataset, args: &PipelineBenchmarkArgs) -> fe::Result<
 /// Run the benchmark and print its figures.
 pub fn run(args: &PipelineBenchmarkArgs) -> fe::Result<()> {
     if args.batch_size == 0 || args.samples < args.batch_size || args.rounds == 0 {
-        return Err(fe::FeError::param("pipeline-benchmark", "samples/batch_size/rounds", "need samples >= batch_size >= 1"));
+        return Err(fe::FeError::param(
+            "pipeline-benchmark",
+            "samples/batch_size/rounds",
+            "need samples >= batch_size >= 1",
+        ));
     }
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!(

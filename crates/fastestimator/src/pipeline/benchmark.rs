@@ -162,7 +162,9 @@ impl Pipeline {
             report.steps = step;
             if step % log_interval == 0 {
                 let rate = log_interval as f64 / start.elapsed().as_secs_f64();
-                println!("FastEstimator-Benchmark ({mode_name}): {ds_str}Step: {step}, Epoch: {epoch}, Steps/sec: {rate}");
+                println!(
+                    "FastEstimator-Benchmark ({mode_name}): {ds_str}Step: {step}, Epoch: {epoch}, Steps/sec: {rate}"
+                );
                 report.steps_per_sec.push((step, rate));
                 start = Instant::now();
             }

@@ -20,20 +20,18 @@ fn images(n: usize) -> NumpyDataset {
     let y = ArrayD::from_shape_fn(IxDyn(&[n]), |i| (i[0] % 10) as i64);
     let bbox = ArrayD::from_shape_fn(IxDyn(&[n, 1, 5]), |i| [4.0, 6.0, 20.0, 24.0, 1.0][i[2]]);
     let kp = ArrayD::from_shape_fn(IxDyn(&[n, 1, 2]), |i| [10.0, 12.0][i[2]]);
-    NumpyDataset::new([
-        ("x", Value::U8(x)),
-        ("y", Value::I64(y)),
-        ("bbox", Value::F64(bbox)),
-        ("kp", Value::F64(kp)),
-    ])
-    .unwrap()
+    NumpyDataset::new([("x", Value::U8(x)), ("y", Value::I64(y)), ("bbox", Value::F64(bbox)), ("kp", Value::F64(kp))])
+        .unwrap()
 }
 
 fn random_chain() -> Vec<Box<dyn NumpyOp>> {
     vec![
         Box::new(PadIfNeeded::new(40, 40).unwrap().image_in("x").bbox_in("bbox").keypoints_in("kp")),
         Box::new(RandomCrop::new(32, 32).unwrap().image_in("x").bbox_in("bbox").keypoints_in("kp")),
-        Box::new(Sometimes::new(Box::new(HorizontalFlip::new().image_in("x").bbox_in("bbox").keypoints_in("kp")), 0.5).unwrap()),
+        Box::new(
+            Sometimes::new(Box::new(HorizontalFlip::new().image_in("x").bbox_in("bbox").keypoints_in("kp")), 0.5)
+                .unwrap(),
+        ),
         Box::new(
             ShiftScaleRotate::new()
                 .image_in("x")
@@ -177,7 +175,8 @@ fn bad_parameters_are_reported_at_build_naming_op_and_parameter() {
 #[test]
 fn a_grey_image_where_rgb_is_needed_is_a_clear_runtime_error() {
     let ds = NumpyDataset::new([("x", Value::U8(ArrayD::zeros(IxDyn(&[2, 8, 8, 2]))))]).unwrap();
-    let p = fe::Pipeline::builder().train_data(ds).ops(vec![Box::new(HueSaturationValue::new("x", "x"))]).build().unwrap();
+    let p =
+        fe::Pipeline::builder().train_data(ds).ops(vec![Box::new(HueSaturationValue::new("x", "x"))]).build().unwrap();
     let err = p.get_results(Mode::Train, 1, 1).unwrap_err();
     assert!(matches!(err, fe::FeError::Shape { .. }), "{err}");
     let msg = err.to_string();

@@ -45,7 +45,13 @@ impl Batch {
         if batch_size == 0 {
             return Err(FeError::param("Batch", "batch_size", "must be at least 1"));
         }
-        Ok(Batch { io: OpIo::new((), ()), batch_size: Some(batch_size), drop_last: false, pad_value: None, collate_fn: None })
+        Ok(Batch {
+            io: OpIo::new((), ()),
+            batch_size: Some(batch_size),
+            drop_last: false,
+            pad_value: None,
+            collate_fn: None,
+        })
     }
 
     /// A Batch op that takes its size from the Pipeline.

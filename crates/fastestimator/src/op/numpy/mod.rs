@@ -71,8 +71,14 @@ impl<'a> OpState<'a> {
     /// epoch, ds_id and sample, its own random stream, independent of the parent's.
     pub fn child(&self, index: u64) -> OpState<'a> {
         let [seed, epoch, position, op] = self.seed_parts;
-        let op = derive_seed(op, &[index, 0x6368_696c_64]);
-        OpState { mode: self.mode, epoch: self.epoch, ds_id: self.ds_id, seed_parts: [seed, epoch, position, op], rng: None }
+        let op = derive_seed(op, &[index, 0x0063_6869_6c64]);
+        OpState {
+            mode: self.mode,
+            epoch: self.epoch,
+            ds_id: self.ds_id,
+            seed_parts: [seed, epoch, position, op],
+            rng: None,
+        }
     }
 }
 
@@ -186,14 +192,16 @@ pub(crate) fn apply_op(op: &dyn NumpyOp, data: &mut Sample, state: &mut OpState,
                 closest: closest_key(key, data.keys().map(String::as_str)),
             });
         };
-        let overwritten = io.outputs.contains(key) && !io.inputs[i + 1..].contains(key) && !io.inputs[..i].contains(key);
+        let overwritten =
+            io.outputs.contains(key) && !io.inputs[i + 1..].contains(key) && !io.inputs[..i].contains(key);
         if overwritten && !op.removes_inputs() {
             inputs.push(std::mem::replace(value, Value::Bool(ndarray::ArrayD::from_elem(ndarray::IxDyn(&[]), false))));
         } else {
             inputs.push(value.clone());
         }
     }
-    let output = if batched { op.forward_batch_or_filter(inputs, state)? } else { op.forward_or_filter(inputs, state)? };
+    let output =
+        if batched { op.forward_batch_or_filter(inputs, state)? } else { op.forward_or_filter(inputs, state)? };
     let outputs = match output {
         OpOutput::Data(values) => values,
         OpOutput::Filtered { replacement } => return Ok(Applied::Filtered { replacement }),

@@ -85,9 +85,10 @@ mod tests {
     fn filters_when_the_condition_holds() {
         let op = RemoveIf::new("y", |v: &[Value]| Ok(v[0] == Value::from(0i64))).replacement(false);
         let mut st = OpState::new(Mode::Train, 1, "", 0, 0, 0);
-        assert_eq!(op.forward_or_filter(vec![Value::from(0i64)], &mut st).unwrap(), OpOutput::Filtered {
-            replacement: false
-        });
+        assert_eq!(
+            op.forward_or_filter(vec![Value::from(0i64)], &mut st).unwrap(),
+            OpOutput::Filtered { replacement: false }
+        );
         assert_eq!(op.forward_or_filter(vec![Value::from(1i64)], &mut st).unwrap(), OpOutput::Data(vec![]));
         assert!(op.may_filter());
     }

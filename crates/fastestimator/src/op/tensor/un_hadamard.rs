@@ -55,7 +55,8 @@ impl UnHadamard {
             ));
         }
         // The same code book as the Hadamard NumpyOp (first column alternating, as in FE).
-        let rows: Vec<f32> = crate::op::numpy::univariate::hadamard_codes(n_classes, length).into_iter().flatten().collect();
+        let rows: Vec<f32> =
+            crate::op::numpy::univariate::hadamard_codes(n_classes, length).into_iter().flatten().collect();
         let codes = Tensor::from_slice(&rows).reshape([n_classes as i64, length as i64]);
         Ok(UnHadamard { io: OpIo::new(inputs, outputs), codes })
     }

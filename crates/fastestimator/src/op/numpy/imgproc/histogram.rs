@@ -55,9 +55,8 @@ fn clip_histogram(hist: &mut [u32; 256], limit: u32) {
     for v in hist.iter_mut() {
         *v += batch;
     }
-    if residual > 0 {
-        let step = (256 / residual).max(1);
-        for i in (0..256).step_by(step).take(residual) {
+    if let Some(step) = 256usize.checked_div(residual) {
+        for i in (0..256).step_by(step.max(1)).take(residual) {
             hist[i] += 1;
         }
     }
@@ -74,7 +73,8 @@ pub(crate) fn clahe(levels: &mut [u8], h: usize, w: usize, clip_limit: f64, grid
             let (y0, y1) = (ty * th, ((ty + 1) * th).min(h));
             let (x0, x1) = (tx * tw, ((tx + 1) * tw).min(w));
             let area = (y1.saturating_sub(y0) * x1.saturating_sub(x0)).max(1);
-            let mut hist = histogram((y0..y1).flat_map(|y| (x0..x1).map(move |x| (y, x))).map(|(y, x)| levels[y * w + x]));
+            let mut hist =
+                histogram((y0..y1).flat_map(|y| (x0..x1).map(move |x| (y, x))).map(|(y, x)| levels[y * w + x]));
             if clip_limit > 0.0 {
                 let limit = ((clip_limit * area as f64 / 256.0) as u32).max(1);
                 clip_histogram(&mut hist, limit);

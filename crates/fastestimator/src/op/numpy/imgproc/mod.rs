@@ -150,17 +150,14 @@ impl<T: Copy> Image<T> {
         if h == 0 || w == 0 || c == 0 {
             return Err(bad_value(op, key, format!("cannot process an empty image of shape {shape:?}")));
         }
-        let data = if a.is_standard_layout() {
-            a.into_raw_vec_and_offset().0
-        } else {
-            a.iter().copied().collect()
-        };
+        let data = if a.is_standard_layout() { a.into_raw_vec_and_offset().0 } else { a.iter().copied().collect() };
         Ok(Image { h, w, c, data, rank2 })
     }
 
     /// Back to an `HW` or `HWC` array.
     pub fn into_array(self) -> ArrayD<T> {
-        let shape: Vec<usize> = if self.rank2 && self.c == 1 { vec![self.h, self.w] } else { vec![self.h, self.w, self.c] };
+        let shape: Vec<usize> =
+            if self.rank2 && self.c == 1 { vec![self.h, self.w] } else { vec![self.h, self.w, self.c] };
         ArrayD::from_shape_vec(IxDyn(&shape), self.data).expect("shape matches data")
     }
 
@@ -173,7 +170,13 @@ impl<T: Copy> Image<T> {
 impl<T: Pixel> Image<T> {
     /// As an `f32` image with values on the same scale.
     pub fn to_f32(&self) -> Image<f32> {
-        Image { h: self.h, w: self.w, c: self.c, data: self.data.iter().map(|v| v.to_f32()).collect(), rank2: self.rank2 }
+        Image {
+            h: self.h,
+            w: self.w,
+            c: self.c,
+            data: self.data.iter().map(|v| v.to_f32()).collect(),
+            rank2: self.rank2,
+        }
     }
 
     /// From an `f32` image (rounded and clamped for integers).

@@ -355,7 +355,8 @@ impl Geometry {
             Geometry::Tiles { moves, .. } => {
                 let (px, py) = ((x + 0.5).floor(), (y + 0.5).floor());
                 let tile = moves.iter().find(|t| {
-                    (t.sx as f64..(t.sx + t.tw) as f64).contains(&px) && (t.sy as f64..(t.sy + t.th) as f64).contains(&py)
+                    (t.sx as f64..(t.sx + t.tw) as f64).contains(&px)
+                        && (t.sy as f64..(t.sy + t.th) as f64).contains(&py)
                 });
                 Some(tile.map_or((x, y), |t| (x - t.sx as f64 + t.dx as f64, y - t.sy as f64 + t.dy as f64)))
             }
@@ -410,7 +411,8 @@ mod tests {
         let rot = AffineMap::rotation(90.0, 1.5, 1.5, 1.0);
         let sq = ramp(4, 4);
         let out = warp_affine(&sq, &rot, 4, 4, Interpolation::Linear, BorderMode::Constant, 0.0);
-        let again = warp_affine(&out, &rot.then(&rot).then(&rot), 4, 4, Interpolation::Linear, BorderMode::Constant, 0.0);
+        let again =
+            warp_affine(&out, &rot.then(&rot).then(&rot), 4, 4, Interpolation::Linear, BorderMode::Constant, 0.0);
         assert_eq!(again, sq);
     }
 

@@ -27,7 +27,11 @@ impl Fuse {
                 return Err(FeError::param(
                     "Fuse",
                     "ops",
-                    format!("{} has a different mode or ds_id from {}; fused ops must share them", op.name(), first.name()),
+                    format!(
+                        "{} has a different mode or ds_id from {}; fused ops must share them",
+                        op.name(),
+                        first.name()
+                    ),
                 ));
             }
             for k in &op.io().inputs {
@@ -88,9 +92,9 @@ impl NumpyOp for Fuse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::op::HasIo;
     use crate::op::numpy::LambdaOp;
     use crate::op::Configure;
+    use crate::op::HasIo;
     use crate::util::Mode;
 
     #[test]
@@ -113,13 +117,11 @@ mod tests {
     #[test]
     fn construction_errors() {
         assert!(Fuse::new(vec![]).is_err());
-        let err = Fuse::new(vec![
-            Box::new(LambdaOp::new("x", "x", |v| Ok(v))),
-            Box::new(LambdaOp::new("x", "x", |v| Ok(v)).mode("eval")),
-        ])
-        .err()
-        .unwrap()
-        .to_string();
+        let err =
+            Fuse::new(vec![Box::new(LambdaOp::new("x", "x", Ok)), Box::new(LambdaOp::new("x", "x", Ok).mode("eval"))])
+                .err()
+                .unwrap()
+                .to_string();
         assert!(err.contains("Fuse") && err.contains("mode"), "{err}");
     }
 }

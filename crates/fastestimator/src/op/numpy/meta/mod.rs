@@ -41,7 +41,8 @@ pub(crate) fn as_map(keys: &[String], data: Vec<Value>) -> Sample {
 pub(crate) fn outputs_of(keys: &[String], map: &mut Sample, context: &str) -> Result<Vec<Value>> {
     keys.iter()
         .map(|k| {
-            let missing = || FeError::Mismatch { context: context.into(), reason: format!("no value for output {k:?}") };
+            let missing =
+                || FeError::Mismatch { context: context.into(), reason: format!("no value for output {k:?}") };
             if keys.iter().filter(|x| *x == k).count() == 1 {
                 map.swap_remove(k).ok_or_else(missing)
             } else {

@@ -44,13 +44,21 @@ impl OneOf {
                 return Err(FeError::param(
                     "OneOf",
                     "numpy_ops",
-                    format!("{} and {} have different {what}; all ops within OneOf must share them", first.name(), op.name()),
+                    format!(
+                        "{} and {} have different {what}; all ops within OneOf must share them",
+                        first.name(),
+                        op.name()
+                    ),
                 ));
             }
         }
         let probs = probs.unwrap_or_else(|| vec![1.0 / ops.len() as f64; ops.len()]);
         if probs.len() != ops.len() {
-            return Err(FeError::param("OneOf", "probs", format!("{} probabilities for {} ops", probs.len(), ops.len())));
+            return Err(FeError::param(
+                "OneOf",
+                "probs",
+                format!("{} probabilities for {} ops", probs.len(), ops.len()),
+            ));
         }
         if probs.iter().any(|p| !(0.0..=1.0).contains(p)) || (probs.iter().sum::<f64>() - 1.0).abs() > 1e-8 {
             return Err(FeError::param(
@@ -126,10 +134,10 @@ mod tests {
     #[test]
     fn construction_errors() {
         assert!(OneOf::new(vec![], None).err().unwrap().to_string().contains("OneOf"));
-        let other_keys: Box<dyn NumpyOp> = Box::new(LambdaOp::new("y", "y", |v| Ok(v)));
+        let other_keys: Box<dyn NumpyOp> = Box::new(LambdaOp::new("y", "y", Ok));
         let err = OneOf::new(vec![constant(1.0), other_keys], None).err().unwrap().to_string();
         assert!(err.contains("inputs"), "{err}");
-        let other_mode: Box<dyn NumpyOp> = Box::new(LambdaOp::new("x", "x", |v| Ok(v)).mode("train"));
+        let other_mode: Box<dyn NumpyOp> = Box::new(LambdaOp::new("x", "x", Ok).mode("train"));
         assert!(OneOf::new(vec![constant(1.0), other_mode], None).err().unwrap().to_string().contains("mode"));
         for probs in [vec![0.5], vec![0.6, 0.6], vec![-0.5, 1.5]] {
             let err = OneOf::new(vec![constant(1.0), constant(2.0)], Some(probs)).err().unwrap().to_string();

@@ -140,8 +140,8 @@ impl NumpyOp for Repeat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::op::HasIo;
     use crate::op::numpy::LambdaOp;
+    use crate::op::HasIo;
     use crate::util::Mode;
 
     fn step() -> Box<dyn NumpyOp> {

@@ -85,8 +85,8 @@ impl NumpyOp for Sometimes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::op::HasIo;
     use crate::op::numpy::{Batch, LambdaOp};
+    use crate::op::HasIo;
     use crate::util::Mode;
 
     fn plus_one() -> Box<dyn NumpyOp> {
@@ -126,11 +126,8 @@ mod tests {
 
     #[test]
     fn outputs_that_are_not_inputs_become_inputs() {
-        let op = Sometimes::new(
-            Box::new(LambdaOp::new("x", "y", |v: Vec<Value>| Ok(vec![v[0].clone()]))),
-            0.5,
-        )
-        .unwrap();
+        let op =
+            Sometimes::new(Box::new(LambdaOp::new("x", "y", |v: Vec<Value>| Ok(vec![v[0].clone()]))), 0.5).unwrap();
         assert_eq!(op.io().inputs, vec!["x".to_string(), "y".to_string()]);
         assert_eq!(op.io().outputs, vec!["y".to_string()]);
     }

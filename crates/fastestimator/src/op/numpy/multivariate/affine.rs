@@ -37,7 +37,14 @@ impl Affine {
     pub fn new() -> Self {
         let mut mv = MultiVariate::new("Affine", (true, true));
         mv.border_mode = BorderMode::Constant;
-        Affine { mv, rotate: (0.0, 0.0), scale: (1.0, 1.0), shear: (0.0, 0.0), translate: (0.0, 0.0), translate_in_pixels: false }
+        Affine {
+            mv,
+            rotate: (0.0, 0.0),
+            scale: (1.0, 1.0),
+            shear: (0.0, 0.0),
+            translate: (0.0, 0.0),
+            translate_in_pixels: false,
+        }
     }
 
     /// Rotation in `[−n, n]` degrees.

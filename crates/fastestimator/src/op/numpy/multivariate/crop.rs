@@ -54,7 +54,11 @@ impl NumpyOp for Crop {
         let key = first_key(&self.mv);
         self.mv.run(data, |h, w| {
             if x1 > w || y1 > h {
-                return Err(bad_value("Crop", &key, format!("x_max/y_max: the window ends at ({x1}, {y1}) beyond the image {h}×{w}")));
+                return Err(bad_value(
+                    "Crop",
+                    &key,
+                    format!("x_max/y_max: the window ends at ({x1}, {y1}) beyond the image {h}×{w}"),
+                ));
             }
             Ok(crop_geometry(y0, x0, y1 - y0, x1 - x0))
         })
@@ -84,7 +88,11 @@ macro_rules! sized_crop {
 }
 
 sized_crop!(CenterCrop, "CenterCrop", "Crop the central `height × width` window (albumentations' `CenterCrop`).");
-sized_crop!(RandomCrop, "RandomCrop", "Crop a `height × width` window at a random position (albumentations' `RandomCrop`).");
+sized_crop!(
+    RandomCrop,
+    "RandomCrop",
+    "Crop a `height × width` window at a random position (albumentations' `RandomCrop`)."
+);
 
 impl NumpyOp for CenterCrop {
     fn name(&self) -> String {

@@ -47,7 +47,12 @@ pub(crate) fn displacement(rng: &mut FeRng, h: usize, w: usize, sigma: f64, alph
 impl ElasticTransform {
     /// albumentations' defaults.
     pub fn new() -> Self {
-        ElasticTransform { mv: MultiVariate::new("ElasticTransform", (false, false)), alpha: 34.0, sigma: 4.0, alpha_affine: 50.0 }
+        ElasticTransform {
+            mv: MultiVariate::new("ElasticTransform", (false, false)),
+            alpha: 34.0,
+            sigma: 4.0,
+            alpha_affine: 50.0,
+        }
     }
 
     /// Displacement scale (non-negative).

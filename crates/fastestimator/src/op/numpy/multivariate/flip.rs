@@ -58,12 +58,11 @@ flip_op!(
     |h, w, rng| Geometry::Affine { m: hflip(w), out_h: h, out_w: w }
 );
 
-flip_op!(
-    VerticalFlip,
-    "VerticalFlip",
-    "Mirror top–bottom, always.",
-    |h, w, rng| Geometry::Affine { m: vflip(h), out_h: h, out_w: w }
-);
+flip_op!(VerticalFlip, "VerticalFlip", "Mirror top–bottom, always.", |h, w, rng| Geometry::Affine {
+    m: vflip(h),
+    out_h: h,
+    out_w: w
+});
 
 flip_op!(
     Flip,
@@ -79,9 +78,6 @@ flip_op!(
     }
 );
 
-flip_op!(
-    Transpose,
-    "Transpose",
-    "Swap rows and columns (an `H×W` image becomes `W×H`).",
-    |h, w, rng| Geometry::Affine { m: AffineMap([0.0, 1.0, 0.0, 1.0, 0.0, 0.0]), out_h: w, out_w: h }
-);
+flip_op!(Transpose, "Transpose", "Swap rows and columns (an `H×W` image becomes `W×H`).", |h, w, rng| {
+    Geometry::Affine { m: AffineMap([0.0, 1.0, 0.0, 1.0, 0.0, 0.0]), out_h: w, out_w: h }
+});

@@ -49,7 +49,11 @@ fn axis_map(rng: &mut FeRng, n: usize, steps: usize, limit: (f64, f64)) -> Vec<f
 impl GridDistortion {
     /// albumentations' defaults.
     pub fn new() -> Self {
-        GridDistortion { mv: MultiVariate::new("GridDistortion", (false, false)), num_steps: 5, distort_limit: (-0.3, 0.3) }
+        GridDistortion {
+            mv: MultiVariate::new("GridDistortion", (false, false)),
+            num_steps: 5,
+            distort_limit: (-0.3, 0.3),
+        }
     }
 
     /// Strips per axis (at least 1).

@@ -77,11 +77,7 @@ fn ops_for(h: usize, w: usize) -> Vec<Case> {
         case(all_targets!(CenterCrop::new(h - 3, w - 1).unwrap()), Shape::Exactly(h - 3, w - 1), Exact),
         case(all_targets!(RandomCrop::new(h / 2 + 1, w / 2 + 1).unwrap()), Shape::Exactly(h / 2 + 1, w / 2 + 1), Exact),
         case(all_targets!(PadIfNeeded::new(h + 3, w + 6).unwrap()), Shape::Exactly(h + 3, w + 6), Exact),
-        case(
-            all_targets!(PadIfNeeded::new(h + 5, w).unwrap().border_mode(Constant)),
-            Shape::Exactly(h + 5, w),
-            Exact,
-        ),
+        case(all_targets!(PadIfNeeded::new(h + 5, w).unwrap().border_mode(Constant)), Shape::Exactly(h + 5, w), Exact),
         case(all_targets!(Rotate::new().limit(60.0).border_mode(Constant)), Shape::Same, Interpolating),
         case(all_targets!(ShiftScaleRotate::new().border_mode(Constant)), Shape::Same, Interpolating),
         case(

@@ -69,7 +69,8 @@ macro_rules! max_size_op {
             fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
                 self.mv.run(data, |h, w| {
                     let scale = self.max_size as f64 / h.$pick(w) as f64;
-                    let (oh, ow) = (((h as f64 * scale).round() as usize).max(1), ((w as f64 * scale).round() as usize).max(1));
+                    let (oh, ow) =
+                        (((h as f64 * scale).round() as usize).max(1), ((w as f64 * scale).round() as usize).max(1));
                     Ok(resize_to(h, w, oh, ow))
                 })
             }
@@ -77,5 +78,15 @@ macro_rules! max_size_op {
     };
 }
 
-max_size_op!(LongestMaxSize, "LongestMaxSize", max, "Rescale so the longest side equals `max_size` (albumentations' `LongestMaxSize`).");
-max_size_op!(SmallestMaxSize, "SmallestMaxSize", min, "Rescale so the shortest side equals `max_size` (albumentations' `SmallestMaxSize`).");
+max_size_op!(
+    LongestMaxSize,
+    "LongestMaxSize",
+    max,
+    "Rescale so the longest side equals `max_size` (albumentations' `LongestMaxSize`)."
+);
+max_size_op!(
+    SmallestMaxSize,
+    "SmallestMaxSize",
+    min,
+    "Rescale so the shortest side equals `max_size` (albumentations' `SmallestMaxSize`)."
+);

@@ -45,7 +45,13 @@ impl ShiftScaleRotate {
 
     /// Scales in `(1 − limit, 1 + limit)` (limit below 1).
     pub fn scale_limit(mut self, limit: f64) -> Self {
-        check_range(&mut self.mv.io, "scale_limit", (1.0 - limit.abs(), 1.0 + limit.abs()), f64::MIN_POSITIVE, f64::MAX);
+        check_range(
+            &mut self.mv.io,
+            "scale_limit",
+            (1.0 - limit.abs(), 1.0 + limit.abs()),
+            f64::MIN_POSITIVE,
+            f64::MAX,
+        );
         self.scale = (1.0 - limit.abs(), 1.0 + limit.abs());
         self
     }

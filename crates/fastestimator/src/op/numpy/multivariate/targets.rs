@@ -166,8 +166,10 @@ impl MultiVariate {
     }
 
     fn rebuild(&mut self) {
-        let pairs: Vec<(String, String)> =
-            [&self.image, &self.mask, &self.masks, &self.bbox, &self.keypoints].iter().filter_map(|s| s.keys()).collect();
+        let pairs: Vec<(String, String)> = [&self.image, &self.mask, &self.masks, &self.bbox, &self.keypoints]
+            .iter()
+            .filter_map(|s| s.keys())
+            .collect();
         self.io.inputs = pairs.iter().map(|(i, _)| i.clone()).collect();
         self.io.outputs = pairs.into_iter().map(|(_, o)| o).collect();
         let dangling = [&self.image, &self.mask, &self.masks, &self.bbox, &self.keypoints]
@@ -196,7 +198,11 @@ impl MultiVariate {
             let shape = v.shape();
             if v.dtype() == crate::value::DType::Str || !(first + 2..=first + 3).contains(&shape.len()) {
                 let what = if first == 0 { "an HW or HWC image" } else { "stacked masks N×H×W[×C]" };
-                return Err(bad_value(name, key, format!("expected {what} of numbers, got {} of shape {shape:?}", v.dtype())));
+                return Err(bad_value(
+                    name,
+                    key,
+                    format!("expected {what} of numbers, got {} of shape {shape:?}", v.dtype()),
+                ));
             }
             Ok((shape[first], shape[first + 1]))
         };
@@ -305,7 +311,9 @@ impl MultiVariate {
                 BboxFormat::PascalVoc => (r[0], r[1], r[2], r[3]),
                 BboxFormat::Coco => (r[0], r[1], r[0] + r[2], r[1] + r[3]),
                 BboxFormat::Albumentations => (r[0] * w, r[1] * h, r[2] * w, r[3] * h),
-                BboxFormat::Yolo => ((r[0] - r[2] / 2.0) * w, (r[1] - r[3] / 2.0) * h, (r[0] + r[2] / 2.0) * w, (r[1] + r[3] / 2.0) * h),
+                BboxFormat::Yolo => {
+                    ((r[0] - r[2] / 2.0) * w, (r[1] - r[3] / 2.0) * h, (r[0] + r[2] / 2.0) * w, (r[1] + r[3] / 2.0) * h)
+                }
             };
             // Corners in pixel-centre coordinates, moved, then back to edges.
             let corners = [(x0, y0), (x1, y0), (x0, y1), (x1, y1)];
@@ -330,7 +338,9 @@ impl MultiVariate {
                 BboxFormat::PascalVoc => [cx0, cy0, cx1, cy1],
                 BboxFormat::Coco => [cx0, cy0, cx1 - cx0, cy1 - cy0],
                 BboxFormat::Albumentations => [cx0 / ow, cy0 / oh, cx1 / ow, cy1 / oh],
-                BboxFormat::Yolo => [(cx0 + cx1) / 2.0 / ow, (cy0 + cy1) / 2.0 / oh, (cx1 - cx0) / ow, (cy1 - cy0) / oh],
+                BboxFormat::Yolo => {
+                    [(cx0 + cx1) / 2.0 / ow, (cy0 + cy1) / 2.0 / oh, (cx1 - cx0) / ow, (cy1 - cy0) / oh]
+                }
             };
             r[..4].copy_from_slice(&coords);
             kept.push(r);
@@ -489,7 +499,9 @@ mod tests {
         let mut mv = MultiVariate::new("T", (true, true));
         mv.set(Target::Bbox, "b", false);
         let shift = Geometry::Affine { m: AffineMap::translation(-5.0, 0.0), out_h: 10, out_w: 10 };
-        let boxes = Value::F64(ArrayD::from_shape_vec(IxDyn(&[2, 5]), vec![2.0, 2.0, 8.0, 6.0, 7.0, 0.0, 0.0, 4.0, 4.0, 3.0]).unwrap());
+        let boxes = Value::F64(
+            ArrayD::from_shape_vec(IxDyn(&[2, 5]), vec![2.0, 2.0, 8.0, 6.0, 7.0, 0.0, 0.0, 4.0, 4.0, 3.0]).unwrap(),
+        );
         let out = mv.move_boxes(boxes, "b", &shift, (10, 10), (10, 10)).unwrap();
         // The first box is clipped at x = 0, the second leaves the image and is dropped.
         assert_eq!(out, Value::F64(ArrayD::from_shape_vec(IxDyn(&[1, 5]), vec![0.0, 2.0, 3.0, 6.0, 7.0]).unwrap()));

@@ -59,7 +59,9 @@ impl Calibrate {
 
     fn apply(&self, key: &str, x: ArrayD<f32>) -> Result<ArrayD<f32>> {
         match &self.calibration_fn {
-            CalibrationFn::Fn(f) => f(x).map_err(|reason| FeError::User { context: format!("Calibrate({key:?})"), reason }),
+            CalibrationFn::Fn(f) => {
+                f(x).map_err(|reason| FeError::User { context: format!("Calibrate({key:?})"), reason })
+            }
             CalibrationFn::Path(path) => {
                 let cal = self.loaded.get_or_init(|| {
                     let c = PlattBinner::load(path).map_err(|e| e.to_string());

@@ -52,7 +52,11 @@ impl NumpyOp for ChannelDropout {
         each_image("ChannelDropout", &self.io, data, &[], |fi, key| {
             let c = fi.img.c;
             if c == 1 {
-                return Err(bad_value("ChannelDropout", key, "the image has one channel; ChannelDropout is not defined"));
+                return Err(bad_value(
+                    "ChannelDropout",
+                    key,
+                    "the image has one channel; ChannelDropout is not defined",
+                ));
             }
             if n >= c {
                 return Err(bad_value("ChannelDropout", key, format!("cannot drop {n} of {c} channels")));

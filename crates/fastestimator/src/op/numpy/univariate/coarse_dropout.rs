@@ -143,7 +143,8 @@ mod tests {
     fn one_hole_of_eight_by_eight() {
         let op = CoarseDropout::new("x", "x").max_holes(1).fill_value(0.0);
         let x = Value::U8(ArrayD::from_elem(IxDyn(&[32, 32, 3]), 9));
-        let Value::U8(out) = op.forward(vec![x], &mut OpState::new(Mode::Train, 1, "", 0, 0, 0)).unwrap().remove(0) else {
+        let Value::U8(out) = op.forward(vec![x], &mut OpState::new(Mode::Train, 1, "", 0, 0, 0)).unwrap().remove(0)
+        else {
             panic!()
         };
         assert_eq!(out.iter().filter(|&&v| v == 0).count(), 8 * 8 * 3);

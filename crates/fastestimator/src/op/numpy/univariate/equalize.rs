@@ -46,7 +46,12 @@ impl NumpyOp for Equalize {
             if self.by_channels || c == 1 {
                 for ch in 0..c {
                     let lut = equalize_lut(&histogram(fi.img.data.iter().skip(ch).step_by(c).map(|&v| level(v, max))));
-                    fi.img.data.iter_mut().skip(ch).step_by(c).for_each(|v| *v = f32::from(lut[level(*v, max) as usize]) * scale);
+                    fi.img
+                        .data
+                        .iter_mut()
+                        .skip(ch)
+                        .step_by(c)
+                        .for_each(|v| *v = f32::from(lut[level(*v, max) as usize]) * scale);
                 }
             } else {
                 let luma = |p: &[f32]| 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
@@ -79,6 +84,9 @@ mod tests {
         let mut st = OpState::new(Mode::Train, 1, "", 0, 0, 0);
         let x = Value::U8(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 2]), vec![10, 10, 20, 30]).unwrap());
         let out = Equalize::new("x", "x").forward(vec![x], &mut st).unwrap();
-        assert_eq!(out[0], Value::U8(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 2]), vec![0, 0, 128, 255]).unwrap()));
+        assert_eq!(
+            out[0],
+            Value::U8(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2, 2]), vec![0, 0, 128, 255]).unwrap())
+        );
     }
 }

@@ -41,7 +41,11 @@ impl Hadamard {
     ) -> Result<Self> {
         let io = OpIo::new(inputs, outputs);
         if io.inputs.len() != io.outputs.len() {
-            return Err(FeError::param("Hadamard", "outputs", "Hadamard requires the same number of input and output keys"));
+            return Err(FeError::param(
+                "Hadamard",
+                "outputs",
+                "Hadamard requires the same number of input and output keys",
+            ));
         }
         if n_classes < 1 {
             return Err(FeError::param("Hadamard", "n_classes", "must be at least 1"));
@@ -69,7 +73,9 @@ impl NumpyOp for Hadamard {
             let labels: Vec<i64> = match &v {
                 Value::I64(a) => a.iter().copied().collect(),
                 Value::U8(a) => a.iter().map(|&x| i64::from(x)).collect(),
-                other => return Err(bad_value("Hadamard", key, format!("labels must be integers, got {}", other.dtype()))),
+                other => {
+                    return Err(bad_value("Hadamard", key, format!("labels must be integers, got {}", other.dtype())))
+                }
             };
             let mut out = Vec::with_capacity(labels.len() * length);
             for l in labels {

@@ -66,7 +66,7 @@ pub use auto_contrast::AutoContrast;
 pub use binarize::Binarize;
 pub use blur::Blur;
 pub use brightness::Brightness;
-pub use calibrate::{CalibrationFn, Calibrate, PlattBinner};
+pub use calibrate::{Calibrate, CalibrationFn, PlattBinner};
 pub use channel_dropout::ChannelDropout;
 pub use channel_shuffle::ChannelShuffle;
 pub use channel_transpose::ChannelTranspose;

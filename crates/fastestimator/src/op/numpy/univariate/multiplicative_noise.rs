@@ -20,7 +20,12 @@ impl_has_io!(MultiplicativeNoise);
 impl MultiplicativeNoise {
     /// Factors 0.9–1.1, one per image.
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
-        MultiplicativeNoise { io: OpIo::new(inputs, outputs), multiplier: (0.9, 1.1), per_channel: false, elementwise: false }
+        MultiplicativeNoise {
+            io: OpIo::new(inputs, outputs),
+            multiplier: (0.9, 1.1),
+            per_channel: false,
+            elementwise: false,
+        }
     }
 
     /// The factor range (non-negative).

@@ -57,7 +57,11 @@ impl NumpyOp for PadSequence {
         let v = self.value;
         each("PadSequence", &self.io, data, |x, key| {
             if x.ndim() != 1 {
-                return Err(bad_value("PadSequence", key, format!("expected a 1-D sequence, got shape {:?}", x.shape())));
+                return Err(bad_value(
+                    "PadSequence",
+                    key,
+                    format!("expected a 1-D sequence, got shape {:?}", x.shape()),
+                ));
             }
             Ok(match x {
                 Value::U8(a) => Value::U8(self.pad(a, v as u8)),
@@ -80,9 +84,15 @@ mod tests {
     fn pads_and_truncates() {
         let mut st = OpState::new(Mode::Train, 1, "", 0, 0, 0);
         let op = PadSequence::new("x", "x", 4).value(-1.0);
-        assert_eq!(op.forward(vec![Value::from(vec![1i64, 2])], &mut st).unwrap()[0], Value::from(vec![1i64, 2, -1, -1]));
+        assert_eq!(
+            op.forward(vec![Value::from(vec![1i64, 2])], &mut st).unwrap()[0],
+            Value::from(vec![1i64, 2, -1, -1])
+        );
         let before = PadSequence::new("x", "x", 4).append(false);
-        assert_eq!(before.forward(vec![Value::from(vec![1i64])], &mut st).unwrap()[0], Value::from(vec![0i64, 0, 0, 1]));
+        assert_eq!(
+            before.forward(vec![Value::from(vec![1i64])], &mut st).unwrap()[0],
+            Value::from(vec![0i64, 0, 0, 1])
+        );
         assert_eq!(
             op.forward(vec![Value::from(vec![1i64, 2, 3, 4, 5])], &mut st).unwrap()[0],
             Value::from(vec![1i64, 2, 3, 4])

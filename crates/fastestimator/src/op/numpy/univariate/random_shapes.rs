@@ -53,7 +53,9 @@ impl Shape {
                 Shape::Rect { y0: y, x0: x, y1: y + sh, x1: x + sw }
             }
             1 => Shape::Circle { cy: y, cx: x, r: size / 2.0 },
-            _ => Shape::Triangle { pts: [(y + size, x), (y + size, x + size), (y + size - size * 0.866, x + size / 2.0)] },
+            _ => Shape::Triangle {
+                pts: [(y + size, x), (y + size, x + size), (y + size - size * 0.866, x + size / 2.0)],
+            },
         }
     }
 }
@@ -129,9 +131,8 @@ impl NumpyOp for RandomShapes {
             let scale = fi.max / 255.0;
             for (i, slot) in overlay.iter().enumerate() {
                 if let Some(s) = slot {
-                    for ch in 0..c {
-                        let v = &mut fi.img.data[i * c + ch];
-                        *v = colours[*s][ch] * scale * alpha + *v * (1.0 - alpha);
+                    for (v, colour) in fi.img.data[i * c..(i + 1) * c].iter_mut().zip(&colours[*s]) {
+                        *v = colour * scale * alpha + *v * (1.0 - alpha);
                     }
                 }
             }

@@ -19,7 +19,11 @@ impl Reshape {
     /// Reshape to `shape`; at most one -1, no other negative or zero-length axes.
     pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>, shape: &[isize]) -> Result<Self> {
         if shape.iter().filter(|&&d| d == -1).count() > 1 || shape.iter().any(|&d| d < -1) {
-            return Err(FeError::param("Reshape", "shape", format!("{shape:?}: at most one -1 and no other negative axis")));
+            return Err(FeError::param(
+                "Reshape",
+                "shape",
+                format!("{shape:?}: at most one -1 and no other negative axis"),
+            ));
         }
         Ok(Reshape { io: OpIo::new(inputs, outputs), shape: shape.to_vec() })
     }
@@ -30,7 +34,7 @@ impl Reshape {
         let shape: Vec<usize> = self
             .shape
             .iter()
-            .map(|&d| if d == -1 { if known == 0 { 0 } else { len / known } } else { d as usize })
+            .map(|&d| if d == -1 { len.checked_div(known).unwrap_or(0) } else { d as usize })
             .collect();
         if shape.iter().product::<usize>() != len {
             return Err(fail());

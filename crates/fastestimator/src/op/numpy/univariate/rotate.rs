@@ -46,7 +46,15 @@ impl NumpyOp for Rotate {
         each("Rotate", &self.io, data, |v, key| {
             Ok(map_image!(v, "Rotate", key, |img| {
                 let m = AffineMap::rotation(angle, (img.w as f64 - 1.0) / 2.0, (img.h as f64 - 1.0) / 2.0, 1.0);
-                Ok::<_, crate::FeError>(warp_affine(&img, &m, img.h, img.w, Interpolation::Nearest, BorderMode::Constant, 0.0))
+                Ok::<_, crate::FeError>(warp_affine(
+                    &img,
+                    &m,
+                    img.h,
+                    img.w,
+                    Interpolation::Nearest,
+                    BorderMode::Constant,
+                    0.0,
+                ))
             }))
         })
     }

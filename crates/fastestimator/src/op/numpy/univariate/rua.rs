@@ -122,7 +122,8 @@ impl RUA {
         }
         let defaults = names.iter().any(|n| n == "defaults");
         let remove: Vec<&str> = names.iter().filter_map(|n| n.strip_prefix('!')).collect();
-        let add: Vec<&str> = names.iter().map(String::as_str).filter(|n| !n.starts_with('!') && *n != "defaults").collect();
+        let add: Vec<&str> =
+            names.iter().map(String::as_str).filter(|n| !n.starts_with('!') && *n != "defaults").collect();
         if !remove.is_empty() && !add.is_empty() {
             return Err(FeError::param(
                 "RUA",
@@ -131,7 +132,11 @@ impl RUA {
             ));
         }
         let unknown = |n: &str| {
-            FeError::param("RUA", "choices", format!("unknown augmentation {n:?}; available: {}", RUA_DEFAULTS.join(", ")))
+            FeError::param(
+                "RUA",
+                "choices",
+                format!("unknown augmentation {n:?}; available: {}", RUA_DEFAULTS.join(", ")),
+            )
         };
         let selected: Vec<&str> = if !remove.is_empty() {
             if defaults {
@@ -186,19 +191,17 @@ impl RUA {
 
     fn run(&self, data: Vec<Value>, state: &mut OpState, batched: bool) -> Result<OpOutput> {
         let mut map = as_map(&self.io.inputs, data);
-        let mut k = 0u64;
         let extra = {
             let rng = state.rng();
             self.extra_prob > 0.0 && self.extra_prob > rng.gen::<f64>()
         };
-        for _ in 0..self.guaranteed + usize::from(extra) {
+        for k in 0..(self.guaranteed + usize::from(extra)) as u64 {
             let pick = state.rng().gen_range(0..self.choices.len());
             if let Applied::Filtered { replacement } =
                 run_child(self.choices[pick].as_ref(), &mut map, state, k, batched)?
             {
                 return Ok(OpOutput::Filtered { replacement });
             }
-            k += 1;
         }
         outputs_of(&self.io.outputs, &mut map, "RUA").map(OpOutput::Data)
     }
@@ -242,13 +245,14 @@ mod tests {
         assert!((p - 0.4).abs() < 1e-9);
         assert_eq!(RUA::with_choices("x", "x", vec!["defaults".into()], 0.0).unwrap().picks(), (1, 0.0));
         assert_eq!(RUA::with_choices("x", "x", vec!["Rotate".into(), "Color".into()], 30.0).unwrap().picks(), (2, 0.0));
-        for bad in [vec!["defaults", "Rotate"], vec!["defaults", "!Rotate"], vec!["!Solarize", "Rotate"], vec!["Nope"]] {
+        for bad in [vec!["defaults", "Rotate"], vec!["defaults", "!Rotate"], vec!["!Solarize", "Rotate"], vec!["Nope"]]
+        {
             let choices = bad.into_iter().map(RuaChoice::from).collect();
             let err = RUA::with_choices("x", "x", choices, 18.0).err().unwrap().to_string();
             assert!(err.contains("RUA") && err.contains("choices"), "{err}");
         }
         assert!(RUA::with_choices("x", "x", vec!["defaults".into()], 31.0).is_err());
-        let no_level: Box<dyn NumpyOp> = Box::new(LambdaOp::new("x", "x", |v| Ok(v)));
+        let no_level: Box<dyn NumpyOp> = Box::new(LambdaOp::new("x", "x", Ok));
         let err = RUA::with_choices("x", "x", vec![no_level.into()], 18.0).err().unwrap().to_string();
         assert!(err.contains("set_rua_level"), "{err}");
     }

@@ -103,8 +103,18 @@ fn random_ops_differ_between_samples() {
     for (op, _) in all_ops() {
         let name = op.name();
         // These have no randomness with their default parameters.
-        if ["AutoContrast", "Equalize", "Identity", "InvertImg", "ToGray", "ToSepia", "Posterize", "Solarize", "Downscale"]
-            .contains(&name.as_str())
+        if [
+            "AutoContrast",
+            "Equalize",
+            "Identity",
+            "InvertImg",
+            "ToGray",
+            "ToSepia",
+            "Posterize",
+            "Solarize",
+            "Downscale",
+        ]
+        .contains(&name.as_str())
         {
             continue;
         }
@@ -119,7 +129,10 @@ fn wrong_rank_and_channels_are_shape_errors() {
         let name = op.name();
         let rank1 = Value::from(vec![1u8, 2, 3]);
         if name != "Identity" {
-            assert!(matches!(run(op.as_ref(), rank1, 0), Err(crate::FeError::Shape { .. })), "{name} accepted a 1-D value");
+            assert!(
+                matches!(run(op.as_ref(), rank1, 0), Err(crate::FeError::Shape { .. })),
+                "{name} accepted a 1-D value"
+            );
         }
         if !channels.contains(&1) {
             let err = run(op.as_ref(), gray_u8(8, 8), 0).unwrap_err();

@@ -23,7 +23,7 @@ impl ToFloat {
 
     /// Scale by `max_value` (must be positive).
     pub fn max_value(mut self, max_value: f32) -> Self {
-        if !(max_value > 0.0) {
+        if max_value.is_nan() || max_value <= 0.0 {
             self.io.reject("max_value", format!("{max_value} must be positive"));
         }
         self.max_value = Some(max_value);
@@ -43,7 +43,11 @@ impl NumpyOp for ToFloat {
                 (None, Value::U8(_)) => 255.0,
                 (None, Value::F32(_) | Value::F64(_) | Value::Bool(_)) => 1.0,
                 (None, other) => {
-                    return Err(bad_value("ToFloat", key, format!("set max_value to convert {} values", other.dtype())));
+                    return Err(bad_value(
+                        "ToFloat",
+                        key,
+                        format!("set max_value to convert {} values", other.dtype()),
+                    ));
                 }
             };
             let x = v.to_f32().ok_or_else(|| bad_value("ToFloat", key, "text cannot be converted"))?;

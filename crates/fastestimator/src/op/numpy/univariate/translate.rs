@@ -53,7 +53,15 @@ macro_rules! translate_op {
                         } else {
                             AffineMap::translation(0.0, -f * img.h as f64)
                         };
-                        Ok::<_, crate::FeError>(warp_affine(&img, &m, img.h, img.w, Interpolation::Linear, BorderMode::Constant, 0.0))
+                        Ok::<_, crate::FeError>(warp_affine(
+                            &img,
+                            &m,
+                            img.h,
+                            img.w,
+                            Interpolation::Linear,
+                            BorderMode::Constant,
+                            0.0,
+                        ))
                     }))
                 })
             }
