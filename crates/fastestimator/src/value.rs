@@ -229,8 +229,21 @@ impl Value {
         let mut full = vec![values.len()];
         full.extend_from_slice(&target);
         let pad = pad.unwrap_or(0.0);
+        let same_shape = values.iter().all(|v| v.shape() == target.as_slice());
         macro_rules! collate_as {
             ($variant:ident, $fill:expr) => {{
+                if same_shape {
+                    // Equal shapes: concatenate the buffers.
+                    let mut flat = Vec::with_capacity(full.iter().product());
+                    for v in values {
+                        let Value::$variant(a) = v else { unreachable!("dtype checked above") };
+                        match a.as_slice() {
+                            Some(s) => flat.extend_from_slice(s),
+                            None => flat.extend(a.iter().cloned()),
+                        }
+                    }
+                    return Ok(Value::$variant(ArrayD::from_shape_vec(IxDyn(&full), flat).expect("sizes match")));
+                }
                 let mut out = ArrayD::from_elem(IxDyn(&full), $fill);
                 for (i, v) in values.iter().enumerate() {
                     let Value::$variant(a) = v else { unreachable!("dtype checked above") };

@@ -73,7 +73,7 @@ impl<'a> OpState<'a> {
     /// epoch, ds_id and sample, its own random stream, independent of the parent's.
     pub fn child(&self, index: u64) -> OpState<'a> {
         let [seed, epoch, position, op] = self.seed_parts;
-        let op = derive_seed(op, &[index, 0x6368_696c_64]);
+        let op = derive_seed(op, &[index, 0x0063_6869_6c64]);
         OpState {
             mode: self.mode,
             epoch: self.epoch,

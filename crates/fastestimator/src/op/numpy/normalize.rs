@@ -42,6 +42,31 @@ impl Normalize {
         self
     }
 
+    /// One pass from `u8` (the common case: images straight from the dataset) to normalised
+    /// float32, without an intermediate float copy.
+    fn normalize_u8(&self, key: &str, x: &ArrayD<u8>) -> Option<Result<ArrayD<f32>>> {
+        let data = x.as_slice()?;
+        let c = if self.mean.len() == 1 { 1 } else { x.shape().last().copied().unwrap_or(0) };
+        if c != self.mean.len() || self.std.contains(&0.0) {
+            return None;
+        }
+        let m = self.max_pixel_value;
+        let scale: Vec<f32> = self.std.iter().map(|s| 1.0 / (s * m)).collect();
+        let shift: Vec<f32> = self.mean.iter().zip(&scale).map(|(mu, k)| -mu * m * k).collect();
+        let mut out = vec![0.0f32; data.len()];
+        if c == 1 {
+            out.iter_mut().zip(data).for_each(|(o, &v)| *o = f32::from(v) * scale[0] + shift[0]);
+        } else {
+            for (o, p) in out.chunks_exact_mut(c).zip(data.chunks_exact(c)) {
+                for i in 0..c {
+                    o[i] = f32::from(p[i]) * scale[i] + shift[i];
+                }
+            }
+        }
+        let _ = key;
+        Some(Ok(ArrayD::from_shape_vec(x.raw_dim(), out).expect("same size")))
+    }
+
     fn normalize(&self, key: &str, x: ArrayD<f32>) -> Result<ArrayD<f32>> {
         if self.mean.len() != self.std.len() || self.mean.is_empty() {
             return Err(FeError::param("Normalize", "mean/std", "mean and std must have the same non-zero length"));
@@ -86,6 +111,11 @@ impl NumpyOp for Normalize {
         data.into_iter()
             .zip(&self.io.inputs)
             .map(|(v, key)| {
+                if let Value::U8(a) = &v {
+                    if let Some(out) = self.normalize_u8(key, a) {
+                        return Ok(Value::F32(out?));
+                    }
+                }
                 let x = v.to_f32().ok_or_else(|| bad_value("Normalize", key, "text cannot be normalized"))?;
                 Ok(Value::F32(self.normalize(key, x)?))
             })
@@ -98,6 +128,17 @@ mod tests {
     use super::*;
     use crate::util::Mode;
     use ndarray::array;
+
+    #[test]
+    fn u8_fast_path_matches_the_general_path() {
+        let op = Normalize::new("x", "x");
+        let mut st = OpState::new(Mode::Train, 1, "", 0, 0, 0);
+        let x = ArrayD::from_shape_fn(ndarray::IxDyn(&[4, 5, 3]), |i| (i[0] * 50 + i[1] * 7 + i[2] * 3) as u8);
+        let fast = op.forward(vec![Value::U8(x.clone())], &mut st).unwrap().remove(0);
+        let slow = op.normalize("x", x.mapv(f32::from)).unwrap();
+        let Value::F32(fast) = fast else { panic!() };
+        assert!(fast.iter().zip(slow.iter()).all(|(a, b)| (a - b).abs() < 1e-5));
+    }
 
     #[test]
     fn per_channel_normalisation() {

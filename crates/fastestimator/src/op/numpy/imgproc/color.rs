@@ -59,8 +59,8 @@ fn linear_to_srgb(c: f32) -> f32 {
 /// sRGB in [0, 1] → CIE L*a*b* (D65), L in [0, 100].
 pub(crate) fn rgb_to_lab(r: f32, g: f32, b: f32) -> (f32, f32, f32) {
     let (r, g, b) = (srgb_to_linear(r), srgb_to_linear(g), srgb_to_linear(b));
-    let x = (0.412_453 * r + 0.357_580 * g + 0.180_423 * b) / 0.950_456;
-    let y = 0.212_671 * r + 0.715_160 * g + 0.072_169 * b;
+    let x = (0.412_453 * r + 0.357_58 * g + 0.180_423 * b) / 0.950_456;
+    let y = 0.212_671 * r + 0.715_16 * g + 0.072_169 * b;
     let z = (0.019_334 * r + 0.119_193 * g + 0.950_227 * b) / 1.088_754;
     let f = |t: f32| if t > 0.008_856 { t.cbrt() } else { 7.787 * t + 16.0 / 116.0 };
     let l = if y > 0.008_856 { 116.0 * y.cbrt() - 16.0 } else { 903.3 * y };
@@ -73,7 +73,7 @@ pub(crate) fn lab_to_rgb(l: f32, a: f32, b: f32) -> (f32, f32, f32) {
     let (fx, fz) = (fy + a / 500.0, fy - b / 200.0);
     let inv = |t: f32| if t > 0.206_893 { t * t * t } else { (t - 16.0 / 116.0) / 7.787 };
     let (x, y, z) = (inv(fx) * 0.950_456, inv(fy), inv(fz) * 1.088_754);
-    let r = 3.240_479 * x - 1.537_150 * y - 0.498_535 * z;
+    let r = 3.240_479 * x - 1.537_15 * y - 0.498_535 * z;
     let g = -0.969_256 * x + 1.875_992 * y + 0.041_556 * z;
     let bb = 0.055_648 * x - 0.204_043 * y + 1.057_311 * z;
     let c = |v: f32| linear_to_srgb(v.clamp(0.0, 1.0)).clamp(0.0, 1.0);

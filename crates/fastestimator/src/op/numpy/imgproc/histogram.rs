@@ -55,9 +55,8 @@ fn clip_histogram(hist: &mut [u32; 256], limit: u32) {
     for v in hist.iter_mut() {
         *v += batch;
     }
-    if residual > 0 {
-        let step = (256 / residual).max(1);
-        for i in (0..256).step_by(step).take(residual) {
+    if let Some(step) = 256usize.checked_div(residual) {
+        for i in (0..256).step_by(step.max(1)).take(residual) {
             hist[i] += 1;
         }
     }

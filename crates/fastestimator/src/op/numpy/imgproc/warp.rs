@@ -220,20 +220,35 @@ fn warp_integral<T: Pixel>(
     let fill_t = T::from_f32(fill);
     let mut data = Vec::with_capacity(out_h * out_w * ch);
     for y in 0..out_h as isize {
-        // Fast path for rows that are contiguous runs of the source (crops, pads, shifts).
-        if a == 1 && b == 0 && d == 0 {
-            let sy = e * y + f;
-            match border_index(sy, src.h, border) {
-                None => data.extend(std::iter::repeat_n(fill_t, out_w * ch)),
-                Some(sy) => {
-                    let row = &src.data[sy * src.w * ch..(sy + 1) * src.w * ch];
-                    for x in 0..out_w as isize {
-                        match border_index(x + c, src.w, border) {
-                            Some(sx) => data.extend_from_slice(&row[sx * ch..(sx + 1) * ch]),
-                            None => data.extend(std::iter::repeat_n(fill_t, ch)),
-                        }
-                    }
+        // Rows that read one source row forwards or backwards (crops, pads, shifts, flips):
+        // the part inside the image is copied as a run, only the borders are looked up.
+        if b == 0 && d == 0 && (a == 1 || a == -1) {
+            let Some(sy) = border_index(e * y + f, src.h, border) else {
+                data.extend(std::iter::repeat_n(fill_t, out_w * ch));
+                continue;
+            };
+            let row = &src.data[sy * src.w * ch..(sy + 1) * src.w * ch];
+            // Output columns whose source column a·x + c lies inside the image.
+            let (lo, hi) = if a == 1 { (-c, src.w as isize - c) } else { (c - src.w as isize + 1, c + 1) };
+            let (lo, hi) = (lo.clamp(0, out_w as isize), hi.clamp(0, out_w as isize).max(lo.clamp(0, out_w as isize)));
+            let push_border = |x: isize, data: &mut Vec<T>| match border_index(a * x + c, src.w, border) {
+                Some(sx) => data.extend_from_slice(&row[sx * ch..(sx + 1) * ch]),
+                None => data.extend(std::iter::repeat_n(fill_t, ch)),
+            };
+            for x in 0..lo {
+                push_border(x, &mut data);
+            }
+            if a == 1 {
+                let start = ((lo + c) as usize) * ch;
+                data.extend_from_slice(&row[start..start + (hi - lo) as usize * ch]);
+            } else {
+                for x in lo..hi {
+                    let sx = (c - x) as usize;
+                    data.extend_from_slice(&row[sx * ch..(sx + 1) * ch]);
                 }
+            }
+            for x in hi..out_w as isize {
+                push_border(x, &mut data);
             }
             continue;
         }

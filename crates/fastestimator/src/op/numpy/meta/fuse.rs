@@ -117,13 +117,11 @@ mod tests {
     #[test]
     fn construction_errors() {
         assert!(Fuse::new(vec![]).is_err());
-        let err = Fuse::new(vec![
-            Box::new(LambdaOp::new("x", "x", |v| Ok(v))),
-            Box::new(LambdaOp::new("x", "x", |v| Ok(v)).mode("eval")),
-        ])
-        .err()
-        .unwrap()
-        .to_string();
+        let err =
+            Fuse::new(vec![Box::new(LambdaOp::new("x", "x", Ok)), Box::new(LambdaOp::new("x", "x", Ok).mode("eval"))])
+                .err()
+                .unwrap()
+                .to_string();
         assert!(err.contains("Fuse") && err.contains("mode"), "{err}");
     }
 }

@@ -36,15 +36,18 @@ pub(crate) fn as_map(keys: &[String], data: Vec<Value>) -> Sample {
     keys.iter().cloned().zip(data).collect()
 }
 
-/// Take the values of `keys` out of `map`, in order.
+/// Take the values of `keys` out of `map`, in order (moved when a key is listed once, copied
+/// when it is listed several times).
 pub(crate) fn outputs_of(keys: &[String], map: &mut Sample, context: &str) -> Result<Vec<Value>> {
     keys.iter()
         .map(|k| {
-            // A key may be listed twice; the second read must still find it.
-            map.get(k).cloned().ok_or_else(|| FeError::Mismatch {
-                context: context.into(),
-                reason: format!("no value for output {k:?}"),
-            })
+            let missing =
+                || FeError::Mismatch { context: context.into(), reason: format!("no value for output {k:?}") };
+            if keys.iter().filter(|x| *x == k).count() == 1 {
+                map.swap_remove(k).ok_or_else(missing)
+            } else {
+                map.get(k).cloned().ok_or_else(missing)
+            }
         })
         .collect()
 }

@@ -134,10 +134,10 @@ mod tests {
     #[test]
     fn construction_errors() {
         assert!(OneOf::new(vec![], None).err().unwrap().to_string().contains("OneOf"));
-        let other_keys: Box<dyn NumpyOp> = Box::new(LambdaOp::new("y", "y", |v| Ok(v)));
+        let other_keys: Box<dyn NumpyOp> = Box::new(LambdaOp::new("y", "y", Ok));
         let err = OneOf::new(vec![constant(1.0), other_keys], None).err().unwrap().to_string();
         assert!(err.contains("inputs"), "{err}");
-        let other_mode: Box<dyn NumpyOp> = Box::new(LambdaOp::new("x", "x", |v| Ok(v)).mode("train"));
+        let other_mode: Box<dyn NumpyOp> = Box::new(LambdaOp::new("x", "x", Ok).mode("train"));
         assert!(OneOf::new(vec![constant(1.0), other_mode], None).err().unwrap().to_string().contains("mode"));
         for probs in [vec![0.5], vec![0.6, 0.6], vec![-0.5, 1.5]] {
             let err = OneOf::new(vec![constant(1.0), constant(2.0)], Some(probs)).err().unwrap().to_string();

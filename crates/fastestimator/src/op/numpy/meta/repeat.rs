@@ -87,7 +87,15 @@ impl Repeat {
             let more = match &self.times {
                 Times::Count(n) => i < *n as u64,
                 Times::While { condition, keys, max_iter } => {
-                    let values = outputs_of(keys, &mut map, "Repeat")?;
+                    let values = keys
+                        .iter()
+                        .map(|k| {
+                            map.get(k).cloned().ok_or_else(|| FeError::Mismatch {
+                                context: "Repeat".into(),
+                                reason: format!("the condition needs {k:?}, which the op did not provide"),
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
                     condition(&values) && max_iter.is_none_or(|m| i < m as u64)
                 }
             };

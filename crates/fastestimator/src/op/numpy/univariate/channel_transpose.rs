@@ -33,6 +33,19 @@ impl ChannelTranspose {
     }
 }
 
+/// HWC → CHW with a plain gather loop (much faster than a generic strided copy).
+fn hwc_to_chw<T: Clone>(a: ndarray::ArrayD<T>) -> ndarray::ArrayD<T> {
+    let (h, w, c) = (a.shape()[0], a.shape()[1], a.shape()[2]);
+    let Some(data) = a.as_slice() else {
+        return a.permuted_axes(IxDyn(&[2, 0, 1])).as_standard_layout().into_owned();
+    };
+    let mut out = Vec::with_capacity(data.len());
+    for ch in 0..c {
+        out.extend(data.iter().skip(ch).step_by(c.max(1)).cloned());
+    }
+    ndarray::ArrayD::from_shape_vec(IxDyn(&[c, h, w]), out).expect("same size")
+}
+
 impl NumpyOp for ChannelTranspose {
     fn name(&self) -> String {
         "ChannelTranspose".into()
@@ -46,6 +59,9 @@ impl NumpyOp for ChannelTranspose {
                     key,
                     format!("axes {:?} need rank {}, got shape {:?}", self.axes, self.axes.len(), v.shape()),
                 ));
+            }
+            if self.axes == [2, 0, 1] {
+                return Ok(map_value!(v, a => hwc_to_chw(a)));
             }
             Ok(map_value!(v, a => a.permuted_axes(IxDyn(&self.axes)).as_standard_layout().into_owned()))
         })

@@ -26,7 +26,7 @@ impl FromFloat {
 
     /// The value that 1.0 maps to (default: the dtype's maximum).
     pub fn max_value(mut self, max_value: f64) -> Self {
-        if !(max_value > 0.0) {
+        if max_value.is_nan() || max_value <= 0.0 {
             self.io.reject("max_value", format!("{max_value} must be positive"));
         }
         self.max_value = Some(max_value);

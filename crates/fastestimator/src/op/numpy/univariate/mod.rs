@@ -183,3 +183,6 @@ pub(crate) fn check_range(io: &mut OpIo, param: &str, (lo, hi): (f64, f64), min:
         io.reject(param, format!("({lo}, {hi}) must satisfy {min} <= low <= high <= {max}"));
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -131,9 +131,8 @@ impl NumpyOp for RandomShapes {
             let scale = fi.max / 255.0;
             for (i, slot) in overlay.iter().enumerate() {
                 if let Some(s) = slot {
-                    for ch in 0..c {
-                        let v = &mut fi.img.data[i * c + ch];
-                        *v = colours[*s][ch] * scale * alpha + *v * (1.0 - alpha);
+                    for (v, colour) in fi.img.data[i * c..(i + 1) * c].iter_mut().zip(&colours[*s]) {
+                        *v = colour * scale * alpha + *v * (1.0 - alpha);
                     }
                 }
             }

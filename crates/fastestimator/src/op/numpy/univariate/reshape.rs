@@ -34,17 +34,7 @@ impl Reshape {
         let shape: Vec<usize> = self
             .shape
             .iter()
-            .map(|&d| {
-                if d == -1 {
-                    if known == 0 {
-                        0
-                    } else {
-                        len / known
-                    }
-                } else {
-                    d as usize
-                }
-            })
+            .map(|&d| if d == -1 { len.checked_div(known).unwrap_or(0) } else { d as usize })
             .collect();
         if shape.iter().product::<usize>() != len {
             return Err(fail());

@@ -191,19 +191,17 @@ impl RUA {
 
     fn run(&self, data: Vec<Value>, state: &mut OpState, batched: bool) -> Result<OpOutput> {
         let mut map = as_map(&self.io.inputs, data);
-        let mut k = 0u64;
         let extra = {
             let rng = state.rng();
             self.extra_prob > 0.0 && self.extra_prob > rng.gen::<f64>()
         };
-        for _ in 0..self.guaranteed + usize::from(extra) {
+        for k in 0..(self.guaranteed + usize::from(extra)) as u64 {
             let pick = state.rng().gen_range(0..self.choices.len());
             if let Applied::Filtered { replacement } =
                 run_child(self.choices[pick].as_ref(), &mut map, state, k, batched)?
             {
                 return Ok(OpOutput::Filtered { replacement });
             }
-            k += 1;
         }
         outputs_of(&self.io.outputs, &mut map, "RUA").map(OpOutput::Data)
     }
@@ -254,7 +252,7 @@ mod tests {
             assert!(err.contains("RUA") && err.contains("choices"), "{err}");
         }
         assert!(RUA::with_choices("x", "x", vec!["defaults".into()], 31.0).is_err());
-        let no_level: Box<dyn NumpyOp> = Box::new(LambdaOp::new("x", "x", |v| Ok(v)));
+        let no_level: Box<dyn NumpyOp> = Box::new(LambdaOp::new("x", "x", Ok));
         let err = RUA::with_choices("x", "x", vec![no_level.into()], 18.0).err().unwrap().to_string();
         assert!(err.contains("set_rua_level"), "{err}");
     }

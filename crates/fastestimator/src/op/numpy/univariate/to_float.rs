@@ -23,7 +23,7 @@ impl ToFloat {
 
     /// Scale by `max_value` (must be positive).
     pub fn max_value(mut self, max_value: f32) -> Self {
-        if !(max_value > 0.0) {
+        if max_value.is_nan() || max_value <= 0.0 {
             self.io.reject("max_value", format!("{max_value} must be positive"));
         }
         self.max_value = Some(max_value);
