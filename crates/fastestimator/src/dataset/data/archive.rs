@@ -10,6 +10,7 @@ use std::path::{Component, Path, PathBuf};
 
 use fastestimator_formats::MAX_DECOMPRESSED_BYTES;
 
+use super::download::{ensure_files, RemoteFile};
 use crate::error::{FeError, Result};
 
 /// A relative path made only of normal components, or `None`.
@@ -112,6 +113,70 @@ pub fn extract_zip(archive: &Path, dest: &Path, keep: impl Fn(&str) -> bool) -> 
     }
     publish(staging.path(), dest)?;
     Ok(count)
+}
+
+/// Make sure the files `members` (paths relative to `dir`, as inside the archive) exist: if
+/// any is missing, extract them from `archive` in `dir` (downloading it first when allowed). The
+/// offline error names the archive, and also the extracted files as an alternative.
+pub fn ensure_from_tar_gz(dataset: &str, dir: &Path, archive: RemoteFile, members: &[&str], download: bool) -> Result<()> {
+    if members.iter().all(|m| dir.join(m).is_file()) {
+        return Ok(());
+    }
+    let archive_path = ensure_files(dataset, dir, &[archive], download).map_err(|e| with_alternative(e, members))?;
+    extract_tar_gz(&archive_path[0], dir, |name| {
+        let name = name.trim_start_matches("./");
+        members.contains(&name).then(|| PathBuf::from(name))
+    })?;
+    check_extracted(dir, &archive_path[0], members)
+}
+
+/// Make sure `folder` (relative to `dir`) exists: if not, extract `archive`'s members that pass
+/// `keep` into `dir` (downloading the archive first when allowed), then check that `folder`
+/// appeared.
+pub fn ensure_from_zip(
+    dataset: &str,
+    dir: &Path,
+    archive: RemoteFile,
+    folder: &str,
+    keep: impl Fn(&str) -> bool,
+    download: bool,
+) -> Result<()> {
+    if dir.join(folder).is_dir() {
+        return Ok(());
+    }
+    let archive_path = ensure_files(dataset, dir, &[archive], download).map_err(|e| with_alternative(e, &[folder]))?;
+    extract_zip(&archive_path[0], dir, keep)?;
+    if !dir.join(folder).is_dir() {
+        return Err(FeError::Format {
+            path: archive_path[0].clone(),
+            reason: format!("the archive does not contain the folder {folder}/"),
+        });
+    }
+    Ok(())
+}
+
+fn check_extracted(dir: &Path, archive: &Path, members: &[&str]) -> Result<()> {
+    let absent: Vec<&str> = members.iter().copied().filter(|m| !dir.join(m).is_file()).collect();
+    if absent.is_empty() {
+        Ok(())
+    } else {
+        Err(FeError::Format { path: archive.to_path_buf(), reason: format!("the archive lacks {}", absent.join(", ")) })
+    }
+}
+
+/// Mention the extracted form in a missing-archive error.
+fn with_alternative(e: FeError, extracted: &[&str]) -> FeError {
+    match e {
+        FeError::MissingData { dataset, dir, files, cause } => {
+            let note = format!("(or its extracted content: {})", extracted.join(", "));
+            let cause = Some(match cause {
+                Some(c) => format!("{c}\n{note}"),
+                None => note,
+            });
+            FeError::MissingData { dataset, dir, files, cause }
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]

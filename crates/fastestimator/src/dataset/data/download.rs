@@ -70,7 +70,7 @@ pub fn missing_message(dataset: &str, dir: &Path, files: &[MissingFile], cause: 
     }
     msg.push_str("\nor load on a machine with internet access, where they are downloaded automatically.");
     if let Some(cause) = cause {
-        let _ = write!(msg, "\nDownload failed: {cause}");
+        let _ = write!(msg, "\n{cause}");
     }
     msg
 }
@@ -112,7 +112,7 @@ pub fn ensure_files(dataset: &str, dir: &Path, files: &[RemoteFile], download: b
                 }
             }
             if !stored {
-                return Err(missing_error(dataset, dir, &missing[i..], Some(failures.join("; "))));
+                return Err(missing_error(dataset, dir, &missing[i..], Some(format!("Download failed: {}", failures.join("; ")))));
             }
         }
     }
