@@ -109,7 +109,7 @@ impl BatchDataset {
                 if p.len() != datasets.len() {
                     return Err(param("probability", format!("{} probabilities for {} datasets", p.len(), datasets.len())));
                 }
-                if p.iter().any(|&x| !(x > 0.0)) || (p.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
+                if p.iter().any(|&x| x.is_nan() || x <= 0.0) || (p.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
                     return Err(param("probability", "must be positive and sum to 1".into()));
                 }
             }

@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use ndarray::ArrayD;
 
 use super::file_reader::FileReader;
 use super::summary::DatasetSummary;
@@ -298,7 +297,7 @@ fn infer(column: &[Option<String>]) -> Value {
     let any_missing = column.iter().any(Option::is_none);
     if present().count() > 0 && present().all(|s| s.trim().parse::<i64>().is_ok()) && !any_missing {
         let v: Vec<i64> = present().map(|s| s.trim().parse().unwrap_or_default()).collect();
-        return Value::I64(ArrayD::from_shape_vec(ndarray::IxDyn(&[v.len()]), v).unwrap_or_default());
+        return Value::from(v);
     }
     if present().count() > 0 && present().all(|s| s.trim().parse::<f64>().is_ok()) {
         let v: Vec<f64> = column.iter().map(|s| s.as_ref().and_then(|s| s.trim().parse().ok()).unwrap_or(f64::NAN)).collect();
