@@ -110,7 +110,7 @@ pub fn parse_cifar_binary(bytes: &[u8], variant: CifarVariant) -> Result<CifarBa
     if bytes.is_empty() {
         return Err(CifarError::Empty);
     }
-    if bytes.len() % record_len != 0 {
+    if !bytes.len().is_multiple_of(record_len) {
         return Err(CifarError::WrongSize { len: bytes.len(), record_len });
     }
     let n = bytes.len() / record_len;
@@ -156,7 +156,11 @@ pub fn write_cifar_binary(
 ) -> Result<Vec<u8>, CifarError> {
     let n = labels.len();
     if images.len() != n * IMAGE_BYTES {
-        return Err(CifarError::Encode(format!("{n} labels need {} image bytes, got {}", n * IMAGE_BYTES, images.len())));
+        return Err(CifarError::Encode(format!(
+            "{n} labels need {} image bytes, got {}",
+            n * IMAGE_BYTES,
+            images.len()
+        )));
     }
     if variant == CifarVariant::Cifar100 && coarse.len() != n {
         return Err(CifarError::Encode(format!("{n} fine labels but {} coarse labels", coarse.len())));

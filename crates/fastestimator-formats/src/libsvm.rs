@@ -184,7 +184,8 @@ mod tests {
 
     #[test]
     fn roundtrip_and_bzip2() {
-        let features = Array2::from_shape_fn((3, 5), |(i, j)| if (i + j) % 2 == 0 { (i * 5 + j) as f32 / 4.0 } else { 0.0 });
+        let features =
+            Array2::from_shape_fn((3, 5), |(i, j)| if (i + j) % 2 == 0 { (i * 5 + j) as f32 / 4.0 } else { 0.0 });
         let text = write_libsvm(&[1.0, 2.0, 3.0], &features);
         let d = parse_libsvm_maybe_bzip2(&bzip2(text.as_bytes()), 5).unwrap();
         assert_eq!(d.features, features);

@@ -322,10 +322,7 @@ pub fn parse_mat5(bytes: &[u8]) -> Result<MatFile, MatError> {
                 })?;
             }
             other => {
-                return Err(MatError::Element {
-                    offset,
-                    reason: format!("unexpected top-level element type {other}"),
-                })
+                return Err(MatError::Element { offset, reason: format!("unexpected top-level element type {other}") })
             }
         }
     }
@@ -347,7 +344,10 @@ fn read_matrix(body: &[u8], e: Endian, base: usize, file: &mut MatFile) -> Resul
     let err = |pos: usize, reason: String| MatError::Element { offset: base + pos, reason };
     let (flags, pos) = read_element(body, 0, e, base)?;
     if flags.kind != MI_UINT32 || flags.data.len() != 8 {
-        return Err(err(0, format!("array flags must be 2 × miUINT32, found type {} of {} bytes", flags.kind, flags.data.len())));
+        return Err(err(
+            0,
+            format!("array flags must be 2 × miUINT32, found type {} of {} bytes", flags.kind, flags.data.len()),
+        ));
     }
     let word = e.u32(&flags.data[..4]);
     let class = MatClass::from_code((word & 0xff) as u8);
@@ -356,8 +356,11 @@ fn read_matrix(body: &[u8], e: Endian, base: usize, file: &mut MatFile) -> Resul
 
     let dims_pos = pos;
     let (dims, pos) = read_element(body, pos, e, base)?;
-    if dims.kind != MI_INT32 || dims.data.len() % 4 != 0 || dims.data.len() < 8 {
-        return Err(err(dims_pos, format!("dimensions must be ≥ 2 × miINT32, found type {} of {} bytes", dims.kind, dims.data.len())));
+    if dims.kind != MI_INT32 || !dims.data.len().is_multiple_of(4) || dims.data.len() < 8 {
+        return Err(err(
+            dims_pos,
+            format!("dimensions must be ≥ 2 × miINT32, found type {} of {} bytes", dims.kind, dims.data.len()),
+        ));
     }
     if dims.data.len() / 4 > MAX_DIMS {
         return Err(err(dims_pos, format!("{} dimensions (at most {MAX_DIMS})", dims.data.len() / 4)));
@@ -403,7 +406,12 @@ fn read_matrix(body: &[u8], e: Endian, base: usize, file: &mut MatFile) -> Resul
     if real.data.len() != count * size {
         return Err(err(
             real_pos,
-            format!("array {name:?} of dimensions {shape:?} needs {} bytes of type {}, found {}", count * size, real.kind, real.data.len()),
+            format!(
+                "array {name:?} of dimensions {shape:?} needs {} bytes of type {}, found {}",
+                count * size,
+                real.kind,
+                real.data.len()
+            ),
         ));
     }
     let fortran = IxDyn(&shape).f();
@@ -418,7 +426,10 @@ fn read_matrix(body: &[u8], e: Endian, base: usize, file: &mut MatFile) -> Resul
         }
         _ => {
             let values = decode_i64(real.kind, real.data, e).ok_or_else(|| {
-                err(real_pos, format!("array {name:?}: integer storage holds a value that does not fit in i64, or floats"))
+                err(
+                    real_pos,
+                    format!("array {name:?}: integer storage holds a value that does not fit in i64, or floats"),
+                )
             })?;
             if class == MatClass::Uint8 || logical {
                 let bytes: Option<Vec<u8>> = values.iter().map(|&v| u8::try_from(v).ok()).collect();
@@ -507,7 +518,7 @@ pub fn write_mat5(arrays: &[(&str, &[usize], MatWriteData)], compress: bool) -> 
         v.extend_from_slice(&kind.to_le_bytes());
         v.extend_from_slice(&(data.len() as u32).to_le_bytes());
         v.extend_from_slice(data);
-        while v.len() % 8 != 0 {
+        while !v.len().is_multiple_of(8) {
             v.push(0);
         }
         v
@@ -646,7 +657,7 @@ mod tests {
             let mut v = kind.to_be_bytes().to_vec();
             v.extend_from_slice(&(data.len() as u32).to_be_bytes());
             v.extend_from_slice(data);
-            while v.len() % 8 != 0 {
+            while !v.len().is_multiple_of(8) {
                 v.push(0);
             }
             v
@@ -658,7 +669,8 @@ mod tests {
             v.extend_from_slice(&d);
             v
         };
-        for (class, name, real) in [(4u32, "s", small(MI_UINT16, &[0, 65])), (10, "k", small(MI_INT16, &[0xff, 0xfe]))] {
+        for (class, name, real) in [(4u32, "s", small(MI_UINT16, &[0, 65])), (10, "k", small(MI_INT16, &[0xff, 0xfe]))]
+        {
             let mut body = el(MI_UINT32, &[0, 0, 0, class as u8, 0, 0, 0, 0]);
             body.extend(el(MI_INT32, &[0, 0, 0, 1, 0, 0, 0, 1]));
             body.extend(small(MI_INT8, name.as_bytes()));

@@ -236,7 +236,8 @@ impl<'a> Vm<'a> {
 
     fn line(&mut self) -> Result<&'a str, PickleError> {
         let rest = &self.input[self.pos..];
-        let end = rest.iter().position(|&b| b == b'\n').ok_or(PickleError::Truncated { offset: self.op_at, needed: 1 })?;
+        let end =
+            rest.iter().position(|&b| b == b'\n').ok_or(PickleError::Truncated { offset: self.op_at, needed: 1 })?;
         self.pos += end + 1;
         std::str::from_utf8(&rest[..end]).map_err(|_| self.malformed("text argument is not UTF-8"))
     }
@@ -298,7 +299,7 @@ impl<'a> Vm<'a> {
     }
 
     fn set_items(&mut self, dict: Id, items: Vec<Id>) -> Result<(), PickleError> {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return Err(self.malformed("SETITEMS with an odd number of items"));
         }
         match &mut self.arena[dict] {
@@ -601,7 +602,8 @@ impl<'a> Vm<'a> {
             return Err(layout("expected a numpy array reconstruction"));
         };
         match &self.arena[func] {
-            Obj::Global(m, n) if (m == "numpy.core.multiarray" || m == "numpy._core.multiarray") && n == "_reconstruct" => {}
+            Obj::Global(m, n)
+                if (m == "numpy.core.multiarray" || m == "numpy._core.multiarray") && n == "_reconstruct" => {}
             _ => return Err(layout("expected numpy.core.multiarray._reconstruct")),
         }
         let state = self.tuple(state).ok_or_else(|| layout("numpy array state is not a tuple"))?;
@@ -702,7 +704,8 @@ impl<'a> Vm<'a> {
         let descr = descr.trim_start_matches(['<', '>', '|', '=']);
         let mut chars = descr.chars();
         let code = chars.next().ok_or_else(|| layout("empty numpy dtype"))?;
-        let size: usize = chars.as_str().parse().map_err(|_| PickleError::Layout(format!("unsupported numpy dtype {descr:?}")))?;
+        let size: usize =
+            chars.as_str().parse().map_err(|_| PickleError::Layout(format!("unsupported numpy dtype {descr:?}")))?;
         if !matches!(size, 1 | 2 | 4 | 8) {
             return Err(PickleError::Layout(format!("unsupported numpy dtype {descr:?}")));
         }

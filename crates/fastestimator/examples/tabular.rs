@@ -79,7 +79,10 @@ pub fn standard_scale(train: &mut NumpyDataset, others: &mut [&mut NumpyDataset]
     let Some(Value::F32(x)) = train.column("x") else {
         return Err(fe::FeError::param("standard_scale", "x", "expected a float32 column"));
     };
-    let x = x.clone().into_dimensionality::<ndarray::Ix2>().map_err(|e| fe::FeError::param("standard_scale", "x", e.to_string()))?;
+    let x = x
+        .clone()
+        .into_dimensionality::<ndarray::Ix2>()
+        .map_err(|e| fe::FeError::param("standard_scale", "x", e.to_string()))?;
     let mean = x.mean_axis(ndarray::Axis(0)).unwrap_or_default();
     // Population standard deviation, as sklearn; constant features keep a scale of 1.
     let std = x.std_axis(ndarray::Axis(0), 0.0).mapv(|s| if s == 0.0 { 1.0 } else { s });
@@ -150,7 +153,9 @@ fn parse_args() -> Result<Args, String> {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
             "--epochs" => args.epochs = value("--epochs")?.parse().map_err(|e| format!("--epochs: {e}"))?,
-            "--batch-size" => args.batch_size = value("--batch-size")?.parse().map_err(|e| format!("--batch-size: {e}"))?,
+            "--batch-size" => {
+                args.batch_size = value("--batch-size")?.parse().map_err(|e| format!("--batch-size: {e}"))?
+            }
             "--seed" => args.seed = value("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--root-dir" => args.root_dir = Some(PathBuf::from(value("--root-dir")?)),
             "--offline" => args.offline = true,

@@ -72,12 +72,16 @@ impl BatchDataset {
         Self::build(datasets, vec![num_samples], Some(probability.into()))
     }
 
-    fn build(datasets: Vec<Arc<dyn Dataset>>, num_samples: Vec<usize>, probability: Option<Vec<f64>>) -> Result<BatchDataset> {
+    fn build(
+        datasets: Vec<Arc<dyn Dataset>>,
+        num_samples: Vec<usize>,
+        probability: Option<Vec<f64>>,
+    ) -> Result<BatchDataset> {
         let param = |p: &str, r: String| FeError::param("BatchDataset", p, r);
         if datasets.len() < 2 {
             return Err(param("datasets", "must provide multiple datasets as input".into()));
         }
-        if num_samples.iter().any(|&n| n == 0) {
+        if num_samples.contains(&0) {
             return Err(param("num_samples", "only positive counts are accepted".into()));
         }
         let mut key_sets = Vec::with_capacity(datasets.len());
@@ -104,10 +108,16 @@ impl BatchDataset {
         match &probability {
             Some(p) => {
                 if !is_same_key {
-                    return Err(param("probability", "keys must be exactly the same among datasets when using probabilities".into()));
+                    return Err(param(
+                        "probability",
+                        "keys must be exactly the same among datasets when using probabilities".into(),
+                    ));
                 }
                 if p.len() != datasets.len() {
-                    return Err(param("probability", format!("{} probabilities for {} datasets", p.len(), datasets.len())));
+                    return Err(param(
+                        "probability",
+                        format!("{} probabilities for {} datasets", p.len(), datasets.len()),
+                    ));
                 }
                 if p.iter().any(|&x| x.is_nan() || x <= 0.0) || (p.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
                     return Err(param("probability", "must be positive and sum to 1".into()));
@@ -115,10 +125,16 @@ impl BatchDataset {
             }
             None => {
                 if datasets.len() != num_samples.len() {
-                    return Err(param("num_samples", format!("{} counts for {} datasets", num_samples.len(), datasets.len())));
+                    return Err(param(
+                        "num_samples",
+                        format!("{} counts for {} datasets", num_samples.len(), datasets.len()),
+                    ));
                 }
                 if !is_same_key && num_samples.iter().any(|&n| n != num_samples[0]) {
-                    return Err(param("num_samples", "the number of samples must be the same for disjoint features".into()));
+                    return Err(param(
+                        "num_samples",
+                        "the number of samples must be the same for disjoint features".into(),
+                    ));
                 }
             }
         }
@@ -263,7 +279,9 @@ mod tests {
 
     #[test]
     fn fixed_counts_without_replacement() {
-        let ds = BatchDataset::new(vec![column("x", (0..10).collect()), column("x", (100..130).collect())], [2, 6]).unwrap().seed(1);
+        let ds = BatchDataset::new(vec![column("x", (0..10).collect()), column("x", (100..130).collect())], [2, 6])
+            .unwrap()
+            .seed(1);
         assert_eq!(ds.len(), 5);
         let mut first = HashSet::new();
         for b in 0..ds.len() {
@@ -275,14 +293,18 @@ mod tests {
         assert_eq!(first.len(), 10, "every sample of the small dataset once per epoch");
         // A second epoch draws differently.
         let again: Vec<Vec<i64>> = (0..5).map(|b| ints(&ds.get(b).unwrap()["x"])).collect();
-        let fresh = BatchDataset::new(vec![column("x", (0..10).collect()), column("x", (100..130).collect())], [2, 6]).unwrap().seed(1);
+        let fresh = BatchDataset::new(vec![column("x", (0..10).collect()), column("x", (100..130).collect())], [2, 6])
+            .unwrap()
+            .seed(1);
         let epoch0: Vec<Vec<i64>> = (0..5).map(|b| ints(&fresh.get(b).unwrap()["x"])).collect();
         assert_ne!(again, epoch0);
     }
 
     #[test]
     fn unpaired_disjoint_keys() {
-        let ds = BatchDataset::new(vec![column("A", (0..4).collect()), column("B", (10..16).collect())], [3, 3]).unwrap().seed(0);
+        let ds = BatchDataset::new(vec![column("A", (0..4).collect()), column("B", (10..16).collect())], [3, 3])
+            .unwrap()
+            .seed(0);
         assert!(!ds.same_feature());
         assert_eq!(ds.len(), 2);
         let b = ds.get(0).unwrap();
@@ -295,9 +317,10 @@ mod tests {
 
     #[test]
     fn probabilities() {
-        let ds = BatchDataset::with_probability(vec![column("x", vec![0; 70]), column("x", vec![1; 30])], 10, [0.7, 0.3])
-            .unwrap()
-            .seed(4);
+        let ds =
+            BatchDataset::with_probability(vec![column("x", vec![0; 70]), column("x", vec![1; 30])], 10, [0.7, 0.3])
+                .unwrap()
+                .seed(4);
         // FE's ceil(len / n / p) = ceil(30 / 10 / 0.3) = ceil(70 / 10 / 0.7) = 10.
         assert_eq!(ds.len(), 10);
         let ones: i64 = (0..ds.len()).map(|b| ints(&ds.get(b).unwrap()["x"]).iter().sum::<i64>()).sum();
@@ -305,7 +328,9 @@ mod tests {
         for bad in [vec![0.5, 0.6], vec![1.0, 0.0], vec![1.0]] {
             assert!(BatchDataset::with_probability(vec![column("x", vec![0]), column("x", vec![1])], 2, bad).is_err());
         }
-        assert!(BatchDataset::with_probability(vec![column("x", vec![0]), column("y", vec![1])], 2, [0.5, 0.5]).is_err());
+        assert!(
+            BatchDataset::with_probability(vec![column("x", vec![0]), column("y", vec![1])], 2, [0.5, 0.5]).is_err()
+        );
     }
 
     #[test]

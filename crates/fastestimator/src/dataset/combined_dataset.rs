@@ -46,7 +46,9 @@ impl CombinedDataset {
                     Some(r) if *r != k => {
                         return Err(FeError::Mismatch {
                             context: "CombinedDataset".into(),
-                            reason: format!("all datasets should have the same keys: dataset {i} has {k:?}, an earlier one {r:?}"),
+                            reason: format!(
+                                "all datasets should have the same keys: dataset {i} has {k:?}, an earlier one {r:?}"
+                            ),
                         })
                     }
                     _ => {}

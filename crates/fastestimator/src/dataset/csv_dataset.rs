@@ -130,7 +130,12 @@ impl CSVDataset {
     }
 
     /// Split part of the rows off into a new dataset (see [`NumpyDataset::split`]).
-    pub fn split(&mut self, spec: impl Into<SplitSpec>, seed: Option<u64>, stratify: Option<&str>) -> Result<CSVDataset> {
+    pub fn split(
+        &mut self,
+        spec: impl Into<SplitSpec>,
+        seed: Option<u64>,
+        stratify: Option<&str>,
+    ) -> Result<CSVDataset> {
         let part = self.data.split(spec, seed, stratify)?;
         Ok(CSVDataset { data: part, ..self.clone() })
     }
@@ -214,26 +219,33 @@ impl CSVDatasetBuilder {
             };
             FeError::Csv { path: path.clone(), line, reason }
         };
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(self.delimiter)
-            .has_headers(true)
-            .from_path(path)
-            .map_err(|e| match e.into_kind() {
-                csv::ErrorKind::Io(io) => FeError::io("cannot read", path, io),
-                other => FeError::Csv { path: path.clone(), line: None, reason: format!("{other:?}") },
-            })?;
+        let mut reader =
+            csv::ReaderBuilder::new().delimiter(self.delimiter).has_headers(true).from_path(path).map_err(
+                |e| match e.into_kind() {
+                    csv::ErrorKind::Io(io) => FeError::io("cannot read", path, io),
+                    other => FeError::Csv { path: path.clone(), line: None, reason: format!("{other:?}") },
+                },
+            )?;
         let headers: Vec<String> = reader.headers().map_err(csv_err)?.iter().map(|h| h.trim().to_string()).collect();
         if headers.is_empty() || headers.iter().all(String::is_empty) {
             return Err(FeError::Csv { path: path.clone(), line: Some(1), reason: "no header row".into() });
         }
         for (i, h) in headers.iter().enumerate() {
             if headers[..i].contains(h) {
-                return Err(FeError::Csv { path: path.clone(), line: Some(1), reason: format!("column {h:?} appears twice") });
+                return Err(FeError::Csv {
+                    path: path.clone(),
+                    line: Some(1),
+                    reason: format!("column {h:?} appears twice"),
+                });
             }
         }
         for name in self.dtypes.keys().chain(&self.path_columns) {
             if !headers.contains(name) {
-                return Err(FeError::param("CSVDataset", "column", format!("{name:?} is not a column of {}", path.display())));
+                return Err(FeError::param(
+                    "CSVDataset",
+                    "column",
+                    format!("{name:?} is not a column of {}", path.display()),
+                ));
             }
         }
         let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
@@ -300,7 +312,8 @@ fn infer(column: &[Option<String>]) -> Value {
         return Value::from(v);
     }
     if present().count() > 0 && present().all(|s| s.trim().parse::<f64>().is_ok()) {
-        let v: Vec<f64> = column.iter().map(|s| s.as_ref().and_then(|s| s.trim().parse().ok()).unwrap_or(f64::NAN)).collect();
+        let v: Vec<f64> =
+            column.iter().map(|s| s.as_ref().and_then(|s| s.trim().parse().ok()).unwrap_or(f64::NAN)).collect();
         return Value::from(v);
     }
     if present().count() > 0 && !any_missing && present().all(|s| is_bool(s).is_some()) {
@@ -426,7 +439,11 @@ mod tests {
         assert_eq!(ds.column("x").unwrap(), &Value::from(vec![1i64, 3, 4]));
         let ds = CSVDataset::builder(&p).include_if_equals("x", ["2.0"]).build().unwrap();
         assert_eq!(ds.len(), 1);
-        let ds = CSVDataset::builder(&p).include_if_equals("mode", ["train"]).include_if(|r| r.get("x") == Some("3")).build().unwrap();
+        let ds = CSVDataset::builder(&p)
+            .include_if_equals("mode", ["train"])
+            .include_if(|r| r.get("x") == Some("3"))
+            .build()
+            .unwrap();
         assert_eq!(ds.column("x").unwrap(), &Value::from(vec![3i64]));
     }
 

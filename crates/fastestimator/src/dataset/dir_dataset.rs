@@ -31,7 +31,7 @@ pub(crate) fn list_files(root: &Path, extension: Option<&str>, recursive: bool) 
                 if recursive {
                     pending.push(path);
                 }
-            } else if !name.starts_with('.') && extension.map_or(true, |ext| name.ends_with(ext)) {
+            } else if !name.starts_with('.') && extension.is_none_or(|ext| name.ends_with(ext)) {
                 out.push(path);
             }
         }
@@ -196,7 +196,8 @@ mod tests {
         assert_eq!(ds.len(), 3);
         let first = ds.get(0).unwrap();
         assert_eq!(first["x"], Value::from(root.join("a.png").display().to_string().as_str()));
-        let ds = DirDataset::builder(root).data_key("A").recursive_search(false).file_extension(".png").build().unwrap();
+        let ds =
+            DirDataset::builder(root).data_key("A").recursive_search(false).file_extension(".png").build().unwrap();
         assert_eq!(ds.len(), 2);
         assert!(ds.get(0).unwrap().contains_key("A"));
         assert_eq!(DirDataset::new(root).unwrap().len(), 4);
@@ -209,7 +210,8 @@ mod tests {
         for i in 0..5u8 {
             std::fs::write(dir.path().join(format!("{i}.bin")), [i]).unwrap();
         }
-        let mut ds = DirDataset::builder(dir.path()).read_with(super::super::file_reader::bytes_reader()).build().unwrap();
+        let mut ds =
+            DirDataset::builder(dir.path()).read_with(super::super::file_reader::bytes_reader()).build().unwrap();
         assert_eq!(ds.get(3).unwrap()["x"], Value::from(vec![3u8]));
         let part = ds.split(2usize, Some(0)).unwrap();
         assert_eq!((ds.len(), part.len()), (3, 2));

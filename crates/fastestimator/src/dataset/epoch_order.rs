@@ -32,8 +32,11 @@ impl Draws {
 /// Seeded permutations, cached (the last few are kept).
 pub(crate) struct Orders {
     seed: u64,
-    cache: Mutex<VecDeque<([u64; 3], Arc<Vec<usize>>)>>,
+    cache: Mutex<VecDeque<CachedOrder>>,
 }
+
+/// A permutation and its (member, epoch, pass) key.
+type CachedOrder = ([u64; 3], Arc<Vec<usize>>);
 
 const CACHED: usize = 16;
 

@@ -35,8 +35,12 @@ pub fn read_image(path: &Path, color: ImageColor) -> Result<Value> {
     let (w, h) = (image.width() as usize, image.height() as usize);
     let shape_err = |e: ndarray::ShapeError| FeError::Format { path: path.to_path_buf(), reason: e.to_string() };
     let array: ArrayD<u8> = match color {
-        ImageColor::Rgb => Array3::from_shape_vec((h, w, 3), image.into_rgb8().into_raw()).map_err(shape_err)?.into_dyn(),
-        ImageColor::Gray => Array3::from_shape_vec((h, w, 1), image.into_luma8().into_raw()).map_err(shape_err)?.into_dyn(),
+        ImageColor::Rgb => {
+            Array3::from_shape_vec((h, w, 3), image.into_rgb8().into_raw()).map_err(shape_err)?.into_dyn()
+        }
+        ImageColor::Gray => {
+            Array3::from_shape_vec((h, w, 1), image.into_luma8().into_raw()).map_err(shape_err)?.into_dyn()
+        }
     };
     Ok(Value::U8(array))
 }
@@ -64,7 +68,8 @@ pub fn write_png(path: &Path, pixels: &ArrayD<u8>) -> Result<()> {
     };
     let data: Vec<u8> = pixels.iter().copied().collect();
     let color = if c == 1 { image::ExtendedColorType::L8 } else { image::ExtendedColorType::Rgb8 };
-    let (w32, h32) = (u32::try_from(w).map_err(|_| bad("too wide".into()))?, u32::try_from(h).map_err(|_| bad("too tall".into()))?);
+    let (w32, h32) =
+        (u32::try_from(w).map_err(|_| bad("too wide".into()))?, u32::try_from(h).map_err(|_| bad("too tall".into()))?);
     image::save_buffer_with_format(path, &data, w32, h32, color, image::ImageFormat::Png)
         .map_err(|e| FeError::Format { path: path.to_path_buf(), reason: format!("cannot write PNG: {e}") })
 }

@@ -106,7 +106,11 @@ impl InterleaveDataset {
         Ok(())
     }
 
-    fn build(datasets: Vec<Arc<dyn Dataset>>, tags: Vec<Option<String>>, pattern: Vec<usize>) -> Result<InterleaveDataset> {
+    fn build(
+        datasets: Vec<Arc<dyn Dataset>>,
+        tags: Vec<Option<String>>,
+        pattern: Vec<usize>,
+    ) -> Result<InterleaveDataset> {
         if datasets.len() < 2 {
             return Err(FeError::param("InterleaveDataset", "datasets", "requires more than one dataset"));
         }
@@ -238,7 +242,9 @@ mod tests {
     use crate::value::Value;
 
     fn ds(n: usize, offset: i64) -> Arc<dyn Dataset> {
-        Arc::new(NumpyDataset::new([("x", Value::from((0..n as i64).map(|i| i + offset).collect::<Vec<_>>()))]).unwrap())
+        Arc::new(
+            NumpyDataset::new([("x", Value::from((0..n as i64).map(|i| i + offset).collect::<Vec<_>>()))]).unwrap(),
+        )
     }
 
     fn from(ds: &InterleaveDataset, i: usize) -> usize {
@@ -254,11 +260,16 @@ mod tests {
         assert_eq!([from(&d, 0), from(&d, 1), from(&d, 4), from(&d, 9)], [0, 1, 0, 1]);
         let d = InterleaveDataset::with_pattern(vec![ds(10, 0), ds(20, 100)], [0, 1, 1]).unwrap();
         assert_eq!((0..4).map(|i| from(&d, i)).collect::<Vec<_>>(), vec![0, 1, 1, 0]);
-        let d = InterleaveDataset::named_with_pattern(vec![("ds1", ds(10, 0)), ("ds2", ds(20, 100))], &["ds2", "ds2", "ds1"]).unwrap();
+        let d = InterleaveDataset::named_with_pattern(
+            vec![("ds1", ds(10, 0)), ("ds2", ds(20, 100))],
+            &["ds2", "ds2", "ds1"],
+        )
+        .unwrap();
         assert_eq!((0..4).map(|i| from(&d, i)).collect::<Vec<_>>(), vec![1, 1, 0, 1]);
         assert_eq!(d.ds_id(2), Some("ds1"));
         assert!(InterleaveDataset::with_pattern(vec![ds(10, 0), ds(20, 100)], [0, 2]).is_err());
-        assert!(InterleaveDataset::named_with_pattern(vec![("ds1", ds(10, 0)), ("ds2", ds(20, 100))], &["ds1", "ds3"]).is_err());
+        assert!(InterleaveDataset::named_with_pattern(vec![("ds1", ds(10, 0)), ("ds2", ds(20, 100))], &["ds1", "ds3"])
+            .is_err());
     }
 
     #[test]

@@ -19,7 +19,8 @@ pub(crate) fn files_by_class(root: &Path, extension: Option<&str>) -> Result<BTr
     let mut classes: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for file in list_files(root, extension, true)? {
         let rel = file.parent().and_then(|p| p.strip_prefix(root).ok()).map(Path::to_path_buf).unwrap_or_default();
-        let class = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
+        let class =
+            rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
         classes.entry(class).or_default().push(file);
     }
     Ok(classes)
@@ -181,8 +182,10 @@ impl LabeledDirDatasetBuilder {
                 labels.push(label);
             }
         }
-        let data =
-            NumpyDataset::new([(self.data_key.clone(), path_column(&paths)), (self.label_key.clone(), Value::from(labels))])?;
+        let data = NumpyDataset::new([
+            (self.data_key.clone(), path_column(&paths)),
+            (self.label_key.clone(), Value::from(labels)),
+        ])?;
         Ok(LabeledDirDataset { data, mapping, data_key: self.data_key, label_key: self.label_key, reader: self.reader })
     }
 }
@@ -244,7 +247,8 @@ mod tests {
     #[test]
     fn label_mapping_must_cover_classes() {
         let dir = tree(&["a/1.png", "b/1.png"]);
-        let ds = LabeledDirDataset::builder(dir.path()).label_mapping([("a", 10), ("b", 20), ("c", 30)]).build().unwrap();
+        let ds =
+            LabeledDirDataset::builder(dir.path()).label_mapping([("a", 10), ("b", 20), ("c", 30)]).build().unwrap();
         assert_eq!(ds.columns().column("y").unwrap(), &Value::from(vec![10i64, 20]));
         let err = LabeledDirDataset::builder(dir.path()).label_mapping([("a", 1)]).build().unwrap_err();
         assert!(err.to_string().contains("\"b\""), "{err}");
@@ -252,7 +256,8 @@ mod tests {
 
     #[test]
     fn stratified_split_keeps_the_mapping() {
-        let files: Vec<String> = (0..8).map(|i| format!("{}/{i}.png", if i % 2 == 0 { "even" } else { "odd" })).collect();
+        let files: Vec<String> =
+            (0..8).map(|i| format!("{}/{i}.png", if i % 2 == 0 { "even" } else { "odd" })).collect();
         let refs: Vec<&str> = files.iter().map(String::as_str).collect();
         let dir = tree(&refs);
         let mut ds = LabeledDirDataset::new(dir.path()).unwrap();

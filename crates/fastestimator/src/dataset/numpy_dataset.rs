@@ -69,7 +69,11 @@ impl NumpyDataset {
         if n != Some(self.len) && !(self.columns.is_empty() && n.is_some()) {
             return Err(FeError::Mismatch {
                 context: "NumpyDataset".into(),
-                reason: format!("column {key:?} has shape {:?} but the dataset has {} samples", value.shape(), self.len),
+                reason: format!(
+                    "column {key:?} has shape {:?} but the dataset has {} samples",
+                    value.shape(),
+                    self.len
+                ),
             });
         }
         if self.columns.is_empty() {

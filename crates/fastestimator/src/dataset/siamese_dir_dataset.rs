@@ -10,8 +10,8 @@ use indexmap::IndexMap;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-use super::labeled_dir_dataset::{class_mapping, files_by_class};
 use super::file_reader::FileReader;
+use super::labeled_dir_dataset::{class_mapping, files_by_class};
 use super::summary::DatasetSummary;
 use super::{Dataset, NumpyDataset, SplitSpec};
 use crate::error::{FeError, Result};
@@ -71,7 +71,7 @@ impl SiameseDirDataset {
         }
     }
 
-    fn from_parts(&self, paths: Vec<String>, classes: Vec<i64>) -> SiameseDirDataset {
+    fn with_parts(&self, paths: Vec<String>, classes: Vec<i64>) -> SiameseDirDataset {
         let mut class_data: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         for (i, &c) in classes.iter().enumerate() {
             class_data.entry(c).or_default().push(i);
@@ -116,8 +116,8 @@ impl SiameseDirDataset {
             side.0.push(path.clone());
             side.1.push(class);
         }
-        let part = self.from_parts(take.0, take.1);
-        *self = self.from_parts(keep.0, keep.1);
+        let part = self.with_parts(take.0, take.1);
+        *self = self.with_parts(keep.0, keep.1);
         Ok(part)
     }
 
@@ -160,7 +160,10 @@ impl SiameseDirDataset {
     pub fn summary(&self) -> DatasetSummary {
         let data = NumpyDataset::new([
             (self.keys.0.clone(), Value::from(self.paths.clone())),
-            (self.keys.2.clone(), Value::from(vec![0i64, 1].into_iter().cycle().take(self.paths.len()).collect::<Vec<_>>())),
+            (
+                self.keys.2.clone(),
+                Value::from(vec![0i64, 1].into_iter().cycle().take(self.paths.len()).collect::<Vec<_>>()),
+            ),
             (self.keys.1.clone(), Value::from(self.paths.clone())),
         ]);
         let final_sample = if self.paths.is_empty() { None } else { self.get(0).ok() };
@@ -258,7 +261,7 @@ impl SiameseDirDatasetBuilder {
             seed: self.seed.or_else(crate::deterministic_seed).unwrap_or_else(rand::random),
             draws: Arc::new(Vec::new()),
         };
-        Ok(template.from_parts(paths, classes))
+        Ok(template.with_parts(paths, classes))
     }
 }
 

@@ -110,7 +110,9 @@ fn scalar_key(v: &Value) -> Option<String> {
 pub(crate) fn label_text(v: &Value) -> String {
     match v {
         Value::Str(a) => a.iter().cloned().collect::<Vec<_>>().join(","),
-        other => other.to_f64().map(|a| a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")).unwrap_or_default(),
+        other => {
+            other.to_f64().map(|a| a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")).unwrap_or_default()
+        }
     }
 }
 
@@ -126,9 +128,10 @@ impl DatasetSummary {
         if let Some(example) = example {
             for (key, value) in example {
                 let shape = value.shape().iter().map(|&d| Some(d)).collect();
-                let unchanged = stored.as_ref().and_then(|s| s.get(key)).is_some_and(|orig| {
-                    orig.dtype() == value.dtype() && orig.shape() == value.shape()
-                });
+                let unchanged = stored
+                    .as_ref()
+                    .and_then(|s| s.get(key))
+                    .is_some_and(|orig| orig.dtype() == value.dtype() && orig.shape() == value.shape());
                 let num_unique_values = if unchanged && value.ndim() == 0 {
                     data.column(key).map(|col| {
                         (0..data.len()).filter_map(|i| scalar_key(&col.index_first(i))).collect::<HashSet<_>>().len()
@@ -209,6 +212,9 @@ mod tests {
     #[test]
     fn strings_are_escaped() {
         let ds = NumpyDataset::new([("k\"ey", Value::from(vec!["a".to_string(), "b".to_string()]))]).unwrap();
-        assert!(ds.summary().to_string().contains("\"k\\\"ey\": {\"num_unique_values\": 2, \"shape\": [], \"dtype\": \"str\"}"));
+        assert!(ds
+            .summary()
+            .to_string()
+            .contains("\"k\\\"ey\": {\"num_unique_values\": 2, \"shape\": [], \"dtype\": \"str\"}"));
     }
 }

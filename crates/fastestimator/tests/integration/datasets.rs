@@ -54,7 +54,10 @@ fn tabular_example_runs_on_a_generated_csv() {
     let summary = estimator.test().unwrap();
     let acc = summary.last(Mode::Test, "accuracy").unwrap();
     assert!(acc >= 0.9, "test accuracy {acc}");
-    let saved = std::fs::read_dir(save.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned());
+    let saved = std::fs::read_dir(save.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned());
     assert!(saved.into_iter().any(|n| n.ends_with("_best_accuracy.safetensors")));
 }
 
@@ -138,7 +141,10 @@ fn batch_datasets_feed_a_pipeline_without_batch_size() {
         assert_eq!(x.iter().sum::<i64>(), 6, "6 of 8 samples come from the second dataset");
     }
     // FE case 27 through a Pipeline: items alternate 0, 1, 1.
-    let ds = InterleaveDataset::with_pattern(vec![Arc::new(a), Arc::new(b)], [0, 1, 1]).unwrap().batch_sizes([2, 3]).unwrap();
+    let ds = InterleaveDataset::with_pattern(vec![Arc::new(a), Arc::new(b)], [0, 1, 1])
+        .unwrap()
+        .batch_sizes([2, 3])
+        .unwrap();
     let p = fe::Pipeline::builder().train_data(ds).build().unwrap();
     let got = p.get_results(Mode::Train, 1, 3).unwrap();
     let shapes: Vec<Vec<usize>> = got.iter().map(|b| b["x"].shape().to_vec()).collect();

@@ -68,7 +68,8 @@ pub fn extract_tar_gz(archive: &Path, dest: &Path, select: impl Fn(&str) -> Opti
         .tempdir_in(dest)
         .map_err(|e| FeError::io("cannot create a temporary folder in", dest, e))?;
     let file = std::fs::File::open(archive).map_err(|e| FeError::io("cannot read", archive, e))?;
-    let bad = |e: std::io::Error| FeError::Format { path: archive.to_path_buf(), reason: format!("corrupt tar.gz: {e}") };
+    let bad =
+        |e: std::io::Error| FeError::Format { path: archive.to_path_buf(), reason: format!("corrupt tar.gz: {e}") };
     let mut tar = tar::Archive::new(flate2::read::MultiGzDecoder::new(file));
     let mut count = 0;
     for entry in tar.entries().map_err(bad)? {
@@ -96,7 +97,8 @@ pub fn extract_zip(archive: &Path, dest: &Path, keep: impl Fn(&str) -> bool) -> 
         .tempdir_in(dest)
         .map_err(|e| FeError::io("cannot create a temporary folder in", dest, e))?;
     let file = std::fs::File::open(archive).map_err(|e| FeError::io("cannot read", archive, e))?;
-    let bad = |e: zip::result::ZipError| FeError::Format { path: archive.to_path_buf(), reason: format!("corrupt zip: {e}") };
+    let bad =
+        |e: zip::result::ZipError| FeError::Format { path: archive.to_path_buf(), reason: format!("corrupt zip: {e}") };
     let mut zip = zip::ZipArchive::new(file).map_err(bad)?;
     let mut count = 0;
     for i in 0..zip.len() {
@@ -118,7 +120,13 @@ pub fn extract_zip(archive: &Path, dest: &Path, keep: impl Fn(&str) -> bool) -> 
 /// Make sure the files `members` (paths relative to `dir`, as inside the archive) exist: if
 /// any is missing, extract them from `archive` in `dir` (downloading it first when allowed). The
 /// offline error names the archive, and also the extracted files as an alternative.
-pub fn ensure_from_tar_gz(dataset: &str, dir: &Path, archive: RemoteFile, members: &[&str], download: bool) -> Result<()> {
+pub fn ensure_from_tar_gz(
+    dataset: &str,
+    dir: &Path,
+    archive: RemoteFile,
+    members: &[&str],
+    download: bool,
+) -> Result<()> {
     if members.iter().all(|m| dir.join(m).is_file()) {
         return Ok(());
     }

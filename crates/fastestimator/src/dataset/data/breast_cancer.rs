@@ -26,19 +26,45 @@ pub const NUM_FEATURES: usize = 30;
 /// the content (569 rows of 30 numbers and a 0/1 label).
 pub const FILE: RemoteFile = RemoteFile {
     name: "breast_cancer.csv",
-    urls: &["https://raw.githubusercontent.com/scikit-learn/scikit-learn/1.5.2/sklearn/datasets/data/breast_cancer.csv"],
+    urls: &[
+        "https://raw.githubusercontent.com/scikit-learn/scikit-learn/1.5.2/sklearn/datasets/data/breast_cancer.csv",
+    ],
     md5: None,
     max_bytes: 1 << 20,
 };
 
 /// The 30 feature names, in column order (as scikit-learn names them).
 pub const FEATURE_NAMES: [&str; 30] = [
-    "mean radius", "mean texture", "mean perimeter", "mean area", "mean smoothness", "mean compactness",
-    "mean concavity", "mean concave points", "mean symmetry", "mean fractal dimension", "radius error",
-    "texture error", "perimeter error", "area error", "smoothness error", "compactness error", "concavity error",
-    "concave points error", "symmetry error", "fractal dimension error", "worst radius", "worst texture",
-    "worst perimeter", "worst area", "worst smoothness", "worst compactness", "worst concavity",
-    "worst concave points", "worst symmetry", "worst fractal dimension",
+    "mean radius",
+    "mean texture",
+    "mean perimeter",
+    "mean area",
+    "mean smoothness",
+    "mean compactness",
+    "mean concavity",
+    "mean concave points",
+    "mean symmetry",
+    "mean fractal dimension",
+    "radius error",
+    "texture error",
+    "perimeter error",
+    "area error",
+    "smoothness error",
+    "compactness error",
+    "concavity error",
+    "concave points error",
+    "symmetry error",
+    "fractal dimension error",
+    "worst radius",
+    "worst texture",
+    "worst perimeter",
+    "worst area",
+    "worst smoothness",
+    "worst compactness",
+    "worst concavity",
+    "worst concave points",
+    "worst symmetry",
+    "worst fractal dimension",
 ];
 
 /// Parse the CSV: features `[n, 30]` (`f64`) and labels `[n]` (0 malignant, 1 benign).
@@ -57,7 +83,8 @@ pub fn read_csv(path: &Path) -> Result<(Array2<f64>, Array1<i64>)> {
         let record = record.map_err(|e| bad(e.to_string()))?;
         if i == 0 {
             if record.len() == 4 {
-                let n: usize = record[0].trim().parse().map_err(|_| bad("the header's sample count is not a number".into()))?;
+                let n: usize =
+                    record[0].trim().parse().map_err(|_| bad("the header's sample count is not a number".into()))?;
                 if record[1].trim() != "30" {
                     return Err(bad(format!("the header declares {} features, expected 30", &record[1])));
                 }
@@ -97,8 +124,11 @@ pub fn read_csv(path: &Path) -> Result<(Array2<f64>, Array1<i64>)> {
         return Err(FeError::Csv { path: path.to_path_buf(), line: None, reason: "no samples".into() });
     }
     let n = labels.len();
-    let features = Array2::from_shape_vec((n, NUM_FEATURES), features)
-        .map_err(|e| FeError::Csv { path: path.to_path_buf(), line: None, reason: e.to_string() })?;
+    let features = Array2::from_shape_vec((n, NUM_FEATURES), features).map_err(|e| FeError::Csv {
+        path: path.to_path_buf(),
+        line: None,
+        reason: e.to_string(),
+    })?;
     Ok((features, Array1::from(labels)))
 }
 

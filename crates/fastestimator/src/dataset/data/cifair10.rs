@@ -49,11 +49,7 @@ pub(crate) fn read_batch(path: &Path, label_key: &str, classes: i64) -> Result<(
 }
 
 /// Concatenate batches into FE's layout: images channels-last, labels `[n, 1]`.
-pub(crate) fn to_dataset(
-    parts: Vec<(Array4<u8>, Vec<i64>)>,
-    image_key: &str,
-    label_key: &str,
-) -> Result<NumpyDataset> {
+pub(crate) fn to_dataset(parts: Vec<(Array4<u8>, Vec<i64>)>, image_key: &str, label_key: &str) -> Result<NumpyDataset> {
     let views: Vec<_> = parts.iter().map(|(x, _)| x.view()).collect();
     let images = ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| FeError::Shape {
         op: "ciFAIR".into(),

@@ -36,7 +36,13 @@ pub struct Cifair100 {
 
 impl Default for Cifair100 {
     fn default() -> Self {
-        Cifair100 { root_dir: None, download: true, image_key: "x".into(), label_key: "y".into(), label_mode: LabelMode::Fine }
+        Cifair100 {
+            root_dir: None,
+            download: true,
+            image_key: "x".into(),
+            label_key: "y".into(),
+            label_mode: LabelMode::Fine,
+        }
     }
 }
 
@@ -101,7 +107,8 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join(NAME);
         std::fs::create_dir_all(&dir).unwrap();
-        let batch = |fine: &[i64], coarse: &[i64]| pickled(fine.len(), &[("fine_labels", fine), ("coarse_labels", coarse)]);
+        let batch =
+            |fine: &[i64], coarse: &[i64]| pickled(fine.len(), &[("fine_labels", fine), ("coarse_labels", coarse)]);
         zip(
             &dir.join(ARCHIVE.name),
             &[(format!("{FOLDER}/train"), batch(&[99, 5], &[19, 2])), (format!("{FOLDER}/test"), batch(&[1], &[0]))],
@@ -109,7 +116,8 @@ mod tests {
         let (train, test) = Cifair100::new().root_dir(root.path()).download(false).load().unwrap();
         assert_eq!((train.len(), test.len()), (2, 1));
         assert_eq!(train.get(0).unwrap()["y"], Value::I64(ndarray::arr1(&[99i64]).into_dyn()));
-        let (train, _) = Cifair100::new().root_dir(root.path()).download(false).label_mode(LabelMode::Coarse).load().unwrap();
+        let (train, _) =
+            Cifair100::new().root_dir(root.path()).download(false).label_mode(LabelMode::Coarse).load().unwrap();
         assert_eq!(train.get(0).unwrap()["y"], Value::I64(ndarray::arr1(&[19i64]).into_dyn()));
     }
 }

@@ -135,7 +135,8 @@ mod tests {
         let (train, eval) = Cifar100::new().root_dir(root.path()).download(false).load().unwrap();
         assert_eq!(train.get(0).unwrap()["y"], Value::from(99i64));
         assert_eq!(eval.len(), 1);
-        let (train, _) = Cifar100::new().root_dir(root.path()).download(false).label_mode(LabelMode::Coarse).load().unwrap();
+        let (train, _) =
+            Cifar100::new().root_dir(root.path()).download(false).label_mode(LabelMode::Coarse).load().unwrap();
         assert_eq!(train.get(0).unwrap()["y"], Value::from(19i64));
         // A CIFAR-10 file in its place has the wrong record size.
         std::fs::write(dir.join(TEST_FILE), vec![0u8; 3073]).unwrap();

@@ -82,7 +82,10 @@ pub fn missing_error(dataset: &str, dir: &Path, files: &[RemoteFile], cause: Opt
         dir: dir.to_path_buf(),
         files: files
             .iter()
-            .map(|f| MissingFile { name: f.name.to_string(), source: f.urls.first().copied().unwrap_or("").to_string() })
+            .map(|f| MissingFile {
+                name: f.name.to_string(),
+                source: f.urls.first().copied().unwrap_or("").to_string(),
+            })
             .collect(),
         cause,
     }
@@ -112,7 +115,12 @@ pub fn ensure_files(dataset: &str, dir: &Path, files: &[RemoteFile], download: b
                 }
             }
             if !stored {
-                return Err(missing_error(dataset, dir, &missing[i..], Some(format!("Download failed: {}", failures.join("; ")))));
+                return Err(missing_error(
+                    dataset,
+                    dir,
+                    &missing[i..],
+                    Some(format!("Download failed: {}", failures.join("; "))),
+                ));
             }
         }
     }
@@ -123,7 +131,8 @@ pub fn ensure_files(dataset: &str, dir: &Path, files: &[RemoteFile], download: b
 /// computed, fsynced, verified, then renamed into place. Nothing is left behind on failure.
 pub fn download_to(url: &str, dir: &Path, name: &str, md5: Option<&str>, max_bytes: u64) -> Result<()> {
     let agent = ureq::AgentBuilder::new().timeout_connect(CONNECT_TIMEOUT).timeout_read(READ_TIMEOUT).build();
-    let response = agent.get(url).call().map_err(|e| FeError::User { context: url.to_string(), reason: e.to_string() })?;
+    let response =
+        agent.get(url).call().map_err(|e| FeError::User { context: url.to_string(), reason: e.to_string() })?;
     eprintln!("FastEstimator: downloading {url} to {}", dir.join(name).display());
     store_stream(response.into_reader(), url, dir, name, md5, max_bytes)
 }

@@ -93,7 +93,10 @@ impl FashionMnist {
         let path = |f: &RemoteFile| if plain(f).is_file() { plain(f) } else { dir.join(f.name) };
         let make = |images: &Path, labels: &Path| -> Result<NumpyDataset> {
             let (x, y) = super::mnist::load_pair(images, labels)?;
-            NumpyDataset::new([(self.image_key.as_str(), Value::U8(x.into_dyn())), (self.label_key.as_str(), Value::I64(y.into_dyn()))])
+            NumpyDataset::new([
+                (self.image_key.as_str(), Value::U8(x.into_dyn())),
+                (self.label_key.as_str(), Value::I64(y.into_dyn())),
+            ])
         };
         Ok((make(&path(&FILES[0]), &path(&FILES[1]))?, make(&path(&FILES[2]), &path(&FILES[3]))?))
     }
@@ -106,7 +109,6 @@ pub fn load_data(root_dir: Option<&Path>) -> Result<(NumpyDataset, NumpyDataset)
     loader.root_dir = root_dir.map(Path::to_path_buf);
     loader.load()
 }
-
 
 #[cfg(test)]
 mod tests {

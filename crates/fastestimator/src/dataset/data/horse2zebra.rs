@@ -60,11 +60,20 @@ impl Horse2Zebra {
         let dir = self.dir();
         let images = dir.join("images");
         if !images.is_dir() {
-            ensure_from_zip("horse2zebra", &dir, ARCHIVE, "horse2zebra", |n| n.starts_with("horse2zebra/"), self.download)?;
-            std::fs::rename(dir.join("horse2zebra"), &images).map_err(|e| FeError::io("cannot move into place", &images, e))?;
+            ensure_from_zip(
+                "horse2zebra",
+                &dir,
+                ARCHIVE,
+                "horse2zebra",
+                |n| n.starts_with("horse2zebra/"),
+                self.download,
+            )?;
+            std::fs::rename(dir.join("horse2zebra"), &images)
+                .map_err(|e| FeError::io("cannot move into place", &images, e))?;
         }
         let folder = |name: &str, key: &str| -> Result<Arc<dyn Dataset>> {
-            let mut b = DirDataset::builder(images.join(name)).data_key(key).file_extension(".jpg").recursive_search(false);
+            let mut b =
+                DirDataset::builder(images.join(name)).data_key(key).file_extension(".jpg").recursive_search(false);
             if self.read_images {
                 b = b.read_with(image_reader(ImageColor::Rgb));
             }

@@ -77,7 +77,8 @@ fn classify(name: &str) -> Option<(String, i64)> {
 /// it), sorted by path.
 pub fn read_reviews(archive: &Path) -> Result<Vec<Review>> {
     let mut found: Vec<(String, Review)> = Vec::new();
-    let bad = |e: std::io::Error| FeError::Format { path: archive.to_path_buf(), reason: format!("corrupt tar.gz: {e}") };
+    let bad =
+        |e: std::io::Error| FeError::Format { path: archive.to_path_buf(), reason: format!("corrupt tar.gz: {e}") };
     let file = std::fs::File::open(archive).map_err(|e| FeError::io("cannot read", archive, e))?;
     let mut tar = tar::Archive::new(flate2::read::MultiGzDecoder::new(file));
     for entry in tar.entries().map_err(bad)? {
@@ -156,7 +157,11 @@ impl ImdbReview {
     /// `(train, eval)`: 25 000 reviews each, `x` `i64` `[max_len]`, `y` `i64` (1 positive).
     pub fn load(&self) -> Result<(NumpyDataset, NumpyDataset)> {
         if self.max_len == 0 || self.vocab_size <= INDEX_FROM as usize {
-            return Err(FeError::param("imdb_review", "max_len/vocab_size", "max_len must be positive and vocab_size above 3"));
+            return Err(FeError::param(
+                "imdb_review",
+                "max_len/vocab_size",
+                "max_len must be positive and vocab_size above 3",
+            ));
         }
         let dir = self.dir();
         let extracted = dir.join("aclImdb");
@@ -241,7 +246,12 @@ mod tests {
         assert_eq!(eval.get(1).unwrap()["y"], Value::from(1i64));
         // The extracted folder is read when present.
         let ex = loader.dir().join("aclImdb");
-        for (p, t) in [("train/pos/a.txt", "good"), ("train/neg/b.txt", "bad"), ("test/pos/c.txt", "good"), ("test/neg/d.txt", "bad")] {
+        for (p, t) in [
+            ("train/pos/a.txt", "good"),
+            ("train/neg/b.txt", "bad"),
+            ("test/pos/c.txt", "good"),
+            ("test/neg/d.txt", "bad"),
+        ] {
             std::fs::create_dir_all(ex.join(p).parent().unwrap()).unwrap();
             std::fs::write(ex.join(p), t).unwrap();
         }

@@ -56,7 +56,6 @@ macro_rules! loader_options {
     };
 }
 
-
 pub mod archive;
 pub mod breast_cancer;
 pub mod cifair10;

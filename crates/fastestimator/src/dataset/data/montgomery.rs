@@ -99,7 +99,14 @@ impl Montgomery {
         let dir = self.dir();
         let csv = dir.join(CSV);
         if !csv.is_file() {
-            ensure_from_zip("montgomery", &dir, ARCHIVE, "MontgomerySet", |n| n.starts_with("MontgomerySet/"), self.download)?;
+            ensure_from_zip(
+                "montgomery",
+                &dir,
+                ARCHIVE,
+                "MontgomerySet",
+                |n| n.starts_with("MontgomerySet/"),
+                self.download,
+            )?;
             write_index(&dir)?;
         }
         let mut b = CSVDataset::builder(&csv).path_columns(COLUMNS);
@@ -148,7 +155,10 @@ mod tests {
         assert_eq!(ds.len(), 2);
         assert!(!loader.dir().join("__MACOSX").exists());
         let s = ds.get(1).unwrap();
-        assert_eq!(s["image"], Value::from(loader.dir().join("MontgomerySet/CXR_png/MCUCXR_0002_1.png").display().to_string().as_str()));
+        assert_eq!(
+            s["image"],
+            Value::from(loader.dir().join("MontgomerySet/CXR_png/MCUCXR_0002_1.png").display().to_string().as_str())
+        );
         let ds = loader.clone().read_images(true).load().unwrap();
         let s = ds.get(0).unwrap();
         let Value::U8(mask) = &s["mask_right"] else { panic!() };

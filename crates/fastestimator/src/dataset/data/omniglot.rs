@@ -111,7 +111,8 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let loader = Omniglot::new().root_dir(root.path()).download(false).seed(1).read_images(true);
         std::fs::create_dir_all(loader.dir()).unwrap();
-        for (archive, folder, alphabets) in [(BACKGROUND, "images_background", 2), (EVALUATION, "images_evaluation", 1)] {
+        for (archive, folder, alphabets) in [(BACKGROUND, "images_background", 2), (EVALUATION, "images_evaluation", 1)]
+        {
             let mut members = Vec::new();
             for a in 0..alphabets {
                 for c in 0..2 {

@@ -14,7 +14,6 @@ use crate::value::Value;
 /// The folder name under the data root (FE's).
 pub const NAME: &str = "PennTreeBank";
 
-
 /// The three files, with the MD5s torchtext checks.
 pub const FILES: [RemoteFile; 3] = [
     RemoteFile {
@@ -40,7 +39,8 @@ pub const FILES: [RemoteFile; 3] = [
 /// The words of a file, with `<eos>` after every line (FE's reading).
 pub fn read_words(path: &Path) -> Result<Vec<String>> {
     let bytes = std::fs::read(path).map_err(|e| FeError::io("cannot read", path, e))?;
-    let text = String::from_utf8(bytes).map_err(|_| FeError::Format { path: path.to_path_buf(), reason: "not UTF-8 text".into() })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| FeError::Format { path: path.to_path_buf(), reason: "not UTF-8 text".into() })?;
     let mut words = Vec::new();
     for line in text.lines() {
         words.extend(line.split_whitespace().map(str::to_string));
@@ -123,7 +123,6 @@ pub fn load_data(
     loader.root_dir = root_dir.map(Path::to_path_buf);
     loader.load()
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -58,7 +58,8 @@ impl Shakespeare {
         }
         let path = ensure_files("shakespeare", &self.dir(), &[FILE], self.download)?.remove(0);
         let bytes = std::fs::read(&path).map_err(|e| FeError::io("cannot read", &path, e))?;
-        let text = String::from_utf8(bytes).map_err(|_| FeError::Format { path: path.clone(), reason: "not UTF-8 text".into() })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| FeError::Format { path: path.clone(), reason: "not UTF-8 text".into() })?;
         let mut vocab: Vec<char> = text.chars().collect();
         vocab.sort_unstable();
         vocab.dedup();
@@ -66,7 +67,8 @@ impl Shakespeare {
         let mut ids: Vec<i64> = text.chars().map(|c| index[&c]).collect();
         let rows = ids.len().div_ceil(self.seq_length);
         ids.resize(rows * self.seq_length, 0);
-        let x = Array2::from_shape_vec((rows, self.seq_length), ids).map_err(|e| FeError::Format { path, reason: e.to_string() })?;
+        let x = Array2::from_shape_vec((rows, self.seq_length), ids)
+            .map_err(|e| FeError::Format { path, reason: e.to_string() })?;
         Ok((NumpyDataset::new([("x", Value::I64(x.into_dyn()))])?, vocab))
     }
 }

@@ -35,7 +35,8 @@ pub fn read_digits(path: &Path) -> Result<(ndarray::Array3<f64>, Vec<i64>)> {
     } else {
         raw
     };
-    let text = String::from_utf8(text).map_err(|_| FeError::Format { path: path.to_path_buf(), reason: "not UTF-8 text".into() })?;
+    let text = String::from_utf8(text)
+        .map_err(|_| FeError::Format { path: path.to_path_buf(), reason: "not UTF-8 text".into() })?;
     let mut pixels = Vec::new();
     let mut labels = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -106,9 +107,13 @@ impl SklDigits {
     pub fn load(&self) -> Result<NumpyDataset> {
         let dir = self.dir();
         let plain = dir.join("digits.csv");
-        let path = if plain.is_file() { plain } else { ensure_files("skl_digits", &dir, &[FILE], self.download)?.remove(0) };
+        let path =
+            if plain.is_file() { plain } else { ensure_files("skl_digits", &dir, &[FILE], self.download)?.remove(0) };
         let (images, labels) = read_digits(&path)?;
-        NumpyDataset::new([(self.image_key.as_str(), Value::F64(images.into_dyn())), (self.label_key.as_str(), Value::from(labels))])
+        NumpyDataset::new([
+            (self.image_key.as_str(), Value::F64(images.into_dyn())),
+            (self.label_key.as_str(), Value::from(labels)),
+        ])
     }
 }
 
@@ -150,7 +155,11 @@ mod tests {
     fn bad_rows_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("digits.csv");
-        for (text, needle) in [("1,2\n", "expected 64"), (&*format!("{}0\n", "17,".repeat(64)), "outside"), (&*format!("{}10\n", "1,".repeat(64)), "digit")] {
+        for (text, needle) in [
+            ("1,2\n", "expected 64"),
+            (&*format!("{}0\n", "17,".repeat(64)), "outside"),
+            (&*format!("{}10\n", "1,".repeat(64)), "digit"),
+        ] {
             std::fs::write(&path, text).unwrap();
             let msg = read_digits(&path).unwrap_err().to_string();
             assert!(msg.contains("digits.csv, line 1") && msg.contains(needle), "{msg}");

@@ -152,8 +152,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("train_32x32.mat");
         let x = vec![0u8; 32 * 32 * 3 * 2];
-        let two_images_one_label =
-            write_mat5(&[("X", &[32, 32, 3, 2], MatWriteData::U8(x)), ("y", &[1, 1], MatWriteData::F64(vec![1.0]))], false);
+        let two_images_one_label = write_mat5(
+            &[("X", &[32, 32, 3, 2], MatWriteData::U8(x)), ("y", &[1, 1], MatWriteData::F64(vec![1.0]))],
+            false,
+        );
         std::fs::write(&path, two_images_one_label).unwrap();
         assert!(read_svhn(&path).unwrap_err().to_string().contains("2 images but 1 labels"));
         std::fs::write(&path, write_mat5(&[("X", &[2, 2], MatWriteData::U8(vec![0; 4]))], false)).unwrap();
