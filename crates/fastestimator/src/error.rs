@@ -145,6 +145,53 @@ pub enum FeError {
     /// The MNIST files are missing, corrupt or could not be downloaded.
     #[error(transparent)]
     Mnist(#[from] crate::dataset::data::mnist::MnistError),
+    /// An IDX file is malformed (the error names the file).
+    #[error(transparent)]
+    Idx(#[from] fastestimator_formats::idx::IdxError),
+    /// A CIFAR binary batch is malformed (the error names the file).
+    #[error(transparent)]
+    Cifar(#[from] fastestimator_formats::cifar::CifarError),
+    /// A CIFAR python batch (pickle) is malformed (the error names the file).
+    #[error(transparent)]
+    Pickle(#[from] fastestimator_formats::pickle::PickleError),
+    /// A MAT-file is malformed (the error names the file).
+    #[error(transparent)]
+    Mat(#[from] fastestimator_formats::mat5::MatError),
+    /// A libsvm file is malformed (the error names the file).
+    #[error(transparent)]
+    Libsvm(#[from] fastestimator_formats::libsvm::LibsvmError),
+    /// A CSV file is malformed or a value does not fit its column's type.
+    #[error("{}{}: {reason}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Csv {
+        /// The CSV file.
+        path: PathBuf,
+        /// The one-based line, when known.
+        line: Option<u64>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A dataset loader's files are missing (and downloading was disabled or failed).
+    #[error("{}", crate::dataset::data::download::missing_message(dataset, dir, files, cause.as_deref()))]
+    MissingData {
+        /// The dataset (FE's loader name).
+        dataset: String,
+        /// The folder the files belong in.
+        dir: PathBuf,
+        /// Each missing file and where to get it.
+        files: Vec<crate::dataset::data::download::MissingFile>,
+        /// Why downloading did not help, if it was tried.
+        cause: Option<String>,
+    },
+    /// A downloaded file does not have its published checksum; it was not kept.
+    #[error("checksum mismatch for {url}: expected md5 {expected}, got {actual}; the download was discarded")]
+    Checksum {
+        /// Where the file came from.
+        url: String,
+        /// The published MD5 (hex).
+        expected: String,
+        /// The MD5 of what arrived (hex).
+        actual: String,
+    },
     /// A pipeline worker thread failed.
     #[error("pipeline worker failed: {0}")]
     Worker(String),

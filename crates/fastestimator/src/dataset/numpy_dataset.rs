@@ -53,6 +53,36 @@ impl NumpyDataset {
         self.columns.get(key)
     }
 
+    /// Replace (or add) a whole column (FE's `ds["key"] = values`); it must hold one entry per
+    /// sample.
+    ///
+    /// ```
+    /// use fastestimator::dataset::NumpyDataset;
+    /// use fastestimator::Value;
+    /// let mut ds = NumpyDataset::new([("x", Value::from(vec![1.0f32, 2.0]))]).unwrap();
+    /// ds.set_column("x", Value::from(vec![0.5f32, 1.0])).unwrap();
+    /// assert!(ds.set_column("x", Value::from(vec![1.0f32])).is_err());
+    /// ```
+    pub fn set_column(&mut self, key: &str, value: Value) -> Result<()> {
+        check_key(key)?;
+        let n = value.shape().first().copied();
+        if n != Some(self.len) && !(self.columns.is_empty() && n.is_some()) {
+            return Err(FeError::Mismatch {
+                context: "NumpyDataset".into(),
+                reason: format!(
+                    "column {key:?} has shape {:?} but the dataset has {} samples",
+                    value.shape(),
+                    self.len
+                ),
+            });
+        }
+        if self.columns.is_empty() {
+            self.len = n.unwrap_or(0);
+        }
+        self.columns.insert(key.to_string(), value);
+        Ok(())
+    }
+
     /// The column keys, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.columns.keys().map(String::as_str)

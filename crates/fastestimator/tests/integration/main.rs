@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod common;
+mod datasets;
 mod determinism;
 mod estimator;
 mod fe_cases;

@@ -217,7 +217,7 @@ fn locate(dir: &Path, file: &MnistFile) -> Option<PathBuf> {
 }
 
 /// Loads and cross-validates an image file and its label file.
-fn load_pair(images: &Path, labels: &Path) -> Result<(Array3<u8>, Array1<i64>), MnistError> {
+pub(crate) fn load_pair(images: &Path, labels: &Path) -> Result<(Array3<u8>, Array1<i64>), MnistError> {
     let x = load_images(images)?;
     let y = load_labels(labels)?;
     if x.shape()[0] != y.len() {

@@ -1,0 +1,294 @@
+//! `InterleaveDataset`: step-wise alternation between datasets (FE's
+//! `fe.dataset.InterleaveDataset`).
+
+use std::sync::Arc;
+
+use super::epoch_order::{Draws, Orders};
+use super::Dataset;
+use crate::error::{FeError, Result};
+use crate::op::numpy::Batch;
+use crate::value::Sample;
+
+/// A dataset whose items are batches taken from its member datasets in turn, following a
+/// pattern (FE's `InterleaveDataset(datasets, pattern=None)`), for multi-task training that
+/// switches dataset from one step to the next.
+///
+/// With `[ds1, ds2]` and the default pattern `[0, 1]`, item 0 is a batch of `ds1`, item 1 a batch
+/// of `ds2`, item 2 of `ds1`, .... `pattern = [0, 0, 1, 1, 1]` gives two steps of `ds1` then three
+/// of `ds2`. Datasets given by name ([`InterleaveDataset::named`]) take a pattern of names, and
+/// the name of the dataset behind an item is [`InterleaveDataset::ds_id`].
+///
+/// Each member has a batch size (default 1, see [`InterleaveDataset::batch_sizes`]). An epoch is
+/// as many whole pattern cycles as the members allow, so it behaves as `drop_last = true`, as in
+/// FE; members are shuffled once per epoch (see [`super::BatchDataset`] for how epochs are
+/// counted).
+///
+/// **Using it with a Pipeline.** As with [`super::BatchDataset`], `get` returns a collated batch
+/// (leading axis = the member's batch size), so use no Pipeline `batch_size` or `Batch` op. FE
+/// routes per-`ds_id` ops by the member name; here ops see every item, so per-member
+/// preprocessing belongs in the member datasets.
+///
+/// ```
+/// use std::sync::Arc;
+/// use fastestimator::dataset::{Dataset, InterleaveDataset, NumpyDataset};
+/// use fastestimator::Value;
+/// let ds1 = NumpyDataset::new([("x", Value::from(vec![0i64; 10]))]).unwrap();
+/// let ds2 = NumpyDataset::new([("x", Value::from(vec![1i64; 20]))]).unwrap();
+/// let ds = InterleaveDataset::with_pattern(vec![Arc::new(ds1), Arc::new(ds2)], [0, 1, 1]).unwrap();
+/// let from: Vec<usize> = (0..4).map(|i| ds.dataset_index(i)).collect();
+/// assert_eq!(from, vec![0, 1, 1, 0]);
+/// ```
+pub struct InterleaveDataset {
+    datasets: Vec<Arc<dyn Dataset>>,
+    tags: Vec<Option<String>>,
+    pattern: Vec<usize>,
+    frequency: Vec<usize>,
+    batch_sizes: Vec<usize>,
+    orders: Orders,
+    draws: Draws,
+    len: usize,
+}
+
+impl InterleaveDataset {
+    /// Round-robin over the datasets.
+    pub fn new(datasets: Vec<Arc<dyn Dataset>>) -> Result<InterleaveDataset> {
+        let pattern = (0..datasets.len()).collect();
+        Self::build(datasets, vec![None; 0], pattern)
+    }
+
+    /// Follow `pattern`, a list of dataset indices.
+    pub fn with_pattern(datasets: Vec<Arc<dyn Dataset>>, pattern: impl Into<Vec<usize>>) -> Result<InterleaveDataset> {
+        let pattern = pattern.into();
+        Self::check_pattern_len(&pattern)?;
+        if let Some(&bad) = pattern.iter().find(|&&p| p >= datasets.len()) {
+            return Err(FeError::param(
+                "InterleaveDataset",
+                "pattern",
+                format!("pattern index {bad} does not match a dataset; available indexes are 0..{}", datasets.len()),
+            ));
+        }
+        Self::build(datasets, Vec::new(), pattern)
+    }
+
+    /// Named datasets, round-robin in the given order.
+    pub fn named<S: Into<String>>(datasets: Vec<(S, Arc<dyn Dataset>)>) -> Result<InterleaveDataset> {
+        let (tags, datasets): (Vec<String>, Vec<_>) = datasets.into_iter().map(|(k, v)| (k.into(), v)).unzip();
+        let pattern = (0..datasets.len()).collect();
+        Self::build(datasets, tags.into_iter().map(Some).collect(), pattern)
+    }
+
+    /// Named datasets following a pattern of names.
+    pub fn named_with_pattern<S: Into<String>>(
+        datasets: Vec<(S, Arc<dyn Dataset>)>,
+        pattern: &[&str],
+    ) -> Result<InterleaveDataset> {
+        let (tags, datasets): (Vec<String>, Vec<_>) = datasets.into_iter().map(|(k, v)| (k.into(), v)).unzip();
+        let indices = pattern
+            .iter()
+            .map(|name| {
+                tags.iter().position(|t| t == name).ok_or_else(|| {
+                    FeError::param(
+                        "InterleaveDataset",
+                        "pattern",
+                        format!("pattern name {name:?} is not a dataset name; available names are {tags:?}"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Self::check_pattern_len(&indices)?;
+        Self::build(datasets, tags.into_iter().map(Some).collect(), indices)
+    }
+
+    fn check_pattern_len(pattern: &[usize]) -> Result<()> {
+        if pattern.len() < 2 {
+            return Err(FeError::param("InterleaveDataset", "pattern", "length of pattern must be greater than 1"));
+        }
+        Ok(())
+    }
+
+    fn build(
+        datasets: Vec<Arc<dyn Dataset>>,
+        tags: Vec<Option<String>>,
+        pattern: Vec<usize>,
+    ) -> Result<InterleaveDataset> {
+        if datasets.len() < 2 {
+            return Err(FeError::param("InterleaveDataset", "datasets", "requires more than one dataset"));
+        }
+        let frequency: Vec<usize> = (0..datasets.len()).map(|d| pattern.iter().filter(|&&p| p == d).count()).collect();
+        if frequency.contains(&0) {
+            return Err(FeError::param("InterleaveDataset", "pattern", "not every dataset appears in the pattern"));
+        }
+        let tags = if tags.is_empty() { vec![None; datasets.len()] } else { tags };
+        let seed = crate::deterministic_seed().unwrap_or_else(rand::random);
+        let mut out = InterleaveDataset {
+            batch_sizes: vec![1; datasets.len()],
+            datasets,
+            tags,
+            pattern,
+            frequency,
+            orders: Orders::new(seed),
+            draws: Draws::new(0),
+            len: 0,
+        };
+        out.update_len()?;
+        Ok(out)
+    }
+
+    fn update_len(&mut self) -> Result<()> {
+        let cycles = self
+            .datasets
+            .iter()
+            .zip(&self.frequency)
+            .zip(&self.batch_sizes)
+            .map(|((d, &f), &bs)| d.len() / (f * bs))
+            .min()
+            .unwrap_or(0);
+        if cycles == 0 {
+            return Err(FeError::param(
+                "InterleaveDataset",
+                "datasets",
+                "some dataset does not have enough samples for a single repeat of the pattern; consider ExtendDataset",
+            ));
+        }
+        self.len = cycles * self.pattern.len();
+        self.draws = Draws::new(self.len);
+        Ok(())
+    }
+
+    /// Give every member the same batch size.
+    pub fn batch_size(self, batch_size: usize) -> Result<InterleaveDataset> {
+        let n = self.datasets.len();
+        self.batch_sizes(vec![batch_size; n])
+    }
+
+    /// Per-member batch sizes (FE takes them from per-ds_id `Batch` ops).
+    pub fn batch_sizes(mut self, batch_sizes: impl Into<Vec<usize>>) -> Result<InterleaveDataset> {
+        let batch_sizes = batch_sizes.into();
+        if batch_sizes.len() != self.datasets.len() || batch_sizes.contains(&0) {
+            return Err(FeError::param("InterleaveDataset", "batch_sizes", "one positive batch size per dataset"));
+        }
+        self.batch_sizes = batch_sizes;
+        self.update_len()?;
+        Ok(self)
+    }
+
+    /// The seed of the per-epoch shuffles (default: the global deterministic seed if set, else
+    /// random).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.orders = Orders::new(seed);
+        self
+    }
+
+    /// Which member dataset item `index` comes from.
+    pub fn dataset_index(&self, index: usize) -> usize {
+        self.pattern[index % self.pattern.len()]
+    }
+
+    /// The name of the member dataset behind item `index` (named datasets only): FE uses it as
+    /// the item's ds_id.
+    pub fn ds_id(&self, index: usize) -> Option<&str> {
+        self.tags[self.dataset_index(index)].as_deref()
+    }
+
+    /// The samples of item `index`, not collated.
+    pub fn get_samples(&self, index: usize) -> Result<Vec<Sample>> {
+        if index >= self.len {
+            return Err(FeError::Mismatch {
+                context: "InterleaveDataset".into(),
+                reason: format!("item {index} is out of range for {} items", self.len),
+            });
+        }
+        let epoch = self.draws.next(index);
+        let (cycle, pos) = (index / self.pattern.len(), index % self.pattern.len());
+        let d = self.pattern[pos];
+        let bs = self.batch_sizes[d];
+        let earlier = self.pattern[..pos].iter().filter(|&&p| p == d).count();
+        let start = (cycle * self.frequency[d] + earlier) * bs;
+        let ds = &self.datasets[d];
+        (start..start + bs).map(|p| ds.get(self.orders.index(d, epoch, p as u64, ds.len()))).collect()
+    }
+}
+
+impl Dataset for InterleaveDataset {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn get(&self, index: usize) -> Result<Sample> {
+        let samples = self.get_samples(index)?;
+        Batch::new(samples.len().max(1))?.collate(samples)
+    }
+
+    fn sequential(&self) -> bool {
+        self.datasets.iter().any(|d| d.sequential())
+    }
+}
+
+impl std::fmt::Debug for InterleaveDataset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InterleaveDataset")
+            .field("len", &self.len)
+            .field("pattern", &self.pattern)
+            .field("tags", &self.tags)
+            .field("batch_sizes", &self.batch_sizes)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::NumpyDataset;
+    use crate::value::Value;
+
+    fn ds(n: usize, offset: i64) -> Arc<dyn Dataset> {
+        Arc::new(
+            NumpyDataset::new([("x", Value::from((0..n as i64).map(|i| i + offset).collect::<Vec<_>>()))]).unwrap(),
+        )
+    }
+
+    fn from(ds: &InterleaveDataset, i: usize) -> usize {
+        let Value::I64(a) = &ds.get(i).unwrap()["x"] else { panic!() };
+        usize::from(a[0] >= 100)
+    }
+
+    /// FE_REFERENCE §6 facts (case 27).
+    #[test]
+    fn fe_facts() {
+        let d = InterleaveDataset::new(vec![ds(10, 0), ds(20, 100)]).unwrap();
+        assert_eq!(d.len(), 20);
+        assert_eq!([from(&d, 0), from(&d, 1), from(&d, 4), from(&d, 9)], [0, 1, 0, 1]);
+        let d = InterleaveDataset::with_pattern(vec![ds(10, 0), ds(20, 100)], [0, 1, 1]).unwrap();
+        assert_eq!((0..4).map(|i| from(&d, i)).collect::<Vec<_>>(), vec![0, 1, 1, 0]);
+        let d = InterleaveDataset::named_with_pattern(
+            vec![("ds1", ds(10, 0)), ("ds2", ds(20, 100))],
+            &["ds2", "ds2", "ds1"],
+        )
+        .unwrap();
+        assert_eq!((0..4).map(|i| from(&d, i)).collect::<Vec<_>>(), vec![1, 1, 0, 1]);
+        assert_eq!(d.ds_id(2), Some("ds1"));
+        assert!(InterleaveDataset::with_pattern(vec![ds(10, 0), ds(20, 100)], [0, 2]).is_err());
+        assert!(InterleaveDataset::named_with_pattern(vec![("ds1", ds(10, 0)), ("ds2", ds(20, 100))], &["ds1", "ds3"])
+            .is_err());
+    }
+
+    #[test]
+    fn batch_sizes_and_epoch_coverage() {
+        let d = InterleaveDataset::new(vec![ds(8, 0), ds(30, 100)]).unwrap().batch_sizes([2, 3]).unwrap().seed(2);
+        // ds1 affords 8 / 2 = 4 cycles, ds2 30 / 3 = 10: 4 cycles of 2 steps.
+        assert_eq!(d.len(), 8);
+        let mut seen = Vec::new();
+        for i in (0..8).step_by(2) {
+            let Value::I64(a) = &d.get(i).unwrap()["x"] else { panic!() };
+            assert_eq!(a.len(), 2);
+            seen.extend(a.iter().copied());
+        }
+        seen.sort();
+        assert_eq!(seen, (0..8).collect::<Vec<_>>());
+        assert_eq!(d.get(1).unwrap()["x"].shape(), &[3]);
+        assert!(InterleaveDataset::new(vec![ds(1, 0), ds(3, 0)]).unwrap().batch_size(2).is_err());
+        assert!(InterleaveDataset::new(vec![ds(1, 0)]).is_err());
+        assert!(InterleaveDataset::with_pattern(vec![ds(1, 0), ds(1, 0)], [0, 0]).is_err());
+        assert!(d.get(8).is_err());
+    }
+}
