@@ -125,7 +125,7 @@ pub fn get_estimator(
         .batch_size(batch_size)
         .ops(vec![Box::new(ExpandDims::new("y", "y").axis(-1))])
         .build()?;
-    let model = fe::build(|p| Dnn::new(p, 30, 1), "adam")?;
+    let model = fe::build_named(|p| Dnn::new(p, 30, 1), "adam", "dnn")?;
     let network = fe::Network::new(vec![
         Box::new(ModelOp::new(&model, "x", "y_pred")),
         Box::new(CrossEntropy::new(["y_pred", "y"], "ce")),

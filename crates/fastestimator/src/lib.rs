@@ -63,6 +63,13 @@ static SEED_SET: AtomicBool = AtomicBool::new(false);
 static SEED: AtomicU64 = AtomicU64::new(0);
 static THREADS_SET: AtomicBool = AtomicBool::new(false);
 
+/// Serialises use of libtorch's global generator where we seed it (model construction, the
+/// per-epoch reseed), so models built on different threads still get their seeded weights.
+pub(crate) fn torch_rng_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Make every run reproducible (FE's `fe.enable_deterministic(seed)`): seeds libtorch, and
 /// becomes the default seed of pipelines, dataset splits and model initialisation. The same seed
 /// gives the same numbers whatever the number of pipeline workers.

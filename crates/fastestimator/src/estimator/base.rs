@@ -296,7 +296,10 @@ impl Estimator {
             self.epoch_idx = epoch;
             // libtorch's generator (dropout, random init in ops) restarts from (seed, epoch), so a
             // resumed run draws the same numbers as an uninterrupted one.
-            tch::manual_seed(derive_seed(self.pipeline.seed(), &[epoch as u64, 0x7f]) as i64);
+            {
+                let _rng = crate::torch_rng_lock();
+                tch::manual_seed(derive_seed(self.pipeline.seed(), &[epoch as u64, 0x7f]) as i64);
+            }
             for t in traces.iter_mut() {
                 t.set_epoch(epoch);
             }

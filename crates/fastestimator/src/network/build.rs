@@ -82,6 +82,7 @@ where
         crate::schedule::Schedule::Fixed(s) => Some(s.clone()),
         _ => None,
     };
+    let _rng = crate::torch_rng_lock();
     if let Some(seed) = crate::deterministic_seed() {
         let name_hash = name.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         tch::manual_seed(crate::util::derive_seed(seed, &[name_hash]) as i64);
