@@ -96,7 +96,7 @@ pub use read_image::{ColorFlag, ReadImage};
 pub use reshape::Reshape;
 pub use rgb_shift::RGBShift;
 pub use rotate::Rotate;
-pub use rua::RUA;
+pub use rua::{RuaChoice, RUA, RUA_DEFAULTS};
 pub use sharpness::Sharpness;
 pub use shear::{ShearX, ShearY};
 pub use solarize::Solarize;
