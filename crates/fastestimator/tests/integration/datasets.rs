@@ -23,13 +23,13 @@ use rand::{Rng, SeedableRng};
 mod tabular;
 
 /// A CSV in scikit-learn's breast-cancer layout: 30 features, label 0/1, classes separated by
-/// a shift of the first ten features (the real data is similarly easy for a small MLP).
+/// a shift of every feature (the real data is similarly easy for a small MLP).
 fn write_breast_cancer_like(path: &Path, n: usize, seed: u64) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let labels: Vec<i64> = (0..n).map(|i| (i % 3 != 0) as i64).collect();
     let features = Array2::from_shape_fn((n, 30), |(i, j)| {
         let base = 10.0 + j as f64 * 3.0;
-        let shift = if j < 10 && labels[i] == 0 { 2.0 } else { 0.0 };
+        let shift = if labels[i] == 0 { 2.0 } else { 0.0 };
         base * (1.0 + shift * 0.25) + rng.gen_range(-1.0..1.0) * base * 0.1
     });
     breast_cancer::write_csv(path, &features, &labels).unwrap();
@@ -49,7 +49,7 @@ fn tabular_example_runs_on_a_generated_csv() {
     let mean0: f32 = x.index_axis(ndarray::Axis(1), 0).mean().unwrap();
     assert!(mean0.abs() < 1e-4, "train feature mean {mean0}");
     let save = tempfile::tempdir().unwrap();
-    let mut estimator = tabular::get_estimator(data, 10, 32, 0, save.path()).unwrap();
+    let mut estimator = tabular::get_estimator(data, 20, 32, 0, save.path()).unwrap();
     estimator.fit().unwrap();
     let summary = estimator.test().unwrap();
     let acc = summary.last(Mode::Test, "accuracy").unwrap();
