@@ -13,9 +13,10 @@
 //!
 //! The reader runs the pickle opcodes of protocols 0–5 that such files use (containers, ints,
 //! floats, strings, bytes, memo, `GLOBAL`/`REDUCE`/`BUILD`) on a small stack machine. It never
-//! imports or calls anything: `GLOBAL` and `REDUCE` only build inert records, and the only
-//! reconstruction it understands is `numpy.core.multiarray._reconstruct` with a `numpy.dtype`
-//! state, which it decodes into an [`ndarray`] array after checking shape, dtype and byte count.
+//! imports or calls anything: `GLOBAL` and `REDUCE` only build inert records. The only
+//! reconstructions it understands are numpy arrays, `numpy.core.multiarray._reconstruct` with
+//! a `numpy.dtype` state (protocols 0–4) and `numpy.core.numeric._frombuffer` (protocol 5),
+//! which it decodes into an [`ndarray`] array after checking shape, dtype and byte count.
 //!
 //! Objects live in an arena and refer to each other by index, so shared or even cyclic
 //! references (which a hostile file can create) cost nothing and cannot overflow the stack.
@@ -595,6 +596,21 @@ impl<'a> Vm<'a> {
     /// Decode `numpy.core.multiarray._reconstruct(...)` + BUILD state into an array.
     fn ndarray(&self, id: Id) -> Result<NdArray, PickleError> {
         let layout = |m: &str| PickleError::Layout(m.to_string());
+        // Protocol 5 (numpy >= 1.16): `numpy.core.numeric._frombuffer(buffer, dtype, shape, order)`.
+        if let Obj::Reduce(func, args) = self.arena[id] {
+            match &self.arena[func] {
+                Obj::Global(m, n)
+                    if (m == "numpy.core.numeric" || m == "numpy._core.numeric") && n == "_frombuffer" => {}
+                _ => return Err(layout("expected numpy.core.numeric._frombuffer")),
+            }
+            let [raw, dtype, shape, order] =
+                self.tuple(args).ok_or_else(|| layout("_frombuffer arguments are not a tuple"))?
+            else {
+                return Err(layout("_frombuffer takes 4 arguments"));
+            };
+            let fortran = self.text(*order).is_some_and(|o| o == "F");
+            return self.decode_array(*shape, *dtype, fortran, *raw);
+        }
         let Obj::Build(reduce, state) = self.arena[id] else {
             return Err(layout("expected a numpy array (a built object)"));
         };
@@ -610,8 +626,15 @@ impl<'a> Vm<'a> {
         let [_, shape, dtype, fortran, raw] = state else {
             return Err(layout("numpy array state does not have 5 fields"));
         };
+        let fortran = self.int(*fortran).ok_or_else(|| layout("numpy array order flag is not a bool"))? != 0;
+        self.decode_array(*shape, *dtype, fortran, *raw)
+    }
+
+    /// Build an array from its shape tuple, dtype object, order and raw bytes.
+    fn decode_array(&self, shape: Id, dtype: Id, fortran: bool, raw: Id) -> Result<NdArray, PickleError> {
+        let layout = |m: &str| PickleError::Layout(m.to_string());
         let shape: Vec<usize> = self
-            .tuple(*shape)
+            .tuple(shape)
             .ok_or_else(|| layout("numpy array shape is not a tuple"))?
             .iter()
             .map(|&d| self.int(d).and_then(|d| usize::try_from(d).ok()))
@@ -620,9 +643,8 @@ impl<'a> Vm<'a> {
         if shape.len() > 32 {
             return Err(layout("numpy array has more than 32 dimensions"));
         }
-        let fortran = self.int(*fortran).ok_or_else(|| layout("numpy array order flag is not a bool"))? != 0;
-        let (code, size, big) = self.dtype(*dtype)?;
-        let raw: Vec<u8> = match &self.arena[*raw] {
+        let (code, size, big) = self.dtype(dtype)?;
+        let raw: Vec<u8> = match &self.arena[raw] {
             Obj::Bytes(b) => b.clone(),
             Obj::Str(s) => s
                 .chars()
@@ -892,6 +914,28 @@ mod tests {
         let batch = parse_cifar_pickle(&b).unwrap();
         assert_eq!(batch.labels["labels"], vec![1, 2]);
         assert_eq!(batch.data, ndarray::arr2(&[[7u8, 8]]));
+    }
+
+    #[test]
+    fn protocol_5_frombuffer_arrays() {
+        // {b'data': numpy.core.numeric._frombuffer(bytearray(b'\x01\x02\x03\x04'), dtype('u1'),
+        //  (2, 2), 'C'), b'labels': [0, 1]}, as protocol 5 writes a numpy array in-band.
+        let mut p = vec![0x80, 5, b'}', b'(', b'C', 4];
+        p.extend_from_slice(b"data");
+        p.extend_from_slice(b"cnumpy.core.numeric\n_frombuffer\n");
+        p.push(b'(');
+        p.push(0x96);
+        p.extend_from_slice(&4u64.to_le_bytes());
+        p.extend_from_slice(&[1, 2, 3, 4]);
+        p.extend_from_slice(b"cnumpy\ndtype\n");
+        p.extend_from_slice(&[0x8c, 2, b'u', b'1', 0x89, 0x88, 0x87, b'R']);
+        p.extend_from_slice(&[b'K', 2, b'K', 2, 0x86, 0x8c, 1, b'C', b't', b'R']);
+        p.extend_from_slice(&[b'C', 6]);
+        p.extend_from_slice(b"labels");
+        p.extend_from_slice(&[b']', b'(', b'K', 0, b'K', 1, b'e', b'u', b'.']);
+        let batch = parse_cifar_pickle(&p).unwrap();
+        assert_eq!(batch.data, ndarray::arr2(&[[1u8, 2], [3, 4]]));
+        assert_eq!(batch.labels["labels"], vec![0, 1]);
     }
 
     #[test]

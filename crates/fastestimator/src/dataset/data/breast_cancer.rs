@@ -2,8 +2,9 @@
 //! malignant (0) or benign (1). FE loads it from scikit-learn, whose copy is the CSV file
 //! `breast_cancer.csv` read here.
 //!
-//! The file's first line is `569,30,malignant,benign` (samples, features, class names); every
-//! other line holds 30 feature values and the label. [`read_csv`] also accepts a file whose first
+//! The file's first line is `569,30,malignant,benign` (samples, features, class names; some
+//! scikit-learn releases pad it with empty fields to 31 columns); every other line holds 30
+//! feature values and the label. [`read_csv`] also accepts a file whose first
 //! line names the 31 columns, for example one exported with pandas.
 
 use std::path::{Path, PathBuf};
@@ -82,11 +83,14 @@ pub fn read_csv(path: &Path) -> Result<(Array2<f64>, Array1<i64>)> {
         let bad = |reason: String| FeError::Csv { path: path.to_path_buf(), line: Some(line), reason };
         let record = record.map_err(|e| bad(e.to_string()))?;
         if i == 0 {
-            if record.len() == 4 {
+            // scikit-learn's header: `569,30,malignant,benign`, in some releases padded with
+            // empty fields to the row width.
+            let fields: Vec<&str> = record.iter().map(str::trim).filter(|f| !f.is_empty()).collect();
+            if fields.len() == 4 && fields[2].parse::<f64>().is_err() {
                 let n: usize =
-                    record[0].trim().parse().map_err(|_| bad("the header's sample count is not a number".into()))?;
-                if record[1].trim() != "30" {
-                    return Err(bad(format!("the header declares {} features, expected 30", &record[1])));
+                    fields[0].parse().map_err(|_| bad("the header's sample count is not a number".into()))?;
+                if fields[1] != "30" {
+                    return Err(bad(format!("the header declares {} features, expected 30", fields[1])));
                 }
                 declared = Some(n);
                 continue;
@@ -220,6 +224,11 @@ mod tests {
     fn named_header_and_bad_files() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.csv");
+        // scikit-learn's header padded with empty fields, as in some releases.
+        let padded = format!("2,30,malignant,benign{}\n", ",".repeat(27)) + &vec!["1"; 30].join(",") + ",0\n";
+        std::fs::write(&path, padded + &(vec!["2"; 30].join(",") + ",1\n")).unwrap();
+        let (x, y) = read_csv(&path).unwrap();
+        assert_eq!((x.dim(), y.to_vec()), ((2, 30), vec![0, 1]));
         let mut text = FEATURE_NAMES.join(",") + ",target\n";
         text.push_str(&(vec!["1.5"; 30].join(",") + ",1\n"));
         std::fs::write(&path, &text).unwrap();

@@ -111,7 +111,7 @@ pub fn ensure_files(dataset: &str, dir: &Path, files: &[RemoteFile], download: b
                         break;
                     }
                     Err(e @ FeError::Checksum { .. }) => return Err(e),
-                    Err(e) => failures.push(format!("{url}: {e}")),
+                    Err(e) => failures.push(e.to_string()),
                 }
             }
             if !stored {
@@ -131,8 +131,9 @@ pub fn ensure_files(dataset: &str, dir: &Path, files: &[RemoteFile], download: b
 /// computed, fsynced, verified, then renamed into place. Nothing is left behind on failure.
 pub fn download_to(url: &str, dir: &Path, name: &str, md5: Option<&str>, max_bytes: u64) -> Result<()> {
     let agent = ureq::AgentBuilder::new().timeout_connect(CONNECT_TIMEOUT).timeout_read(READ_TIMEOUT).build();
+    // ureq's message already names the URL.
     let response =
-        agent.get(url).call().map_err(|e| FeError::User { context: url.to_string(), reason: e.to_string() })?;
+        agent.get(url).call().map_err(|e| FeError::User { context: "download".into(), reason: e.to_string() })?;
     eprintln!("FastEstimator: downloading {url} to {}", dir.join(name).display());
     store_stream(response.into_reader(), url, dir, name, md5, max_bytes)
 }
