@@ -228,14 +228,15 @@ impl Optimizer {
                         if weight_decay != 0.0 && decoupled {
                             *p *= 1.0 - lr * weight_decay;
                         }
-                        st[0] *= beta1;
-                        st[0] += &g * (1.0 - beta1);
-                        st[1] *= beta2;
-                        st[1] += &g * &g * (1.0 - beta2);
+                        // In-place forms, as torch's Adam: fewer temporaries per parameter.
+                        let _ = st[0].lerp_(&g, 1.0 - beta1);
+                        let _ = st[1].g_mul_scalar_(beta2);
+                        let _ = st[1].addcmul_(&(&g * (1.0 - beta2)), &g);
                         let bias1 = 1.0 - beta1.powf(t);
                         let bias2 = 1.0 - beta2.powf(t);
-                        let denom = st[1].sqrt() / bias2.sqrt() + 1e-8;
-                        *p -= &st[0] / denom * (lr / bias1);
+                        let mut denom = (&st[1] / bias2).sqrt();
+                        let _ = denom.g_add_scalar_(1e-8);
+                        let _ = p.addcdiv_(&(&st[0] * (-lr / bias1)), &denom);
                     }
                     OptimizerSpec::Sgd { momentum, nesterov, weight_decay, .. } => {
                         let g = if weight_decay != 0.0 { g + &*p * weight_decay } else { g };
