@@ -18,8 +18,19 @@ use crate::util::Mode;
 /// The training loop (FE's `fe.Estimator`).
 ///
 /// ```no_run
-/// # fn pipeline() -> fastestimator::Pipeline { unimplemented!() }
-/// # fn network() -> fastestimator::Network { unimplemented!() }
+/// # use fastestimator::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
+/// # fn pipeline() -> fastestimator::Pipeline {
+/// #     let (train, _, _) = fastestimator::dataset::data::synthetic_digits::load_data(&Default::default()).unwrap();
+/// #     fastestimator::Pipeline::builder().train_data(train).batch_size(32).build().unwrap()
+/// # }
+/// # fn network() -> fastestimator::Network {
+/// #     let m = fastestimator::build(|p| fastestimator::architecture::LeNet::new(p, [1, 28, 28], 10), "adam").unwrap();
+/// #     fastestimator::Network::new(vec![
+/// #         Box::new(ModelOp::new(&m, "x", "y_pred")),
+/// #         Box::new(CrossEntropy::new(["y_pred", "y"], "ce")),
+/// #         Box::new(UpdateOp::new(&m, "ce")),
+/// #     ]).unwrap()
+/// # }
 /// use fastestimator as fe;
 /// let mut est = fe::Estimator::builder(pipeline(), network(), 2).log_steps(100).build().unwrap();
 /// let summary = est.fit().unwrap();

@@ -22,7 +22,7 @@ enum Unit {
 /// use fastestimator as fe;
 /// use fe::schedule::cosine_decay;
 /// use fe::trace::adapt::LRScheduler;
-/// # let model: fe::Model = unimplemented!();
+/// let model = fe::build(|p| fe::architecture::LeNet::new(p, [1, 28, 28], 10), "adam").unwrap();
 /// let sched = LRScheduler::by_step(&model, |step| cosine_decay(step, 3750, 1e-3, 1e-6, 1, 1.0, false));
 /// ```
 pub struct LRScheduler {
