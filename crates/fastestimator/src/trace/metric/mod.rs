@@ -20,6 +20,7 @@ mod mcc;
 mod mean_average_precision;
 mod per_ds;
 mod precision;
+mod prf_trace;
 mod recall;
 
 pub use accuracy::Accuracy;
