@@ -19,6 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use fastestimator as fe;
+use fe::architecture::torch_init;
 use fe::dataset::data::breast_cancer::BreastCancer;
 use fe::dataset::{Dataset, NumpyDataset};
 use fe::network::FeModel;
@@ -29,7 +30,7 @@ use fe::trace::metric::Accuracy;
 use fe::Value;
 use tch::{nn, Tensor};
 
-/// FE's `DNN(num_inputs=30, n_outputs=1)`.
+/// FE's `DNN(num_inputs=30, n_outputs=1)`, initialised as PyTorch initialises it.
 #[derive(Debug)]
 pub struct Dnn {
     fc1: nn::Linear,
@@ -43,10 +44,10 @@ impl Dnn {
     /// A DNN for `num_inputs` features and `n_outputs` sigmoid outputs.
     pub fn new(vs: &nn::Path, num_inputs: i64, n_outputs: i64) -> Dnn {
         Dnn {
-            fc1: nn::linear(vs / "fc1", num_inputs, 32, Default::default()),
-            fc2: nn::linear(vs / "fc2", 32, 16, Default::default()),
-            fc3: nn::linear(vs / "fc3", 16, 8, Default::default()),
-            fc4: nn::linear(vs / "fc4", 8, n_outputs, Default::default()),
+            fc1: torch_init::linear(vs / "fc1", num_inputs, 32),
+            fc2: torch_init::linear(vs / "fc2", 32, 16),
+            fc3: torch_init::linear(vs / "fc3", 16, 8),
+            fc4: torch_init::linear(vs / "fc4", 8, n_outputs),
             num_inputs,
         }
     }

@@ -2,6 +2,7 @@
 
 use tch::{nn, Tensor};
 
+use super::torch_init;
 use crate::network::FeModel;
 
 /// FE's LeNet: conv32-pool-conv64-pool-conv64-fc64-fc(classes), softmax output (probabilities).
@@ -26,11 +27,11 @@ impl LeNet {
         assert!(h >= 18 && w >= 18, "LeNet needs H, W >= 18, got {h}x{w}");
         let flat = |d: i64| ((d - 2) / 2 - 2) / 2 - 2;
         LeNet {
-            conv1: nn::conv2d(vs / "conv1", c, 32, 3, Default::default()),
-            conv2: nn::conv2d(vs / "conv2", 32, 64, 3, Default::default()),
-            conv3: nn::conv2d(vs / "conv3", 64, 64, 3, Default::default()),
-            fc1: nn::linear(vs / "fc1", flat(h) * flat(w) * 64, 64, Default::default()),
-            fc2: nn::linear(vs / "fc2", 64, classes, Default::default()),
+            conv1: torch_init::conv2d(vs / "conv1", c, 32, 3, Default::default()),
+            conv2: torch_init::conv2d(vs / "conv2", 32, 64, 3, Default::default()),
+            conv3: torch_init::conv2d(vs / "conv3", 64, 64, 3, Default::default()),
+            fc1: torch_init::linear(vs / "fc1", flat(h) * flat(w) * 64, 64),
+            fc2: torch_init::linear(vs / "fc2", 64, classes),
             input_shape,
         }
     }

@@ -23,14 +23,15 @@ pub const NAME: &str = "breast_cancer";
 /// Number of features per sample.
 pub const NUM_FEATURES: usize = 30;
 
-/// scikit-learn's copy, at a fixed release. There is no published checksum; the parser checks
-/// the content (569 rows of 30 numbers and a 0/1 label).
+/// scikit-learn's copy, at a fixed release. scikit-learn publishes no checksum for it; the MD5 is
+/// that of the file in the scikit-learn 1.5.2 wheel (unchanged up to 1.9.1), and the parser also
+/// checks the content (569 rows of 30 numbers and a 0/1 label).
 pub const FILE: RemoteFile = RemoteFile {
     name: "breast_cancer.csv",
     urls: &[
         "https://raw.githubusercontent.com/scikit-learn/scikit-learn/1.5.2/sklearn/datasets/data/breast_cancer.csv",
     ],
-    md5: None,
+    md5: Some("36ef90874abc87f4b4a8554dcc17cf6f"),
     max_bytes: 1 << 20,
 };
 
