@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rand::Rng;
 
 use super::epoch_order::{Draws, Orders};
-use super::Dataset;
+use super::{Dataset, SampleGroup};
 use crate::error::{FeError, Result};
 use crate::op::numpy::Batch;
 use crate::util::seeded_rng;
@@ -27,10 +27,14 @@ use crate::value::Sample;
 /// each dataset (see the `epoch_order` notes in [`super`]); an epoch has
 /// `max_i ceil(len_i / num_samples_i)` batches (with probabilities, `ceil(len_i / n / p_i)`).
 ///
-/// **Using it with a Pipeline.** `get` returns one batch that is already collated (every value
-/// has a leading batch axis), so give the Pipeline no `batch_size` and no `Batch` op for this
-/// dataset: each step then delivers one item as it is. Ops in the Pipeline see the whole batch.
-/// [`BatchDataset::get_samples`] returns the samples uncollated, for per-sample work.
+/// A member whose items are groups of samples (a grouped dataset, FE's "list" items)
+/// contributes a whole group per draw: with `num_samples = [2, 1]`, a plain member and a member
+/// whose items hold 5 samples give batches of 7.
+///
+/// **Using it with a Pipeline.** It is a grouped dataset (see [`super`]): each item is one step.
+/// The Pipeline runs its per-sample ops on every sample, collates them with its `Batch` op (whose
+/// `batch_size` is ignored) or a plain one, then runs the per-batch ops. `get` returns the
+/// collated batch and [`BatchDataset::get_samples`] the samples, for direct use.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -180,10 +184,16 @@ impl BatchDataset {
             });
         }
         let epoch = self.draws.next(index);
-        let pick = |d: usize, slot: u64| -> Result<Sample> {
+        // A grouped member (an item that is a list of samples) contributes its whole group.
+        let pick = |d: usize, slot: u64| -> Result<Vec<Sample>> {
             let ds = &self.datasets[d];
             let reserve = self.num_samples.get(d).copied().unwrap_or(self.num_samples[0]) as u64;
-            ds.get(self.orders.index(d, epoch, index as u64 * reserve + slot, ds.len()))
+            let at = self.orders.index(d, epoch, index as u64 * reserve + slot, ds.len());
+            if ds.is_grouped() {
+                Ok(ds.get_group(at)?.samples)
+            } else {
+                Ok(vec![ds.get(at)?])
+            }
         };
         let mut items = Vec::new();
         if self.same_feature {
@@ -206,14 +216,25 @@ impl BatchDataset {
             };
             for (d, &count) in counts.iter().enumerate() {
                 for slot in 0..count as u64 {
-                    items.push(pick(d, slot)?);
+                    items.extend(pick(d, slot)?);
                 }
             }
         } else {
             for slot in 0..self.num_samples[0] as u64 {
                 let mut joined = Sample::new();
                 for d in 0..self.datasets.len() {
-                    joined.extend(pick(d, slot)?);
+                    let mut group = pick(d, slot)?;
+                    if group.len() != 1 {
+                        return Err(FeError::Mismatch {
+                            context: "BatchDataset".into(),
+                            reason: format!(
+                                "dataset {d} gave {} samples for one item; unpaired (disjoint-key) datasets must \
+                                 give one sample per item",
+                                group.len()
+                            ),
+                        });
+                    }
+                    joined.extend(group.pop().unwrap_or_default());
                 }
                 items.push(joined);
             }
@@ -247,6 +268,14 @@ impl Dataset for BatchDataset {
 
     fn sequential(&self) -> bool {
         self.datasets.iter().any(|d| d.sequential())
+    }
+
+    fn is_grouped(&self) -> bool {
+        true
+    }
+
+    fn get_group(&self, index: usize) -> Result<SampleGroup> {
+        Ok(SampleGroup { samples: self.get_samples(index)?, ds_id: None })
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::Dataset;
+use super::{Dataset, SampleGroup};
 use crate::error::{FeError, Result};
 use crate::value::Sample;
 
@@ -66,12 +66,9 @@ impl CombinedDataset {
     }
 }
 
-impl Dataset for CombinedDataset {
-    fn len(&self) -> usize {
-        self.ends.last().copied().unwrap_or(0)
-    }
-
-    fn get(&self, index: usize) -> Result<Sample> {
+impl CombinedDataset {
+    /// The member holding item `index`, and the item's index in it.
+    fn locate(&self, index: usize) -> Result<(&Arc<dyn Dataset>, usize)> {
         let d = self.ends.partition_point(|&end| end <= index);
         let Some(ds) = self.datasets.get(d) else {
             return Err(FeError::Mismatch {
@@ -80,7 +77,28 @@ impl Dataset for CombinedDataset {
             });
         };
         let start = if d == 0 { 0 } else { self.ends[d - 1] };
-        ds.get(index - start)
+        Ok((ds, index - start))
+    }
+}
+
+impl Dataset for CombinedDataset {
+    fn len(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    fn get(&self, index: usize) -> Result<Sample> {
+        let (ds, local) = self.locate(index)?;
+        ds.get(local)
+    }
+
+    /// Grouped when any member is: a plain member's sample is then a group of one.
+    fn is_grouped(&self) -> bool {
+        self.datasets.iter().any(|d| d.is_grouped())
+    }
+
+    fn get_group(&self, index: usize) -> Result<SampleGroup> {
+        let (ds, local) = self.locate(index)?;
+        ds.get_group(local)
     }
 
     fn sequential(&self) -> bool {

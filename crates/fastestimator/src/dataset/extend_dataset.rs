@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::epoch_order::{Draws, Orders};
-use super::Dataset;
+use super::{Dataset, SampleGroup};
 use crate::error::{FeError, Result};
 use crate::value::Sample;
 
@@ -54,14 +54,9 @@ impl ExtendDataset {
     pub fn original_len(&self) -> usize {
         self.dataset.len()
     }
-}
 
-impl Dataset for ExtendDataset {
-    fn len(&self) -> usize {
-        self.spoof_length
-    }
-
-    fn get(&self, index: usize) -> Result<Sample> {
+    /// The index in the wrapped dataset behind item `index` (this epoch's, when shrinking).
+    fn base_index(&self, index: usize) -> Result<usize> {
         if index >= self.spoof_length {
             return Err(FeError::Mismatch {
                 context: "ExtendDataset".into(),
@@ -70,10 +65,36 @@ impl Dataset for ExtendDataset {
         }
         let n = self.dataset.len();
         if self.spoof_length >= n {
-            return self.dataset.get(index % n);
+            return Ok(index % n);
         }
         let epoch = self.draws.next(index);
-        self.dataset.get(self.orders.index(0, epoch, index as u64, n))
+        Ok(self.orders.index(0, epoch, index as u64, n))
+    }
+}
+
+impl Dataset for ExtendDataset {
+    fn len(&self) -> usize {
+        self.spoof_length
+    }
+
+    fn get(&self, index: usize) -> Result<Sample> {
+        self.dataset.get(self.base_index(index)?)
+    }
+
+    fn is_grouped(&self) -> bool {
+        self.dataset.is_grouped()
+    }
+
+    fn get_group(&self, index: usize) -> Result<SampleGroup> {
+        self.dataset.get_group(self.base_index(index)?)
+    }
+
+    fn member_ds_ids(&self) -> Vec<Option<String>> {
+        self.dataset.member_ds_ids()
+    }
+
+    fn set_member_batch_size(&self, member: usize, batch_size: usize) -> Result<()> {
+        self.dataset.set_member_batch_size(member, batch_size)
     }
 
     fn sequential(&self) -> bool {

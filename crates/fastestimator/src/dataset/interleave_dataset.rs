@@ -1,10 +1,10 @@
 //! `InterleaveDataset`: step-wise alternation between datasets (FE's
 //! `fe.dataset.InterleaveDataset`).
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use super::epoch_order::{Draws, Orders};
-use super::Dataset;
+use super::{Dataset, SampleGroup};
 use crate::error::{FeError, Result};
 use crate::op::numpy::Batch;
 use crate::value::Sample;
@@ -23,10 +23,11 @@ use crate::value::Sample;
 /// FE; members are shuffled once per epoch (see [`super::BatchDataset`] for how epochs are
 /// counted).
 ///
-/// **Using it with a Pipeline.** As with [`super::BatchDataset`], `get` returns a collated batch
-/// (leading axis = the member's batch size), so use no Pipeline `batch_size` or `Batch` op. FE
-/// routes per-`ds_id` ops by the member name; here ops see every item, so per-member
-/// preprocessing belongs in the member datasets.
+/// **Using it with a Pipeline.** It is a grouped dataset (see [`super`]): each item is one step
+/// whose samples the Pipeline runs through its per-sample ops, then collates. With named members,
+/// the member's name is the group's ds_id, as in FE: an op with `ds_id("a")` applies only to
+/// member `a`'s samples, and a `Batch` op with `ds_id("a")` sets member `a`'s batch size (and its
+/// padding and per-batch ops). `get` returns the collated batch, for direct use.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -43,10 +44,17 @@ pub struct InterleaveDataset {
     tags: Vec<Option<String>>,
     pattern: Vec<usize>,
     frequency: Vec<usize>,
-    batch_sizes: Vec<usize>,
     orders: Orders,
-    draws: Draws,
+    /// Batch sizes and what follows from them; a Pipeline may change the sizes (FE's
+    /// `set_batch_sizes`), hence the lock.
+    layout: RwLock<Layout>,
+}
+
+/// The per-member batch sizes, the epoch length they allow, and the per-item draw counters.
+struct Layout {
+    batch_sizes: Vec<usize>,
     len: usize,
+    draws: Arc<Draws>,
 }
 
 impl InterleaveDataset {
@@ -120,26 +128,33 @@ impl InterleaveDataset {
         }
         let tags = if tags.is_empty() { vec![None; datasets.len()] } else { tags };
         let seed = crate::deterministic_seed().unwrap_or_else(rand::random);
-        let mut out = InterleaveDataset {
-            batch_sizes: vec![1; datasets.len()],
-            datasets,
-            tags,
-            pattern,
-            frequency,
-            orders: Orders::new(seed),
-            draws: Draws::new(0),
-            len: 0,
-        };
-        out.update_len()?;
+        let layout = RwLock::new(Layout { batch_sizes: Vec::new(), len: 0, draws: Arc::new(Draws::new(0)) });
+        let out = InterleaveDataset { datasets, tags, pattern, frequency, orders: Orders::new(seed), layout };
+        out.set_batch_sizes(vec![1; out.datasets.len()])?;
         Ok(out)
     }
 
-    fn update_len(&mut self) -> Result<()> {
+    /// A snapshot of the current layout.
+    fn layout(&self) -> (Vec<usize>, usize, Arc<Draws>) {
+        match self.layout.read() {
+            Ok(l) => (l.batch_sizes.clone(), l.len, Arc::clone(&l.draws)),
+            Err(poisoned) => {
+                let l = poisoned.into_inner();
+                (l.batch_sizes.clone(), l.len, Arc::clone(&l.draws))
+            }
+        }
+    }
+
+    /// Change the per-member batch sizes; the epoch length follows.
+    fn set_batch_sizes(&self, batch_sizes: Vec<usize>) -> Result<()> {
+        if batch_sizes.len() != self.datasets.len() || batch_sizes.contains(&0) {
+            return Err(FeError::param("InterleaveDataset", "batch_sizes", "one positive batch size per dataset"));
+        }
         let cycles = self
             .datasets
             .iter()
             .zip(&self.frequency)
-            .zip(&self.batch_sizes)
+            .zip(&batch_sizes)
             .map(|((d, &f), &bs)| d.len() / (f * bs))
             .min()
             .unwrap_or(0);
@@ -147,11 +162,17 @@ impl InterleaveDataset {
             return Err(FeError::param(
                 "InterleaveDataset",
                 "datasets",
-                "some dataset does not have enough samples for a single repeat of the pattern; consider ExtendDataset",
+                format!(
+                    "some dataset does not have enough samples for a single repeat of the pattern with batch sizes \
+                     {batch_sizes:?}; consider ExtendDataset"
+                ),
             ));
         }
-        self.len = cycles * self.pattern.len();
-        self.draws = Draws::new(self.len);
+        let len = cycles * self.pattern.len();
+        let mut layout = self.layout.write().unwrap_or_else(|p| p.into_inner());
+        if layout.batch_sizes != batch_sizes {
+            *layout = Layout { batch_sizes, len, draws: Arc::new(Draws::new(len)) };
+        }
         Ok(())
     }
 
@@ -161,15 +182,16 @@ impl InterleaveDataset {
         self.batch_sizes(vec![batch_size; n])
     }
 
-    /// Per-member batch sizes (FE takes them from per-ds_id `Batch` ops).
-    pub fn batch_sizes(mut self, batch_sizes: impl Into<Vec<usize>>) -> Result<InterleaveDataset> {
-        let batch_sizes = batch_sizes.into();
-        if batch_sizes.len() != self.datasets.len() || batch_sizes.contains(&0) {
-            return Err(FeError::param("InterleaveDataset", "batch_sizes", "one positive batch size per dataset"));
-        }
-        self.batch_sizes = batch_sizes;
-        self.update_len()?;
+    /// Per-member batch sizes. In a Pipeline, `Batch` ops with a member's name as `ds_id`
+    /// override them (FE takes them from those ops).
+    pub fn batch_sizes(self, batch_sizes: impl Into<Vec<usize>>) -> Result<InterleaveDataset> {
+        self.set_batch_sizes(batch_sizes.into())?;
         Ok(self)
+    }
+
+    /// The current per-member batch sizes.
+    pub fn member_batch_sizes(&self) -> Vec<usize> {
+        self.layout().0
     }
 
     /// The seed of the per-epoch shuffles (default: the global deterministic seed if set, else
@@ -192,16 +214,17 @@ impl InterleaveDataset {
 
     /// The samples of item `index`, not collated.
     pub fn get_samples(&self, index: usize) -> Result<Vec<Sample>> {
-        if index >= self.len {
+        let (batch_sizes, len, draws) = self.layout();
+        if index >= len {
             return Err(FeError::Mismatch {
                 context: "InterleaveDataset".into(),
-                reason: format!("item {index} is out of range for {} items", self.len),
+                reason: format!("item {index} is out of range for {len} items"),
             });
         }
-        let epoch = self.draws.next(index);
+        let epoch = draws.next(index);
         let (cycle, pos) = (index / self.pattern.len(), index % self.pattern.len());
         let d = self.pattern[pos];
-        let bs = self.batch_sizes[d];
+        let bs = batch_sizes[d];
         let earlier = self.pattern[..pos].iter().filter(|&&p| p == d).count();
         let start = (cycle * self.frequency[d] + earlier) * bs;
         let ds = &self.datasets[d];
@@ -211,7 +234,7 @@ impl InterleaveDataset {
 
 impl Dataset for InterleaveDataset {
     fn len(&self) -> usize {
-        self.len
+        self.layout().1
     }
 
     fn get(&self, index: usize) -> Result<Sample> {
@@ -222,15 +245,37 @@ impl Dataset for InterleaveDataset {
     fn sequential(&self) -> bool {
         self.datasets.iter().any(|d| d.sequential())
     }
+
+    fn is_grouped(&self) -> bool {
+        true
+    }
+
+    fn get_group(&self, index: usize) -> Result<SampleGroup> {
+        Ok(SampleGroup { samples: self.get_samples(index)?, ds_id: self.ds_id(index).map(str::to_string) })
+    }
+
+    fn member_ds_ids(&self) -> Vec<Option<String>> {
+        self.tags.clone()
+    }
+
+    fn set_member_batch_size(&self, member: usize, batch_size: usize) -> Result<()> {
+        let mut sizes = self.layout().0;
+        let Some(size) = sizes.get_mut(member) else {
+            return Err(FeError::param("InterleaveDataset", "member", format!("there is no member {member}")));
+        };
+        *size = batch_size;
+        self.set_batch_sizes(sizes)
+    }
 }
 
 impl std::fmt::Debug for InterleaveDataset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (batch_sizes, len, _) = self.layout();
         f.debug_struct("InterleaveDataset")
-            .field("len", &self.len)
+            .field("len", &len)
             .field("pattern", &self.pattern)
             .field("tags", &self.tags)
-            .field("batch_sizes", &self.batch_sizes)
+            .field("batch_sizes", &batch_sizes)
             .finish()
     }
 }

@@ -17,10 +17,17 @@
 //! are in [`data`]. Directory and CSV datasets keep only paths in memory: a file is opened when
 //! the pipeline's worker asks for its sample (with a [`FileReader`], or by a later op).
 //!
-//! BatchDataset and InterleaveDataset items are already batches: a Pipeline reading them needs
-//! no `batch_size` or `Batch` op. Those two and ExtendDataset draw from their members in a
-//! seeded order that changes every epoch; epochs are counted per item, so results do not depend
-//! on the number of pipeline workers.
+//! **Grouped datasets.** A dataset may serve each item as a *group* of samples that forms one
+//! batch (FE: an item that is a list of dicts): BatchDataset and InterleaveDataset do, and so can
+//! a user's own dataset ([`Dataset::is_grouped`], [`Dataset::get_group`]). A Pipeline runs the
+//! per-sample ops on every sample of a group, then collates the group into one batch with its
+//! `Batch` op (whose `batch_size` is then ignored, as in FE) and runs the per-batch ops. A group
+//! may name the member dataset it comes from ([`SampleGroup::ds_id`]): ops and `Batch` ops with
+//! that `ds_id` then apply to it (FE's per-member ops of a named InterleaveDataset).
+//!
+//! BatchDataset, InterleaveDataset and ExtendDataset draw from their members in a seeded order
+//! that changes every epoch; epochs are counted per item, so results do not depend on the number
+//! of pipeline workers.
 
 mod batch_dataset;
 mod combined_dataset;
@@ -73,6 +80,40 @@ pub trait Dataset: Send + Sync {
     fn sequential(&self) -> bool {
         false
     }
+
+    /// Whether every item is a group of samples that forms one batch (see the module notes).
+    /// Such a dataset overrides [`Dataset::get_group`]; its `get` returns the collated group.
+    fn is_grouped(&self) -> bool {
+        false
+    }
+
+    /// The samples of item `index`. A plain dataset returns its one sample.
+    fn get_group(&self, index: usize) -> Result<SampleGroup> {
+        Ok(SampleGroup { samples: vec![self.get(index)?], ds_id: None })
+    }
+
+    /// The members whose batch size the Pipeline sets (an InterleaveDataset's), each with its
+    /// name if it has one. Empty by default.
+    fn member_ds_ids(&self) -> Vec<Option<String>> {
+        Vec::new()
+    }
+
+    /// Set the batch size of member `member` (the Pipeline calls this with the batch size its
+    /// `Batch` op or `batch_size` gives that member, as FE does). Ignored by default.
+    fn set_member_batch_size(&self, member: usize, batch_size: usize) -> Result<()> {
+        let _ = (member, batch_size);
+        Ok(())
+    }
+}
+
+/// The samples of one item of a grouped dataset: they form one batch.
+#[derive(Debug, Clone, Default)]
+pub struct SampleGroup {
+    /// The samples, in batch order.
+    pub samples: Vec<Sample>,
+    /// The ds_id of the member dataset they come from, if it has one (it selects the ops that
+    /// apply to them).
+    pub ds_id: Option<String>,
 }
 
 impl<D: Dataset + ?Sized> Dataset for std::sync::Arc<D> {
@@ -86,5 +127,21 @@ impl<D: Dataset + ?Sized> Dataset for std::sync::Arc<D> {
 
     fn sequential(&self) -> bool {
         (**self).sequential()
+    }
+
+    fn is_grouped(&self) -> bool {
+        (**self).is_grouped()
+    }
+
+    fn get_group(&self, index: usize) -> Result<SampleGroup> {
+        (**self).get_group(index)
+    }
+
+    fn member_ds_ids(&self) -> Vec<Option<String>> {
+        (**self).member_ds_ids()
+    }
+
+    fn set_member_batch_size(&self, member: usize, batch_size: usize) -> Result<()> {
+        (**self).set_member_batch_size(member, batch_size)
     }
 }

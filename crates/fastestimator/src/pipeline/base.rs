@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 
 use super::epoch_plan::EpochPlan;
 use super::filtering::{self, EpochCtx};
+use super::grouped::{build_group_step, GroupedOps};
 use super::loader::Loader;
 use super::run_ops::{run_ops, OpContext};
 use crate::backend::to_tensor;
@@ -320,6 +321,7 @@ impl Pipeline {
     }
 
     /// The batch layout of one epoch; only training data is shuffled, and only when `shuffle`.
+    /// A grouped dataset first gets its members' batch sizes, then steps one item at a time.
     pub(super) fn plan_epoch(
         &self,
         mode: Mode,
@@ -329,9 +331,31 @@ impl Pipeline {
         shuffle: bool,
     ) -> Result<EpochPlan> {
         let ds = self.dataset(mode, epoch, ds_id)?;
-        let (bs, drop_last) = self.active_ops(mode, epoch, ds_id)?.batching();
         let seed = derive_seed(self.stream_seed(mode, ds_id), &[epoch as u64, 0x5348_5546]);
+        if ds.is_grouped() {
+            self.size_members(&**ds, mode, epoch, ds_id)?;
+            return Ok(EpochPlan::new(ds.len(), 1, false, steps_per_epoch, false, seed));
+        }
+        let (bs, drop_last) = self.active_ops(mode, epoch, ds_id)?.batching();
         Ok(EpochPlan::new(ds.len(), bs, drop_last, steps_per_epoch, shuffle && mode == Mode::Train, seed))
+    }
+
+    /// Give each member of a grouped dataset the batch size its ops give it: the `Batch` op
+    /// (or `batch_size`) for the member's name, else for the pipeline's ds_id (FE's
+    /// `set_batch_sizes`). Without either, the dataset keeps its own sizes.
+    fn size_members(&self, ds: &dyn Dataset, mode: Mode, epoch: usize, ds_id: &str) -> Result<()> {
+        for (member, name) in ds.member_ds_ids().iter().enumerate() {
+            let ops = self.active_ops(mode, epoch, name.as_deref().unwrap_or(ds_id))?;
+            if let Some(size) = ops.batch.and_then(|b| b.batch_size) {
+                ds.set_member_batch_size(member, size)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The ops of every ds_id a grouped dataset's groups can carry.
+    fn grouped_ops(&self, ds: &dyn Dataset, mode: Mode, epoch: usize, ds_id: &str) -> Result<GroupedOps> {
+        GroupedOps::new(ds, ds_id, |id| self.active_ops(mode, epoch, id), mode, epoch)
     }
 
     /// The keys of a batch after the pipeline, for planning (runs the ops on the first sample).
@@ -383,6 +407,12 @@ impl Pipeline {
         let plan = self.plan_epoch(mode, epoch, ds_id, steps_per_epoch, true)?;
         let workers = if ds.sequential() { 1 } else { workers };
         let seed = self.stream_seed(mode, ds_id);
+        if ds.is_grouped() {
+            let ops = self.grouped_ops(&*ds, mode, epoch, ds_id)?;
+            return Loader::spawn(plan.steps(), workers, self.prefetch, move |step| {
+                convert(build_group_step(&*ds, &ops, &plan, step, mode, epoch, seed)?)
+            });
+        }
         if ops.may_filter() {
             let ctx = EpochCtx { mode, epoch, ds_id: ds_id.to_string(), seed };
             return filtering::spawn(ds, Arc::new(ops), plan, ctx, workers, self.prefetch, convert);
@@ -412,6 +442,12 @@ impl Pipeline {
         let ops = self.active_ops(mode, epoch, ds_id)?;
         let plan = self.plan_epoch(mode, epoch, ds_id, None, false)?;
         let seed = self.stream_seed(mode, ds_id);
+        if ds.is_grouped() {
+            let ops = self.grouped_ops(&**ds, mode, epoch, ds_id)?;
+            return (0..num_steps.min(plan.steps()))
+                .map(|s| build_group_step(&**ds, &ops, &plan, s, mode, epoch, seed))
+                .collect();
+        }
         if ops.may_filter() {
             let ctx = EpochCtx { mode, epoch, ds_id: ds_id.to_string(), seed };
             return filtering::results(&**ds, Arc::new(ops), plan, ctx, num_steps);
@@ -480,7 +516,7 @@ fn build_step(
 
 /// In the unfiltered path no op may drop data: one that does without declaring `may_filter` is
 /// reported rather than silently ignored.
-fn check_kept(applied: Applied) -> Result<()> {
+pub(super) fn check_kept(applied: Applied) -> Result<()> {
     match applied {
         Applied::Kept => Ok(()),
         Applied::Filtered { .. } => Err(FeError::Worker(

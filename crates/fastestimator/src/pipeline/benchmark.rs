@@ -203,11 +203,17 @@ impl Pipeline {
         if ds.is_empty() {
             return Ok(instance.into_iter().chain(ops.batch.as_ref().map(|_| collate)).chain(batch_ops).collect());
         }
-        let (batch_size, _) = ops.batching();
+        let (mut batch_size, _) = ops.batching();
         let mut rng = seeded_rng(seed, &[epoch as u64, 0xBE_4C]);
         let mut position = 0u64;
         let mut attempts = 0usize;
+        // A grouped dataset's item is a whole batch: its samples are timed one by one.
+        let mut group: Vec<Sample> = Vec::new();
         for b in 0..batches {
+            if ds.is_grouped() {
+                group = ds.get_group(rng.gen_range(0..ds.len()))?.samples;
+                batch_size = group.len();
+            }
             let mut samples: Vec<Sample> = Vec::with_capacity(batch_size);
             while samples.len() < batch_size {
                 attempts += 1;
@@ -217,7 +223,11 @@ impl Pipeline {
                         reason: "the ops drop almost every sample; cannot build batches".into(),
                     });
                 }
-                let mut sample = ds.get(rng.gen_range(0..ds.len()))?;
+                let mut sample = match group.pop() {
+                    Some(sample) => sample,
+                    None if ds.is_grouped() => break,
+                    None => ds.get(rng.gen_range(0..ds.len()))?,
+                };
                 position += 1;
                 let mut kept = true;
                 for (i, op) in ops.instance.iter().enumerate() {

@@ -5,12 +5,14 @@
 //! reads the workers' queues round-robin, so batches arrive in order. Each sample's random stream
 //! depends only on (seed, mode, ds_id, epoch, position in the epoch, op position), so results are
 //! identical for any number of workers. When an op can drop samples (`RemoveIf`), the epoch runs
-//! as an ordered sample stream instead (see `filtering.rs`), which keeps that guarantee.
+//! as an ordered sample stream instead (see `filtering.rs`), which keeps that guarantee. A
+//! grouped dataset (BatchDataset, InterleaveDataset) gives one batch per item (see `grouped.rs`).
 
 mod base;
 mod benchmark;
 mod epoch_plan;
 mod filtering;
+mod grouped;
 mod loader;
 mod run_ops;
 

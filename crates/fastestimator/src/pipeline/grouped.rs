@@ -1,0 +1,127 @@
+//! Epochs over grouped datasets: every item is a group of samples that becomes one batch (FE: a
+//! dataset item that is a list of dicts, as BatchDataset and InterleaveDataset serve).
+//!
+//! Step `s` of the epoch is item `s` (groups are not shuffled: the dataset draws its own order).
+//! Each sample of the group runs through the per-sample ops chosen by the group's ds_id (the
+//! member's name in a named InterleaveDataset, else the pipeline's ds_id); then the group is
+//! collated by that ds_id's `Batch` op (its size is ignored: the group is the batch) and the
+//! per-batch ops run. Sample `j` of the group at epoch position `p` is seeded by position
+//! `p · 2^20 + j`, so results do not depend on the number of workers.
+
+use std::collections::HashMap;
+
+use super::base::ActiveOps;
+use super::epoch_plan::EpochPlan;
+use super::run_ops::{run_ops, OpContext};
+use crate::dataset::Dataset;
+use crate::error::{FeError, Result};
+use crate::op::numpy::{Applied, Batch};
+use crate::util::Mode;
+use crate::value::Sample;
+
+/// Seeds of the samples of one group are spaced this far apart.
+const GROUP_STRIDE: u64 = 1 << 20;
+
+/// The ops of each ds_id a group can carry: the pipeline's own and every named member's.
+pub(super) struct GroupedOps {
+    /// The pipeline's ds_id, used by groups that carry none.
+    ds_id: String,
+    by_ds_id: HashMap<String, ActiveOps>,
+}
+
+impl GroupedOps {
+    /// Collect the ops for the pipeline's `ds_id` and the dataset's members. `active` gives the
+    /// ops of one ds_id. Ops that drop samples are refused: a group is one batch and cannot be
+    /// refilled.
+    pub(super) fn new(
+        ds: &dyn Dataset,
+        ds_id: &str,
+        active: impl Fn(&str) -> Result<ActiveOps>,
+        mode: Mode,
+        epoch: usize,
+    ) -> Result<GroupedOps> {
+        let mut ids: Vec<String> = vec![ds_id.to_string()];
+        ids.extend(ds.member_ds_ids().into_iter().flatten());
+        let mut by_ds_id = HashMap::new();
+        for id in ids {
+            let ops = active(&id)?;
+            if ops.may_filter() {
+                return Err(FeError::Mismatch {
+                    context: format!("Pipeline (mode {mode}, epoch {epoch}, ds_id {id:?})"),
+                    reason: "ops that drop samples (RemoveIf) cannot run on a grouped dataset (BatchDataset, \
+                             InterleaveDataset): each of its items is one fixed batch"
+                        .into(),
+                });
+            }
+            by_ds_id.insert(id, ops);
+        }
+        Ok(GroupedOps { ds_id: ds_id.to_string(), by_ds_id })
+    }
+
+    fn for_group(&self, ds_id: Option<&str>) -> (&str, &ActiveOps) {
+        let id = ds_id.unwrap_or(&self.ds_id);
+        match self.by_ds_id.get_key_value(id) {
+            Some((id, ops)) => (id.as_str(), ops),
+            None => (&self.ds_id, &self.by_ds_id[&self.ds_id]),
+        }
+    }
+}
+
+/// Build step `step` of a grouped epoch (see the module docs).
+pub(super) fn build_group_step(
+    ds: &dyn Dataset,
+    ops: &GroupedOps,
+    plan: &EpochPlan,
+    step: usize,
+    mode: Mode,
+    epoch: usize,
+    seed: u64,
+) -> Result<Sample> {
+    let Some((position, index)) = plan.batch(step).next() else {
+        return Err(FeError::Mismatch {
+            context: format!("Pipeline (mode {mode}, epoch {epoch})"),
+            reason: format!("step {step} is past the end of the epoch"),
+        });
+    };
+    let group = ds.get_group(index)?;
+    let (ds_id, active) = ops.for_group(group.ds_id.as_deref());
+    let mut samples = group.samples;
+    if samples.is_empty() {
+        return Err(FeError::Mismatch {
+            context: format!("Pipeline (mode {mode}, epoch {epoch}, ds_id {ds_id:?})"),
+            reason: format!("item {index} of the grouped dataset holds no samples"),
+        });
+    }
+    for (j, sample) in samples.iter_mut().enumerate() {
+        let ctx = OpContext {
+            mode,
+            epoch,
+            ds_id,
+            seed,
+            position: position as u64 * GROUP_STRIDE + j as u64,
+            first_op_index: 0,
+            batched: false,
+        };
+        super::base::check_kept(run_ops(&active.instance, sample, &ctx)?)?;
+    }
+    let mut batch = match &active.batch {
+        Some(b) => b.collate(samples)?,
+        None => Batch::new(samples.len())?.collate(samples)?,
+    };
+    let ctx = OpContext {
+        mode,
+        epoch,
+        ds_id,
+        seed,
+        position: step as u64 | (1 << 63),
+        first_op_index: active.first_batch_op_index,
+        batched: true,
+    };
+    if run_ops(&active.batch_ops, &mut batch, &ctx)? != Applied::Kept {
+        return Err(FeError::Mismatch {
+            context: format!("Pipeline (mode {mode}, epoch {epoch}, ds_id {ds_id:?})"),
+            reason: "a per-batch op dropped a batch of a grouped dataset".into(),
+        });
+    }
+    Ok(batch)
+}
