@@ -10,6 +10,12 @@ mod pipeline_benchmark;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of glibc's malloc: pipeline workers allocate and free many short-lived
+/// arrays, and glibc's heap trimming and arena locks make two workers scale poorly (see the
+/// README's pipeline figures). A program using fastestimator can make the same choice.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "fastestimator", version, about = "FastEstimator in Rust: tools")]
 struct Cli {
