@@ -7,6 +7,7 @@
 
 mod benchmark;
 mod pipeline_benchmark;
+mod rounds;
 
 use clap::{Parser, Subcommand};
 

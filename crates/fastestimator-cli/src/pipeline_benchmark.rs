@@ -256,15 +256,7 @@ pub fn run(args: &PipelineBenchmarkArgs) -> fe::Result<()> {
         cores,
         best[0].cpu / best[1].cpu
     );
-    // The two runs of a round are back to back, so their ratio is less exposed to the machine's
-    // speed changing between rounds than the ratio of the best rounds.
-    round_ratios.sort_by(f64::total_cmp);
-    println!(
-        "2 workers / 1 worker    : {:.2}x median of the {} rounds' ratios ({})",
-        round_ratios[round_ratios.len() / 2],
-        round_ratios.len(),
-        round_ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", ")
-    );
+    println!("2 workers / 1 worker    : {}", crate::rounds::median_of_ratios(&round_ratios));
     match python_chain(args) {
         Ok((rate, version)) => {
             println!(
