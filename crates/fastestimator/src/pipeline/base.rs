@@ -355,7 +355,7 @@ impl Pipeline {
 
     /// The ops of every ds_id a grouped dataset's groups can carry.
     fn grouped_ops(&self, ds: &dyn Dataset, mode: Mode, epoch: usize, ds_id: &str) -> Result<GroupedOps> {
-        GroupedOps::new(ds, ds_id, |id| self.active_ops(mode, epoch, id), mode, epoch)
+        GroupedOps::new(ds, ds_id, |id| self.active_ops(mode, epoch, id))
     }
 
     /// The keys of a batch after the pipeline, for planning (runs the ops on the first sample).
@@ -499,15 +499,7 @@ fn build_step(
         None => Ok(samples.pop().unwrap_or_default()),
         Some(batch_op) => {
             let mut batch = batch_op.collate(samples)?;
-            let ctx = OpContext {
-                mode,
-                epoch,
-                ds_id,
-                seed,
-                position: step as u64 | (1 << 63),
-                first_op_index: ops.first_batch_op_index,
-                batched: true,
-            };
+            let ctx = OpContext::for_batch(mode, epoch, ds_id, seed, step, ops.first_batch_op_index);
             check_kept(run_ops(&ops.batch_ops, &mut batch, &ctx)?)?;
             Ok(batch)
         }
@@ -516,7 +508,7 @@ fn build_step(
 
 /// In the unfiltered path no op may drop data: one that does without declaring `may_filter` is
 /// reported rather than silently ignored.
-pub(super) fn check_kept(applied: Applied) -> Result<()> {
+fn check_kept(applied: Applied) -> Result<()> {
     match applied {
         Applied::Kept => Ok(()),
         Applied::Filtered { .. } => Err(FeError::Worker(

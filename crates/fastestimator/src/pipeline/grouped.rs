@@ -7,6 +7,11 @@
 //! collated by that ds_id's `Batch` op (its size is ignored: the group is the batch) and the
 //! per-batch ops run. Sample `j` of the group at epoch position `p` is seeded by position
 //! `p · 2^20 + j`, so results do not depend on the number of workers.
+//!
+//! A sample that an op drops (`RemoveIf`) leaves the group, so that batch is smaller, as in FE,
+//! whose loader discards the filtered entries of a list item. A group that loses every sample,
+//! or a batch that a per-batch op drops, is an error: a grouped epoch has a fixed number of
+//! steps and nothing to refill them with.
 
 use std::collections::HashMap;
 
@@ -31,28 +36,13 @@ pub(super) struct GroupedOps {
 
 impl GroupedOps {
     /// Collect the ops for the pipeline's `ds_id` and the dataset's members. `active` gives the
-    /// ops of one ds_id. Ops that drop samples are refused: a group is one batch and cannot be
-    /// refilled.
-    pub(super) fn new(
-        ds: &dyn Dataset,
-        ds_id: &str,
-        active: impl Fn(&str) -> Result<ActiveOps>,
-        mode: Mode,
-        epoch: usize,
-    ) -> Result<GroupedOps> {
+    /// ops of one ds_id.
+    pub(super) fn new(ds: &dyn Dataset, ds_id: &str, active: impl Fn(&str) -> Result<ActiveOps>) -> Result<GroupedOps> {
         let mut ids: Vec<String> = vec![ds_id.to_string()];
         ids.extend(ds.member_ds_ids().into_iter().flatten());
         let mut by_ds_id = HashMap::new();
         for id in ids {
             let ops = active(&id)?;
-            if ops.may_filter() {
-                return Err(FeError::Mismatch {
-                    context: format!("Pipeline (mode {mode}, epoch {epoch}, ds_id {id:?})"),
-                    reason: "ops that drop samples (RemoveIf) cannot run on a grouped dataset (BatchDataset, \
-                             InterleaveDataset): each of its items is one fixed batch"
-                        .into(),
-                });
-            }
             by_ds_id.insert(id, ops);
         }
         Ok(GroupedOps { ds_id: ds_id.to_string(), by_ds_id })
@@ -85,14 +75,8 @@ pub(super) fn build_group_step(
     };
     let group = ds.get_group(index)?;
     let (ds_id, active) = ops.for_group(group.ds_id.as_deref());
-    let mut samples = group.samples;
-    if samples.is_empty() {
-        return Err(FeError::Mismatch {
-            context: format!("Pipeline (mode {mode}, epoch {epoch}, ds_id {ds_id:?})"),
-            reason: format!("item {index} of the grouped dataset holds no samples"),
-        });
-    }
-    for (j, sample) in samples.iter_mut().enumerate() {
+    let mut samples = Vec::with_capacity(group.samples.len());
+    for (j, mut sample) in group.samples.into_iter().enumerate() {
         let ctx = OpContext {
             mode,
             epoch,
@@ -102,21 +86,21 @@ pub(super) fn build_group_step(
             first_op_index: 0,
             batched: false,
         };
-        super::base::check_kept(run_ops(&active.instance, sample, &ctx)?)?;
+        if run_ops(&active.instance, &mut sample, &ctx)? == Applied::Kept {
+            samples.push(sample);
+        }
+    }
+    if samples.is_empty() {
+        return Err(FeError::Mismatch {
+            context: format!("Pipeline (mode {mode}, epoch {epoch}, ds_id {ds_id:?})"),
+            reason: format!("item {index} of the grouped dataset has no samples left after the ops"),
+        });
     }
     let mut batch = match &active.batch {
         Some(b) => b.collate(samples)?,
         None => Batch::new(samples.len())?.collate(samples)?,
     };
-    let ctx = OpContext {
-        mode,
-        epoch,
-        ds_id,
-        seed,
-        position: step as u64 | (1 << 63),
-        first_op_index: active.first_batch_op_index,
-        batched: true,
-    };
+    let ctx = OpContext::for_batch(mode, epoch, ds_id, seed, step, active.first_batch_op_index);
     if run_ops(&active.batch_ops, &mut batch, &ctx)? != Applied::Kept {
         return Err(FeError::Mismatch {
             context: format!("Pipeline (mode {mode}, epoch {epoch}, ds_id {ds_id:?})"),

@@ -20,7 +20,20 @@ pub(crate) struct OpContext<'a> {
     pub batched: bool,
 }
 
-impl OpContext<'_> {
+impl<'a> OpContext<'a> {
+    /// The context of the per-batch ops of step `step` (their positions are kept apart from
+    /// sample positions by the top bit).
+    pub(crate) fn for_batch(
+        mode: Mode,
+        epoch: usize,
+        ds_id: &'a str,
+        seed: u64,
+        step: usize,
+        first_op_index: u64,
+    ) -> OpContext<'a> {
+        OpContext { mode, epoch, ds_id, seed, position: step as u64 | (1 << 63), first_op_index, batched: true }
+    }
+
     /// The state of the `i`-th op of the list.
     pub(crate) fn state(&self, i: usize) -> OpState<'_> {
         OpState::new(self.mode, self.epoch, self.ds_id, self.seed, self.position, self.first_op_index + i as u64)

@@ -403,11 +403,18 @@ fn interleave_members_get_their_own_ops_and_batch_sizes() {
     assert_eq!(batches, run(3), "1 and 3 workers give the same epoch");
 }
 
+/// As in FE, a sample dropped by RemoveIf leaves its group's batch; a group left empty is an
+/// error that names the item.
 #[test]
-fn grouped_datasets_refuse_ops_that_drop_samples() {
+fn samples_dropped_from_a_group_leave_its_batch() {
     let lists = FiveAtATime { base: 0, items: 2 };
     let drop_odd = fe::op::numpy::RemoveIf::new("x", |v: &[Value]| Ok(ints(&v[0])[0] % 2 == 1));
     let p = fe::Pipeline::builder().train_data(lists).ops(vec![Box::new(drop_odd)]).build().unwrap();
-    let err = p.loader(Mode::Train, 1, "", None).err().unwrap();
-    assert!(err.to_string().contains("grouped dataset"), "{err}");
+    let batches = epoch(&p);
+    assert_eq!(batches.iter().map(|b| ints(&b["x"])).collect::<Vec<_>>(), vec![vec![0, 2, 4], vec![6, 8]]);
+    let everything = fe::op::numpy::RemoveIf::new("x", |_: &[Value]| Ok(true));
+    let lists = FiveAtATime { base: 0, items: 2 };
+    let p = fe::Pipeline::builder().train_data(lists).ops(vec![Box::new(everything)]).build().unwrap();
+    let err = p.loader(Mode::Train, 1, "", None).unwrap().next().unwrap().unwrap_err();
+    assert!(err.to_string().contains("item 0 of the grouped dataset has no samples left"), "{err}");
 }
