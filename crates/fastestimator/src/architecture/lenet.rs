@@ -21,7 +21,8 @@ impl LeNet {
     /// A LeNet for `input_shape = [C, H, W]` and `classes` outputs.
     ///
     /// # Panics
-    /// If H or W is below 18 (the convolutions would shrink the image to nothing).
+    /// If H or W is below 18 (the convolutions would shrink the image to nothing). Inside
+    /// [`crate::build`] that panic is returned as [`crate::FeError::Model`].
     pub fn new(vs: &nn::Path, input_shape: [i64; 3], classes: i64) -> LeNet {
         let [c, h, w] = input_shape;
         assert!(h >= 18 && w >= 18, "LeNet needs H, W >= 18, got {h}x{w}");

@@ -88,7 +88,10 @@ where
         tch::manual_seed(crate::util::derive_seed(seed, &[name_hash]) as i64);
     }
     let vs = nn::VarStore::new(device);
-    let module = model_fn(&vs.root());
+    // A model constructor that rejects its arguments by panicking (LeNet on a too-small input,
+    // a libtorch error while creating a layer) becomes an error naming the model.
+    let module = super::model::catch_torch(|| model_fn(&vs.root()))
+        .map_err(|reason| FeError::Model { model: name.clone(), reason: format!("cannot be built: {reason}") })?;
     let model = Model::new(name, vs, Box::new(module), spec, options.mixed_precision)?;
     if !matches!(schedule, crate::schedule::Schedule::Fixed(_)) {
         model.set_optimizer_schedule(schedule)?;
@@ -103,5 +106,19 @@ pub fn default_device() -> Device {
         Device::Cuda(0)
     } else {
         Device::Cpu
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::architecture::LeNet;
+
+    #[test]
+    fn a_constructor_that_panics_gives_an_error() {
+        let err = build_named(|p| LeNet::new(p, [1, 10, 10], 10), "adam", "small_lenet").unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, FeError::Model { .. }), "{msg}");
+        assert!(msg.contains("small_lenet") && msg.contains("LeNet needs H, W >= 18"), "{msg}");
     }
 }
