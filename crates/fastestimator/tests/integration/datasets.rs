@@ -418,3 +418,53 @@ fn samples_dropped_from_a_group_leave_its_batch() {
     let err = p.loader(Mode::Train, 1, "", None).unwrap().next().unwrap().unwrap_err();
     assert!(err.to_string().contains("item 0 of the grouped dataset has no samples left"), "{err}");
 }
+
+/// Multi-task style training through the Estimator on a named InterleaveDataset: member `b`
+/// holds inverted digits that only its own op restores, and each member has its own batch size.
+#[test]
+fn estimator_trains_on_a_named_interleave_dataset() {
+    use fe::dataset::data::synthetic_digits::{self, SyntheticDigitsConfig};
+    use fe::op::numpy::{Batch, ExpandDims, Minmax};
+    fe::enable_deterministic(3);
+    let cfg = SyntheticDigitsConfig { train_size: 3000, eval_size: 500, test_size: 0, seed: 8 };
+    let (mut a, eval, _) = synthetic_digits::load_data(&cfg).unwrap();
+    let mut b = a.split(0.5, Some(1), None).unwrap();
+    let Some(Value::U8(x)) = b.column("x") else { panic!() };
+    let inverted = Value::U8(x.mapv(|p| 255 - p));
+    b.set_column("x", inverted).unwrap();
+    let train = InterleaveDataset::named(vec![("a", Arc::new(a) as Arc<dyn Dataset>), ("b", Arc::new(b) as _)])
+        .unwrap()
+        .seed(2);
+    let restore = fe::op::numpy::LambdaOp::new("x", "x", |v: Vec<Value>| {
+        let Value::U8(x) = &v[0] else { return Err("x must be u8".into()) };
+        Ok(vec![Value::U8(x.mapv(|p| 255 - p))])
+    });
+    let pipeline = fe::Pipeline::builder()
+        .train_data(train)
+        .eval_data(eval)
+        .batch_size(32)
+        .ops(vec![
+            Box::new(restore.ds_id("b")),
+            Box::new(ExpandDims::new("x", "x").axis(0)),
+            Box::new(Minmax::new("x", "x")),
+            Box::new(Batch::new(16).unwrap().ds_id("b")),
+        ])
+        .build()
+        .unwrap();
+    // a: 1500 / 32 = 46 cycles, b: 1500 / 16 = 93: 46 cycles of 2 steps.
+    assert_eq!(pipeline.steps(Mode::Train, "", None).unwrap(), 92);
+    let shapes: Vec<usize> =
+        pipeline.get_results(Mode::Train, 1, 2).unwrap().iter().map(|b| b["x"].shape()[0]).collect();
+    assert_eq!(shapes, vec![32, 16]);
+    let (network, _model) = crate::training::lenet_network("adam");
+    let mut est = fe::Estimator::builder(pipeline, network, 2)
+        .traces(vec![Box::new(fe::trace::metric::Accuracy::new("y", "y_pred"))])
+        .log_steps(1)
+        .build()
+        .unwrap();
+    let summary = est.fit().unwrap();
+    let steps = summary.get(Mode::Train, "ce").unwrap();
+    assert_eq!(steps.keys().last(), Some(&184));
+    let acc = summary.last(Mode::Eval, "accuracy").unwrap();
+    assert!(acc > 0.85, "eval accuracy {acc}");
+}
