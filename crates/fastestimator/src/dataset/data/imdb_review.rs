@@ -2,8 +2,10 @@
 //! positive or negative, from the Stanford archive `aclImdb_v1.tar.gz`
 //! (`aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt`).
 //!
-//! FE loads Keras' pre-tokenized copy; its word indices cannot be rebuilt from the raw text, so
-//! this loader tokenizes the text itself with Keras' conventions: lower-cased words (HTML line
+//! FE used to load Keras' pre-tokenized copy; its current `imdb_review.load_data` raises
+//! `NotImplementedError` ("TensorFlow backend removed - use torchtext or download IMDB data
+//! manually"). Keras' word indices cannot be rebuilt from the raw text, so this loader reads the
+//! Stanford archive and tokenizes the text itself with Keras' conventions: lower-cased words (HTML line
 //! breaks removed, split on anything but letters, digits and apostrophes), ranked by training-set
 //! frequency, index = rank + 3 (0 pads, 1 starts a review, 2 replaces words outside
 //! `vocab_size`). Each review becomes `[1, w1, w2, ...]`, cut to `max_len` and padded with 0 at
