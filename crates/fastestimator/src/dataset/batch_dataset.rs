@@ -175,25 +175,32 @@ impl BatchDataset {
         self.same_feature
     }
 
-    /// The samples of batch `index`, not collated.
+    /// The samples of batch `index`, not collated (the n-th request of an item draws from
+    /// epoch n's order; a Pipeline passes its epoch through [`Dataset::get_group`] instead).
     pub fn get_samples(&self, index: usize) -> Result<Vec<Sample>> {
+        self.check_index(index)?;
+        self.samples_in(index, self.draws.next(index))
+    }
+
+    fn check_index(&self, index: usize) -> Result<()> {
         if index >= self.len() {
             return Err(FeError::Mismatch {
                 context: "BatchDataset".into(),
                 reason: format!("batch {index} is out of range for {} batches", self.len()),
             });
         }
-        let epoch = self.draws.next(index);
+        Ok(())
+    }
+
+    /// The samples of batch `index` drawn from `epoch`'s order.
+    fn samples_in(&self, index: usize, epoch: u64) -> Result<Vec<Sample>> {
         // A grouped member (an item that is a list of samples) contributes its whole group.
         let pick = |d: usize, slot: u64| -> Result<Vec<Sample>> {
             let ds = &self.datasets[d];
             let reserve = self.num_samples.get(d).copied().unwrap_or(self.num_samples[0]) as u64;
             let at = self.orders.index(d, epoch, index as u64 * reserve + slot, ds.len());
-            if ds.is_grouped() {
-                Ok(ds.get_group(at)?.samples)
-            } else {
-                Ok(vec![ds.get(at)?])
-            }
+            // `get_group` passes the epoch on (an ExtendDataset member picks its subset by it).
+            Ok(ds.get_group(at, epoch as usize)?.samples)
         };
         let mut items = Vec::new();
         if self.same_feature {
@@ -274,8 +281,9 @@ impl Dataset for BatchDataset {
         true
     }
 
-    fn get_group(&self, index: usize) -> Result<SampleGroup> {
-        Ok(SampleGroup { samples: self.get_samples(index)?, ds_id: None })
+    fn get_group(&self, index: usize, epoch: usize) -> Result<SampleGroup> {
+        self.check_index(index)?;
+        Ok(SampleGroup { samples: self.samples_in(index, epoch as u64)?, ds_id: None })
     }
 }
 

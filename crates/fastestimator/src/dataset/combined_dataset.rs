@@ -96,9 +96,9 @@ impl Dataset for CombinedDataset {
         self.datasets.iter().any(|d| d.is_grouped())
     }
 
-    fn get_group(&self, index: usize) -> Result<SampleGroup> {
+    fn get_group(&self, index: usize, epoch: usize) -> Result<SampleGroup> {
         let (ds, local) = self.locate(index)?;
-        ds.get_group(local)
+        ds.get_group(local, epoch)
     }
 
     fn sequential(&self) -> bool {

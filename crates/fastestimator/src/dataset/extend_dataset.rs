@@ -55,8 +55,9 @@ impl ExtendDataset {
         self.dataset.len()
     }
 
-    /// The index in the wrapped dataset behind item `index` (this epoch's, when shrinking).
-    fn base_index(&self, index: usize) -> Result<usize> {
+    /// The index in the wrapped dataset behind item `index`. When shrinking, it comes from
+    /// `epoch`'s subset, or (without an epoch) from the item's request count.
+    fn base_index(&self, index: usize, epoch: Option<usize>) -> Result<usize> {
         if index >= self.spoof_length {
             return Err(FeError::Mismatch {
                 context: "ExtendDataset".into(),
@@ -67,7 +68,7 @@ impl ExtendDataset {
         if self.spoof_length >= n {
             return Ok(index % n);
         }
-        let epoch = self.draws.next(index);
+        let epoch = epoch.map_or_else(|| self.draws.next(index), |e| e as u64);
         Ok(self.orders.index(0, epoch, index as u64, n))
     }
 }
@@ -78,15 +79,15 @@ impl Dataset for ExtendDataset {
     }
 
     fn get(&self, index: usize) -> Result<Sample> {
-        self.dataset.get(self.base_index(index)?)
+        self.dataset.get(self.base_index(index, None)?)
     }
 
     fn is_grouped(&self) -> bool {
         self.dataset.is_grouped()
     }
 
-    fn get_group(&self, index: usize) -> Result<SampleGroup> {
-        self.dataset.get_group(self.base_index(index)?)
+    fn get_group(&self, index: usize, epoch: usize) -> Result<SampleGroup> {
+        self.dataset.get_group(self.base_index(index, Some(epoch))?, epoch)
     }
 
     fn member_ds_ids(&self) -> Vec<Option<String>> {

@@ -212,8 +212,14 @@ impl InterleaveDataset {
         self.tags[self.dataset_index(index)].as_deref()
     }
 
-    /// The samples of item `index`, not collated.
+    /// The samples of item `index`, not collated (the n-th request of an item draws from
+    /// epoch n's order; a Pipeline passes its epoch through [`Dataset::get_group`] instead).
     pub fn get_samples(&self, index: usize) -> Result<Vec<Sample>> {
+        self.samples_in(index, None)
+    }
+
+    /// The samples of item `index` drawn from `epoch`'s order (or the request count's).
+    fn samples_in(&self, index: usize, epoch: Option<u64>) -> Result<Vec<Sample>> {
         let (batch_sizes, len, draws) = self.layout();
         if index >= len {
             return Err(FeError::Mismatch {
@@ -221,14 +227,19 @@ impl InterleaveDataset {
                 reason: format!("item {index} is out of range for {len} items"),
             });
         }
-        let epoch = draws.next(index);
+        let epoch = epoch.unwrap_or_else(|| draws.next(index));
         let (cycle, pos) = (index / self.pattern.len(), index % self.pattern.len());
         let d = self.pattern[pos];
         let bs = batch_sizes[d];
         let earlier = self.pattern[..pos].iter().filter(|&&p| p == d).count();
         let start = (cycle * self.frequency[d] + earlier) * bs;
         let ds = &self.datasets[d];
-        (start..start + bs).map(|p| ds.get(self.orders.index(d, epoch, p as u64, ds.len()))).collect()
+        let mut samples = Vec::with_capacity(bs);
+        for p in start..start + bs {
+            // `get_group` passes the epoch on (an ExtendDataset member picks its subset by it).
+            samples.extend(ds.get_group(self.orders.index(d, epoch, p as u64, ds.len()), epoch as usize)?.samples);
+        }
+        Ok(samples)
     }
 }
 
@@ -250,8 +261,9 @@ impl Dataset for InterleaveDataset {
         true
     }
 
-    fn get_group(&self, index: usize) -> Result<SampleGroup> {
-        Ok(SampleGroup { samples: self.get_samples(index)?, ds_id: self.ds_id(index).map(str::to_string) })
+    fn get_group(&self, index: usize, epoch: usize) -> Result<SampleGroup> {
+        let samples = self.samples_in(index, Some(epoch as u64))?;
+        Ok(SampleGroup { samples, ds_id: self.ds_id(index).map(str::to_string) })
     }
 
     fn member_ds_ids(&self) -> Vec<Option<String>> {

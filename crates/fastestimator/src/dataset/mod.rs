@@ -26,8 +26,9 @@
 //! that `ds_id` then apply to it (FE's per-member ops of a named InterleaveDataset).
 //!
 //! BatchDataset, InterleaveDataset and ExtendDataset draw from their members in a seeded order
-//! that changes every epoch; epochs are counted per item, so results do not depend on the number
-//! of pipeline workers.
+//! that changes every epoch. Through a Pipeline ([`Dataset::get_group`]) the epoch is the
+//! Pipeline's; through `get`, which has no epoch, the n-th request of an item counts as epoch n.
+//! Either way results do not depend on the number of pipeline workers.
 
 mod batch_dataset;
 mod combined_dataset;
@@ -87,8 +88,12 @@ pub trait Dataset: Send + Sync {
         false
     }
 
-    /// The samples of item `index`. A plain dataset returns its one sample.
-    fn get_group(&self, index: usize) -> Result<SampleGroup> {
+    /// The samples of item `index` in `epoch` (the Pipeline's 1-based epoch). A plain dataset
+    /// returns its one sample. Datasets that draw from others (BatchDataset, InterleaveDataset,
+    /// ExtendDataset) use `epoch` to pick that epoch's sampling order, so the order depends only
+    /// on the epoch, never on how often items were requested before.
+    fn get_group(&self, index: usize, epoch: usize) -> Result<SampleGroup> {
+        let _ = epoch;
         Ok(SampleGroup { samples: vec![self.get(index)?], ds_id: None })
     }
 
@@ -133,8 +138,8 @@ impl<D: Dataset + ?Sized> Dataset for std::sync::Arc<D> {
         (**self).is_grouped()
     }
 
-    fn get_group(&self, index: usize) -> Result<SampleGroup> {
-        (**self).get_group(index)
+    fn get_group(&self, index: usize, epoch: usize) -> Result<SampleGroup> {
+        (**self).get_group(index, epoch)
     }
 
     fn member_ds_ids(&self) -> Vec<Option<String>> {

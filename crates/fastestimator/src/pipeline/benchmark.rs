@@ -211,7 +211,7 @@ impl Pipeline {
         let mut group: Vec<Sample> = Vec::new();
         for b in 0..batches {
             if ds.is_grouped() {
-                group = ds.get_group(rng.gen_range(0..ds.len()))?.samples;
+                group = ds.get_group(rng.gen_range(0..ds.len()), epoch)?.samples;
                 batch_size = group.len();
             }
             let mut samples: Vec<Sample> = Vec::with_capacity(batch_size);

@@ -73,7 +73,7 @@ pub(super) fn build_group_step(
             reason: format!("step {step} is past the end of the epoch"),
         });
     };
-    let group = ds.get_group(index)?;
+    let group = ds.get_group(index, epoch)?;
     let (ds_id, active) = ops.for_group(group.ds_id.as_deref());
     let mut samples = Vec::with_capacity(group.samples.len());
     for (j, mut sample) in group.samples.into_iter().enumerate() {
