@@ -32,7 +32,8 @@ pub enum Schedule<T> {
 }
 
 impl<T> Schedule<T> {
-    /// Index of the value in effect at `epoch` into [`Schedule::values`] (`None`: nothing).
+    /// Index of the value in effect at `epoch` among the schedule's values, `None` entries counted
+    /// (`None`: nothing is in effect).
     pub fn index_at(&self, epoch: usize) -> Option<usize> {
         match self {
             Schedule::Fixed(_) => Some(0),
