@@ -283,7 +283,7 @@ impl Dataset for BatchDataset {
 
     fn get_group(&self, index: usize, epoch: usize) -> Result<SampleGroup> {
         self.check_index(index)?;
-        Ok(SampleGroup { samples: self.samples_in(index, epoch as u64)?, ds_id: None })
+        Ok(SampleGroup { samples: self.samples_in(index, epoch as u64)?, ds_id: None, pad_value: self.pad_value })
     }
 }
 

@@ -96,6 +96,11 @@ impl Dataset for CombinedDataset {
         self.datasets.iter().any(|d| d.is_grouped())
     }
 
+    fn get_at(&self, index: usize, epoch: usize) -> Result<Sample> {
+        let (ds, local) = self.locate(index)?;
+        ds.get_at(local, epoch)
+    }
+
     fn get_group(&self, index: usize, epoch: usize) -> Result<SampleGroup> {
         let (ds, local) = self.locate(index)?;
         ds.get_group(local, epoch)

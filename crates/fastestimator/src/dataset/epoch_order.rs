@@ -1,10 +1,11 @@
 //! Per-epoch sampling orders for datasets that draw from other datasets (BatchDataset,
 //! InterleaveDataset, ExtendDataset).
 //!
-//! The `Dataset` trait has no epoch argument, so these datasets count how often each of their
-//! items was requested: the n-th request of item `i` belongs to "epoch" n. Each epoch gets its
-//! own seeded permutation of each member dataset. Counting per item (rather than globally)
-//! keeps the result independent of how many pipeline workers ask, and in which order.
+//! The Pipeline reads them with `get_at` / `get_group`, which carry its epoch; each epoch gets
+//! its own seeded permutation of each member dataset. `get` has no epoch argument, so a direct
+//! `get` counts how often each item was requested: the n-th request of item `i` belongs to
+//! "epoch" n. Counting per item (rather than globally) keeps that independent of how many
+//! threads ask, and in which order.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -94,8 +94,12 @@ impl Dataset for ExtendDataset {
         self.dataset.member_ds_ids()
     }
 
-    fn set_member_batch_size(&self, member: usize, batch_size: usize) -> Result<()> {
-        self.dataset.set_member_batch_size(member, batch_size)
+    fn set_member_batch_sizes(&self, sizes: &[Option<usize>]) -> Result<()> {
+        self.dataset.set_member_batch_sizes(sizes)
+    }
+
+    fn get_at(&self, index: usize, epoch: usize) -> Result<Sample> {
+        self.dataset.get_at(self.base_index(index, Some(epoch))?, epoch)
     }
 
     fn sequential(&self) -> bool {

@@ -45,6 +45,9 @@ pub struct InterleaveDataset {
     pattern: Vec<usize>,
     frequency: Vec<usize>,
     orders: Orders,
+    /// The sizes given to the dataset itself (default 1 each): a member the Pipeline gives no
+    /// size keeps its own.
+    own_batch_sizes: Vec<usize>,
     /// Batch sizes and what follows from them; a Pipeline may change the sizes (FE's
     /// `set_batch_sizes`), hence the lock.
     layout: RwLock<Layout>,
@@ -129,7 +132,16 @@ impl InterleaveDataset {
         let tags = if tags.is_empty() { vec![None; datasets.len()] } else { tags };
         let seed = crate::deterministic_seed().unwrap_or_else(rand::random);
         let layout = RwLock::new(Layout { batch_sizes: Vec::new(), len: 0, draws: Arc::new(Draws::new(0)) });
-        let out = InterleaveDataset { datasets, tags, pattern, frequency, orders: Orders::new(seed), layout };
+        let own_batch_sizes = vec![1; datasets.len()];
+        let out = InterleaveDataset {
+            datasets,
+            tags,
+            pattern,
+            frequency,
+            orders: Orders::new(seed),
+            own_batch_sizes,
+            layout,
+        };
         out.set_batch_sizes(vec![1; out.datasets.len()])?;
         Ok(out)
     }
@@ -184,8 +196,10 @@ impl InterleaveDataset {
 
     /// Per-member batch sizes. In a Pipeline, `Batch` ops with a member's name as `ds_id`
     /// override them (FE takes them from those ops).
-    pub fn batch_sizes(self, batch_sizes: impl Into<Vec<usize>>) -> Result<InterleaveDataset> {
-        self.set_batch_sizes(batch_sizes.into())?;
+    pub fn batch_sizes(mut self, batch_sizes: impl Into<Vec<usize>>) -> Result<InterleaveDataset> {
+        let batch_sizes = batch_sizes.into();
+        self.set_batch_sizes(batch_sizes.clone())?;
+        self.own_batch_sizes = batch_sizes;
         Ok(self)
     }
 
@@ -263,20 +277,22 @@ impl Dataset for InterleaveDataset {
 
     fn get_group(&self, index: usize, epoch: usize) -> Result<SampleGroup> {
         let samples = self.samples_in(index, Some(epoch as u64))?;
-        Ok(SampleGroup { samples, ds_id: self.ds_id(index).map(str::to_string) })
+        Ok(SampleGroup { samples, ds_id: self.ds_id(index).map(str::to_string), pad_value: None })
     }
 
     fn member_ds_ids(&self) -> Vec<Option<String>> {
         self.tags.clone()
     }
 
-    fn set_member_batch_size(&self, member: usize, batch_size: usize) -> Result<()> {
-        let mut sizes = self.layout().0;
-        let Some(size) = sizes.get_mut(member) else {
-            return Err(FeError::param("InterleaveDataset", "member", format!("there is no member {member}")));
-        };
-        *size = batch_size;
-        self.set_batch_sizes(sizes)
+    fn set_member_batch_sizes(&self, sizes: &[Option<usize>]) -> Result<()> {
+        if sizes.len() != self.datasets.len() {
+            return Err(FeError::param(
+                "InterleaveDataset",
+                "batch_sizes",
+                format!("{} sizes for {} members", sizes.len(), self.datasets.len()),
+            ));
+        }
+        self.set_batch_sizes(sizes.iter().zip(&self.own_batch_sizes).map(|(s, &o)| s.unwrap_or(o)).collect())
     }
 }
 

@@ -76,6 +76,14 @@ pub trait Dataset: Send + Sync {
     /// The sample at `index` (0 ≤ index < len).
     fn get(&self, index: usize) -> Result<Sample>;
 
+    /// The sample at `index` in `epoch` (the Pipeline's 1-based epoch), which is how the
+    /// Pipeline reads plain datasets. Datasets whose sample behind an index changes with the
+    /// epoch (a shrinking ExtendDataset) use it; the default is [`Dataset::get`].
+    fn get_at(&self, index: usize, epoch: usize) -> Result<Sample> {
+        let _ = epoch;
+        self.get(index)
+    }
+
     /// Whether samples must be drawn in order from one thread (a stateful generator). The
     /// Pipeline then uses a single worker, which keeps results deterministic.
     fn sequential(&self) -> bool {
@@ -94,7 +102,7 @@ pub trait Dataset: Send + Sync {
     /// on the epoch, never on how often items were requested before.
     fn get_group(&self, index: usize, epoch: usize) -> Result<SampleGroup> {
         let _ = epoch;
-        Ok(SampleGroup { samples: vec![self.get(index)?], ds_id: None })
+        Ok(SampleGroup { samples: vec![self.get_at(index, epoch)?], ..Default::default() })
     }
 
     /// The members whose batch size the Pipeline sets (an InterleaveDataset's), each with its
@@ -103,10 +111,11 @@ pub trait Dataset: Send + Sync {
         Vec::new()
     }
 
-    /// Set the batch size of member `member` (the Pipeline calls this with the batch size its
-    /// `Batch` op or `batch_size` gives that member, as FE does). Ignored by default.
-    fn set_member_batch_size(&self, member: usize, batch_size: usize) -> Result<()> {
-        let _ = (member, batch_size);
+    /// Set the members' batch sizes, one entry per member of [`Dataset::member_ds_ids`]: the
+    /// size the Pipeline's `Batch` op or `batch_size` gives that member (as FE does), or `None`
+    /// for the dataset's own size. Ignored by default.
+    fn set_member_batch_sizes(&self, sizes: &[Option<usize>]) -> Result<()> {
+        let _ = sizes;
         Ok(())
     }
 }
@@ -119,6 +128,9 @@ pub struct SampleGroup {
     /// The ds_id of the member dataset they come from, if it has one (it selects the ops that
     /// apply to them).
     pub ds_id: Option<String>,
+    /// Pad ragged values with this value when the Pipeline has no `Batch` op to collate with
+    /// (BatchDataset's `pad_value`).
+    pub pad_value: Option<f64>,
 }
 
 impl<D: Dataset + ?Sized> Dataset for std::sync::Arc<D> {
@@ -146,7 +158,11 @@ impl<D: Dataset + ?Sized> Dataset for std::sync::Arc<D> {
         (**self).member_ds_ids()
     }
 
-    fn set_member_batch_size(&self, member: usize, batch_size: usize) -> Result<()> {
-        (**self).set_member_batch_size(member, batch_size)
+    fn set_member_batch_sizes(&self, sizes: &[Option<usize>]) -> Result<()> {
+        (**self).set_member_batch_sizes(sizes)
+    }
+
+    fn get_at(&self, index: usize, epoch: usize) -> Result<Sample> {
+        (**self).get_at(index, epoch)
     }
 }

@@ -27,6 +27,9 @@ pub(super) struct ActiveOps {
     pub(super) batch: Option<Batch>,
     pub(super) batch_ops: Vec<Arc<dyn NumpyOp>>,
     pub(super) first_batch_op_index: u64,
+    /// The batch size given explicitly (by the Batch op or the Pipeline's `batch_size`), not
+    /// the fallback of 1.
+    pub(super) given_batch_size: Option<usize>,
 }
 
 impl ActiveOps {
@@ -258,8 +261,13 @@ impl Pipeline {
     }
 
     pub(super) fn active_ops(&self, mode: Mode, epoch: usize, ds_id: &str) -> Result<ActiveOps> {
-        let mut active =
-            ActiveOps { instance: Vec::new(), batch: None, batch_ops: Vec::new(), first_batch_op_index: 0 };
+        let mut active = ActiveOps {
+            instance: Vec::new(),
+            batch: None,
+            batch_ops: Vec::new(),
+            first_batch_op_index: 0,
+            given_batch_size: None,
+        };
         for (i, op) in self.ops.iter().enumerate() {
             let op = match op.as_scheduled() {
                 Some(s) => match s.at(epoch) {
@@ -299,8 +307,11 @@ impl Pipeline {
         } else if let Some(b) = active.batch.as_mut() {
             if b.batch_size.is_none() {
                 b.batch_size = pipeline_bs.or(Some(1));
+                active.given_batch_size = pipeline_bs;
+                return Ok(active);
             }
         }
+        active.given_batch_size = active.batch.as_ref().and_then(|b| b.batch_size);
         Ok(active)
     }
 
@@ -340,17 +351,21 @@ impl Pipeline {
         Ok(EpochPlan::new(ds.len(), bs, drop_last, steps_per_epoch, shuffle && mode == Mode::Train, seed))
     }
 
-    /// Give each member of a grouped dataset the batch size its ops give it: the `Batch` op
-    /// (or `batch_size`) for the member's name, else for the pipeline's ds_id (FE's
-    /// `set_batch_sizes`). Without either, the dataset keeps its own sizes.
+    /// Give each member of a grouped dataset the batch size its ops give it (FE's
+    /// `set_batch_sizes`): for a named member, the size of the `Batch` op that applies to its
+    /// name (or the Pipeline's `batch_size`); for an unnamed one, the size for the pipeline's
+    /// ds_id. A member given no size keeps the dataset's own. All sizes are set at once, from
+    /// this mode's ops only, so planning another mode first changes nothing.
     fn size_members(&self, ds: &dyn Dataset, mode: Mode, epoch: usize, ds_id: &str) -> Result<()> {
-        for (member, name) in ds.member_ds_ids().iter().enumerate() {
-            let ops = self.active_ops(mode, epoch, name.as_deref().unwrap_or(ds_id))?;
-            if let Some(size) = ops.batch.and_then(|b| b.batch_size) {
-                ds.set_member_batch_size(member, size)?;
-            }
+        let sizes = ds
+            .member_ds_ids()
+            .iter()
+            .map(|name| Ok(self.active_ops(mode, epoch, name.as_deref().unwrap_or(ds_id))?.given_batch_size))
+            .collect::<Result<Vec<_>>>()?;
+        if sizes.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        ds.set_member_batch_sizes(&sizes)
     }
 
     /// The ops of every ds_id a grouped dataset's groups can carry.
@@ -490,7 +505,7 @@ fn build_step(
 ) -> Result<Sample> {
     let mut samples = Vec::new();
     for (position, index) in plan.batch(step) {
-        let mut sample = ds.get(index)?;
+        let mut sample = ds.get_at(index, epoch)?;
         let ctx = OpContext { mode, epoch, ds_id, seed, position: position as u64, first_op_index: 0, batched: false };
         check_kept(run_ops(&ops.instance, &mut sample, &ctx)?)?;
         samples.push(sample);

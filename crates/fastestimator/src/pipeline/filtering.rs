@@ -94,7 +94,7 @@ impl Positions {
 
 /// Fetch the sample at stream position `p` and run the per-sample ops on it.
 fn process(ds: &dyn Dataset, ops: &ActiveOps, ctx: &EpochCtx, p: usize, index: usize) -> Result<SampleOutcome> {
-    let mut sample = ds.get(index)?;
+    let mut sample = ds.get_at(index, ctx.epoch)?;
     match run_ops(&ops.instance, &mut sample, &ctx.op_context(p as u64, 0, false))? {
         Applied::Kept => Ok(SampleOutcome::Kept(sample)),
         Applied::Filtered { replacement } => Ok(SampleOutcome::Filtered { replacement }),

@@ -48,11 +48,18 @@ impl GroupedOps {
         Ok(GroupedOps { ds_id: ds_id.to_string(), by_ds_id })
     }
 
-    fn for_group(&self, ds_id: Option<&str>) -> (&str, &ActiveOps) {
+    /// The ops for a group's ds_id. A ds_id the dataset did not list in `member_ds_ids` is an
+    /// error: its ops were never planned, and silently using others would be wrong.
+    fn for_group(&self, ds_id: Option<&str>, index: usize) -> Result<(&str, &ActiveOps)> {
         let id = ds_id.unwrap_or(&self.ds_id);
         match self.by_ds_id.get_key_value(id) {
-            Some((id, ops)) => (id.as_str(), ops),
-            None => (&self.ds_id, &self.by_ds_id[&self.ds_id]),
+            Some((id, ops)) => Ok((id.as_str(), ops)),
+            None => Err(FeError::Mismatch {
+                context: format!("Pipeline (ds_id {:?})", self.ds_id),
+                reason: format!(
+                    "item {index} of the grouped dataset carries ds_id {id:?}, which its member_ds_ids() does not list"
+                ),
+            }),
         }
     }
 }
@@ -74,7 +81,13 @@ pub(super) fn build_group_step(
         });
     };
     let group = ds.get_group(index, epoch)?;
-    let (ds_id, active) = ops.for_group(group.ds_id.as_deref());
+    let (ds_id, active) = ops.for_group(group.ds_id.as_deref(), index)?;
+    if group.samples.is_empty() {
+        return Err(FeError::Mismatch {
+            context: format!("Pipeline (mode {mode}, epoch {epoch}, ds_id {ds_id:?})"),
+            reason: format!("item {index} of the grouped dataset holds no samples"),
+        });
+    }
     let mut samples = Vec::with_capacity(group.samples.len());
     for (j, mut sample) in group.samples.into_iter().enumerate() {
         let ctx = OpContext {
@@ -98,7 +111,13 @@ pub(super) fn build_group_step(
     }
     let mut batch = match &active.batch {
         Some(b) => b.collate(samples)?,
-        None => Batch::new(samples.len())?.collate(samples)?,
+        None => {
+            let plain = Batch::new(samples.len())?;
+            match group.pad_value {
+                Some(pad) => plain.pad_value(pad).collate(samples)?,
+                None => plain.collate(samples)?,
+            }
+        }
     };
     let ctx = OpContext::for_batch(mode, epoch, ds_id, seed, step, active.first_batch_op_index);
     if run_ops(&active.batch_ops, &mut batch, &ctx)? != Applied::Kept {

@@ -303,7 +303,7 @@ impl Dataset for FiveAtATime {
         let samples = (0..5)
             .map(|j| fe::Sample::from([("x".to_string(), Value::from(self.base + (index * 5 + j) as i64))]))
             .collect();
-        Ok(fe::dataset::SampleGroup { samples, ds_id: None })
+        Ok(fe::dataset::SampleGroup { samples, ..Default::default() })
     }
 }
 
@@ -491,4 +491,73 @@ fn grouped_sampling_order_follows_the_pipeline_epoch() {
     small.sort();
     assert_eq!(small, (0..8).collect::<Vec<_>>());
     assert_ne!(run(2), first);
+}
+
+/// Member batch sizes come from the mode's own ops: a train-only Batch op does not leak into
+/// eval, and a Batch op without a size (padding only) keeps the dataset's sizes.
+#[test]
+fn interleave_member_sizes_follow_each_modes_ops() {
+    let a = NumpyDataset::new([("x", Value::from((0..40).collect::<Vec<i64>>()))]).unwrap();
+    let b = NumpyDataset::new([("x", Value::from((100..140).collect::<Vec<i64>>()))]).unwrap();
+    let ds = Arc::new(InterleaveDataset::new(vec![Arc::new(a), Arc::new(b)]).unwrap().batch_sizes([2, 3]).unwrap());
+    let sizes = |p: &fe::Pipeline, mode: Mode| -> Vec<usize> {
+        p.get_results(mode, 1, 2).unwrap().iter().map(|b| b["x"].shape()[0]).collect()
+    };
+    let p = fe::Pipeline::builder()
+        .train_data(Arc::clone(&ds))
+        .eval_data(Arc::clone(&ds))
+        .ops(vec![Box::new(fe::op::numpy::Batch::new(4).unwrap().mode("train"))])
+        .build()
+        .unwrap();
+    assert_eq!(sizes(&p, Mode::Eval), vec![2, 3]);
+    assert_eq!(sizes(&p, Mode::Train), vec![4, 4]);
+    assert_eq!(sizes(&p, Mode::Eval), vec![2, 3], "planning train first changes nothing for eval");
+    let p = fe::Pipeline::builder()
+        .train_data(Arc::clone(&ds))
+        .ops(vec![Box::new(fe::op::numpy::Batch::pipeline_sized().pad_value(0.0))])
+        .build()
+        .unwrap();
+    assert_eq!(sizes(&p, Mode::Train), vec![2, 3]);
+}
+
+/// A shrinking ExtendDataset read directly by a Pipeline takes its subset from the epoch:
+/// inspecting batches first changes nothing, and an epoch never repeats a sample.
+#[test]
+fn shrinking_extend_dataset_follows_the_pipeline_epoch() {
+    let base = NumpyDataset::new([("x", Value::from((0..20).collect::<Vec<i64>>()))]).unwrap();
+    let ds = fe::dataset::ExtendDataset::new(Arc::new(base), 8).unwrap().seed(4);
+    let p = fe::Pipeline::builder().train_data(ds).batch_size(4).num_process(2).build().unwrap();
+    let run = |epoch: usize| -> Vec<i64> {
+        p.loader(Mode::Train, epoch, "", None).unwrap().flat_map(|b| ints(&b.unwrap()["x"])).collect()
+    };
+    let first = run(1);
+    p.get_results(Mode::Train, 1, 2).unwrap();
+    let mut again = run(1);
+    let mut sorted = first.clone();
+    sorted.sort();
+    again.sort();
+    assert_eq!(again, sorted, "the same subset in epoch 1 after inspecting batches");
+    sorted.dedup();
+    assert_eq!(sorted.len(), 8, "no sample twice in an epoch: {first:?}");
+}
+
+/// BatchDataset's pad_value pads ragged samples when the Pipeline has no Batch op.
+#[test]
+fn batch_dataset_pad_value_applies_in_a_pipeline() {
+    /// Sample `i` is `x = [1; lens[i]]`.
+    struct Ragged(Vec<usize>);
+    impl Dataset for Ragged {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn get(&self, index: usize) -> fe::Result<fe::Sample> {
+            Ok(fe::Sample::from([("x".to_string(), Value::from(vec![1i64; self.0[index]]))]))
+        }
+    }
+    let ragged = |lens: &[usize]| -> Arc<dyn Dataset> { Arc::new(Ragged(lens.to_vec())) };
+    let ds = BatchDataset::new(vec![ragged(&[1, 2]), ragged(&[3, 3])], [1, 1]).unwrap().seed(0).pad_value(-1.0);
+    let p = fe::Pipeline::builder().train_data(ds).build().unwrap();
+    let batch = &p.get_results(Mode::Train, 1, 1).unwrap()[0];
+    assert_eq!(batch["x"].shape(), &[2, 3]);
+    assert!(ints(&batch["x"]).contains(&-1));
 }
