@@ -1,12 +1,8 @@
 //! `Hinge`: hinge loss for `-1`/`1` labels.
 
-use tch::Tensor;
-
-use super::loss_op::{average_if, check_same_shape, pred_and_true, LossOp};
+use super::loss_op::pairwise_loss_op;
 use crate::backend::hinge;
-use crate::error::Result;
-use crate::op::tensor::{NetState, TensorOp};
-use crate::op::{impl_has_io, Keys, OpIo};
+use crate::op::OpIo;
 
 /// Hinge loss `max(0, 1 - y_true · y_pred)` between inputs `[y_pred, y_true]` of the same shape,
 /// with labels `-1` or `1`: averaged over each sample, then over the batch unless
@@ -26,49 +22,16 @@ pub struct Hinge {
     io: OpIo,
     average_loss: bool,
 }
-impl_has_io!(Hinge);
 
-impl Hinge {
-    /// Hinge loss of `[y_pred, y_true]` written to `outputs`; runs in every mode but infer.
-    pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
-        Hinge { io: OpIo::new(inputs, outputs).with_default_mode("!infer"), average_loss: true }
-    }
-
-    /// Return the mean (true, default) or per-sample losses (false).
-    pub fn average_loss(mut self, average: bool) -> Self {
-        self.average_loss = average;
-        self
-    }
-}
-
-impl TensorOp for Hinge {
-    fn name(&self) -> String {
-        "Hinge".into()
-    }
-
-    fn forward(&mut self, data: Vec<Tensor>, _state: &mut NetState) -> Result<Vec<Tensor>> {
-        let (y_pred, y_true) = pred_and_true("Hinge", data)?;
-        check_same_shape("Hinge", &self.io, &y_pred, &y_true)?;
-        let loss = hinge(&y_pred, &y_true)?;
-        Ok(vec![average_if(loss, self.average_loss)])
-    }
-}
-
-impl LossOp for Hinge {
-    fn average_loss_enabled(&self) -> bool {
-        self.average_loss
-    }
-
-    fn set_average_loss(&mut self, average: bool) {
-        self.average_loss = average;
-    }
-}
+pairwise_loss_op!(Hinge, hinge, "Hinge loss");
 
 #[cfg(test)]
 mod tests {
     use super::super::loss_op::test_util::*;
     use super::*;
     use crate::error::FeError;
+    use crate::op::tensor::TensorOp;
+    use tch::Tensor;
 
     fn fe_case() -> Vec<Tensor> {
         let y = Tensor::from_slice(&[-1i64, 1, 1, -1, 1, 1, 1, 1, -1, -1, 1, -1, 1, -1, -1, -1]).reshape([4, 4]);

@@ -62,6 +62,58 @@ pub(crate) fn average_if(loss: Tensor, average: bool) -> Tensor {
     }
 }
 
+/// The constructor, `average_loss` builder, [`TensorOp`] and [`LossOp`] impls of a loss op with
+/// inputs `[y_pred, y_true]` of the same shape whose per-sample loss is `backend(&y_pred,
+/// &y_true)` (Hinge, MeanSquaredError). The struct (`io: OpIo, average_loss: bool`) and its docs
+/// stay in the op's own file.
+macro_rules! pairwise_loss_op {
+    ($name:ident, $backend:path, $what:literal) => {
+        $crate::op::impl_has_io!($name);
+
+        impl $name {
+            #[doc = concat!($what, " of `[y_pred, y_true]` written to `outputs`; runs in every mode but infer.")]
+            pub fn new(inputs: impl Into<$crate::op::Keys>, outputs: impl Into<$crate::op::Keys>) -> Self {
+                $name { io: $crate::op::OpIo::new(inputs, outputs).with_default_mode("!infer"), average_loss: true }
+            }
+
+            /// Return the mean (true, default) or per-sample losses (false).
+            pub fn average_loss(mut self, average: bool) -> Self {
+                self.average_loss = average;
+                self
+            }
+        }
+
+        impl $crate::op::tensor::TensorOp for $name {
+            fn name(&self) -> String {
+                stringify!($name).into()
+            }
+
+            fn forward(
+                &mut self,
+                data: Vec<tch::Tensor>,
+                _state: &mut $crate::op::tensor::NetState,
+            ) -> $crate::error::Result<Vec<tch::Tensor>> {
+                let op = stringify!($name);
+                let (y_pred, y_true) = $crate::op::tensor::loss::loss_op::pred_and_true(op, data)?;
+                $crate::op::tensor::loss::loss_op::check_same_shape(op, &self.io, &y_pred, &y_true)?;
+                let loss = $backend(&y_pred, &y_true)?;
+                Ok(vec![$crate::op::tensor::loss::loss_op::average_if(loss, self.average_loss)])
+            }
+        }
+
+        impl $crate::op::tensor::loss::loss_op::LossOp for $name {
+            fn average_loss_enabled(&self) -> bool {
+                self.average_loss
+            }
+
+            fn set_average_loss(&mut self, average: bool) {
+                self.average_loss = average;
+            }
+        }
+    };
+}
+pub(crate) use pairwise_loss_op;
+
 #[cfg(test)]
 pub(crate) mod test_util {
     use tch::Tensor;

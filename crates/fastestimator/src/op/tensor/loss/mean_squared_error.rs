@@ -1,12 +1,8 @@
 //! `MeanSquaredError`: the mean of squared differences.
 
-use tch::Tensor;
-
-use super::loss_op::{average_if, check_same_shape, pred_and_true, LossOp};
+use super::loss_op::pairwise_loss_op;
 use crate::backend::mean_squared_error;
-use crate::error::Result;
-use crate::op::tensor::{NetState, TensorOp};
-use crate::op::{impl_has_io, Keys, OpIo};
+use crate::op::OpIo;
 
 /// Mean squared error between inputs `[y_pred, y_true]` of the same shape: averaged over each
 /// sample, then over the batch unless `average_loss(false)` asks for the `[batch]` values.
@@ -25,49 +21,16 @@ pub struct MeanSquaredError {
     io: OpIo,
     average_loss: bool,
 }
-impl_has_io!(MeanSquaredError);
 
-impl MeanSquaredError {
-    /// Mean squared error of `[y_pred, y_true]` written to `outputs`; runs in every mode but infer.
-    pub fn new(inputs: impl Into<Keys>, outputs: impl Into<Keys>) -> Self {
-        MeanSquaredError { io: OpIo::new(inputs, outputs).with_default_mode("!infer"), average_loss: true }
-    }
-
-    /// Return the mean (true, default) or per-sample losses (false).
-    pub fn average_loss(mut self, average: bool) -> Self {
-        self.average_loss = average;
-        self
-    }
-}
-
-impl TensorOp for MeanSquaredError {
-    fn name(&self) -> String {
-        "MeanSquaredError".into()
-    }
-
-    fn forward(&mut self, data: Vec<Tensor>, _state: &mut NetState) -> Result<Vec<Tensor>> {
-        let (y_pred, y_true) = pred_and_true("MeanSquaredError", data)?;
-        check_same_shape("MeanSquaredError", &self.io, &y_pred, &y_true)?;
-        let loss = mean_squared_error(&y_pred, &y_true)?;
-        Ok(vec![average_if(loss, self.average_loss)])
-    }
-}
-
-impl LossOp for MeanSquaredError {
-    fn average_loss_enabled(&self) -> bool {
-        self.average_loss
-    }
-
-    fn set_average_loss(&mut self, average: bool) {
-        self.average_loss = average;
-    }
-}
+pairwise_loss_op!(MeanSquaredError, mean_squared_error, "Mean squared error");
 
 #[cfg(test)]
 mod tests {
     use super::super::loss_op::test_util::*;
     use super::*;
     use crate::error::FeError;
+    use crate::op::tensor::TensorOp;
+    use tch::Tensor;
 
     #[test]
     fn matches_fe_case_24() {
