@@ -41,6 +41,7 @@ mod median_blur;
 mod motion_blur;
 mod multiplicative_noise;
 mod pad_sequence;
+mod pil_enhance;
 mod posterize;
 mod random_brightness_contrast;
 mod random_gamma;
