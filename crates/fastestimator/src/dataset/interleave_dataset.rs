@@ -148,13 +148,8 @@ impl InterleaveDataset {
 
     /// A snapshot of the current layout.
     fn layout(&self) -> (Vec<usize>, usize, Arc<Draws>) {
-        match self.layout.read() {
-            Ok(l) => (l.batch_sizes.clone(), l.len, Arc::clone(&l.draws)),
-            Err(poisoned) => {
-                let l = poisoned.into_inner();
-                (l.batch_sizes.clone(), l.len, Arc::clone(&l.draws))
-            }
-        }
+        let l = self.layout.read().unwrap_or_else(|p| p.into_inner());
+        (l.batch_sizes.clone(), l.len, Arc::clone(&l.draws))
     }
 
     /// Change the per-member batch sizes; the epoch length follows.
@@ -259,7 +254,7 @@ impl InterleaveDataset {
 
 impl Dataset for InterleaveDataset {
     fn len(&self) -> usize {
-        self.layout().1
+        self.layout.read().unwrap_or_else(|p| p.into_inner()).len
     }
 
     fn get(&self, index: usize) -> Result<Sample> {
