@@ -6,6 +6,7 @@
 //! ./fe cargo run --release -p fastestimator --example lr_schedule
 //! ```
 
+use clap::Parser;
 use fastestimator as fe;
 use fe::architecture::LeNet;
 use fe::dataset::data::synthetic_digits::{self, SyntheticDigitsConfig};
@@ -15,9 +16,21 @@ use fe::schedule::cosine_decay;
 use fe::trace::adapt::{Compare, EarlyStopping, LRScheduler};
 use fe::trace::metric::Accuracy;
 
+#[derive(Parser, Debug)]
+#[command(about = "LeNet with a per-step cosine-decay learning rate and early stopping, on the embedded digits")]
+struct Args {
+    /// Most epochs to train (early stopping usually ends sooner).
+    #[arg(long, default_value_t = 12)]
+    epochs: usize,
+    /// Seed of the data, the model and the pipeline.
+    #[arg(long, default_value_t = 3)]
+    seed: u64,
+}
+
 fn main() -> fe::Result<()> {
-    fe::enable_deterministic(3);
-    let cfg = SyntheticDigitsConfig { train_size: 3000, eval_size: 1000, test_size: 0, seed: 3 };
+    let args = Args::parse();
+    fe::enable_deterministic(args.seed);
+    let cfg = SyntheticDigitsConfig { train_size: 3000, eval_size: 1000, test_size: 0, seed: args.seed };
     let (train, eval, _) = synthetic_digits::load_data(&cfg)?;
     let pipeline = fe::Pipeline::builder()
         .train_data(train)
@@ -39,7 +52,7 @@ fn main() -> fe::Result<()> {
         })),
         Box::new(EarlyStopping::new("accuracy").compare(Compare::Max).min_delta(0.002).patience(1)),
     ];
-    let mut estimator = fe::Estimator::builder(pipeline, network, 12).traces(traces).log_steps(94).build()?;
+    let mut estimator = fe::Estimator::builder(pipeline, network, args.epochs).traces(traces).log_steps(94).build()?;
     estimator.fit()?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! ./fe cargo run --release -p fastestimator --example progressive_resize
 //! ```
 
+use clap::Parser;
 use fastestimator as fe;
 use fe::dataset::data::synthetic_digits::{self, SyntheticDigitsConfig};
 use fe::network::FeModel;
@@ -63,9 +64,21 @@ fn resize(side: usize) -> fe::Result<Box<dyn NumpyOp>> {
     Ok(Box::new(Resize::new(side, side)?.image_in("x")))
 }
 
+#[derive(Parser, Debug)]
+#[command(about = "Progressive resizing: 14x14 images in batches of 64 for two epochs, then 28x28 in batches of 32")]
+struct Args {
+    /// Epochs to train (the switch to full size happens at epoch 3).
+    #[arg(long, default_value_t = 4)]
+    epochs: usize,
+    /// Seed of the data, the model and the pipeline.
+    #[arg(long, default_value_t = 5)]
+    seed: u64,
+}
+
 fn main() -> fe::Result<()> {
-    fe::enable_deterministic(5);
-    let cfg = SyntheticDigitsConfig { train_size: 4000, eval_size: 1000, test_size: 0, seed: 5 };
+    let args = Args::parse();
+    fe::enable_deterministic(args.seed);
+    let cfg = SyntheticDigitsConfig { train_size: 4000, eval_size: 1000, test_size: 0, seed: args.seed };
     let (train, eval, _) = synthetic_digits::load_data(&cfg)?;
     let pipeline = fe::Pipeline::builder()
         .train_data(train)
@@ -84,7 +97,7 @@ fn main() -> fe::Result<()> {
         Box::new(CrossEntropy::new(["y_pred", "y"], "ce")),
         Box::new(UpdateOp::new(&model, "ce")),
     ])?;
-    let mut estimator = fe::Estimator::builder(pipeline, network, 4)
+    let mut estimator = fe::Estimator::builder(pipeline, network, args.epochs)
         .traces(vec![
             Box::new(Accuracy::new("y", "y_pred")),
             Box::new(ShapeLogger { io: OpIo::new("x", ()).with_default_mode("train") }),

@@ -103,13 +103,62 @@ pub enum FeError {
         reason: String,
     },
     /// A tensor operation failed inside libtorch.
-    #[error("torch error in {context}: {source}")]
+    #[error("torch error in {context}: {}", torch_message(source))]
     Torch {
         /// What was being done.
         context: String,
         /// The libtorch error.
         #[source]
         source: tch::TchError,
+    },
+    /// A TensorOp failed inside libtorch (a shape, dtype or device its inputs cannot take). The
+    /// Network runs every op under a guard that turns libtorch's failure into this error.
+    #[error("{op} failed on {} (mode {mode}, epoch {epoch}): {reason}", describe_inputs(inputs))]
+    TensorOp {
+        /// The op's name.
+        op: String,
+        /// The op's input keys with the shapes they had.
+        inputs: Vec<(String, Vec<i64>)>,
+        /// The mode being run.
+        mode: String,
+        /// The epoch being run.
+        epoch: usize,
+        /// What libtorch said (its first line, without the C++ backtrace).
+        reason: String,
+    },
+    /// A class label lies outside the classes a loss or metric was given.
+    #[error("{op}: key {key:?} holds the label {value}, outside the {classes} classes [0, {classes})")]
+    LabelOutOfRange {
+        /// The op or trace that checked the labels.
+        op: String,
+        /// The key holding the labels.
+        key: String,
+        /// The first label found out of range.
+        value: i64,
+        /// The number of classes (the size of the prediction's class axis).
+        classes: i64,
+    },
+    /// Weights to load do not fit the model; nothing was changed.
+    #[error("cannot load {} into model {model}: {}; the model was left unchanged", path.display(), describe_weight_mismatch(missing, unexpected, misshaped))]
+    WeightsMismatch {
+        /// The model being loaded.
+        model: String,
+        /// The weights file.
+        path: PathBuf,
+        /// Variables of the model that the file lacks.
+        missing: Vec<String>,
+        /// Tensors in the file that the model has no variable for.
+        unexpected: Vec<String>,
+        /// Tensors whose shape or dtype differs: name, what the model has, what the file has.
+        misshaped: Vec<(String, String, String)>,
+    },
+    /// A dataset given to the Pipeline holds no samples.
+    #[error("the {mode} dataset{ds} is empty: it holds no samples", ds = if ds_id.is_empty() { String::new() } else { format!(" with ds_id {ds_id:?}") })]
+    EmptyDataset {
+        /// The mode the dataset serves.
+        mode: String,
+        /// Its ds_id ("" for a single dataset).
+        ds_id: String,
     },
     /// A loss or metric became NaN or infinite.
     #[error("{key} became {value} at epoch {epoch}, step {step}")]
@@ -203,6 +252,57 @@ pub enum FeError {
         /// Its message.
         reason: String,
     },
+}
+
+/// libtorch's message without the C++ backtrace that follows it (`Exception raised from ...`,
+/// `frame #0: ...`): the first lines say what went wrong, the rest is noise to a user.
+pub(crate) fn torch_message(error: &tch::TchError) -> String {
+    clean_torch_text(&error.to_string())
+}
+
+/// Strip what libtorch and tch wrap around the useful part of an error text: tch's
+/// `called `Result::unwrap()` on an `Err` value: Torch("...")` envelope of a panic, and the C++
+/// backtrace (newlines may be real or escaped as `\n`).
+pub(crate) fn clean_torch_text(text: &str) -> String {
+    let mut s = text;
+    if let Some(i) = s.find("Torch(\"") {
+        s = &s[i + 7..];
+    }
+    for marker in ["Exception raised from", "frame #0"] {
+        if let Some(i) = s.find(marker) {
+            s = &s[..i];
+        }
+    }
+    let s = s.trim_end_matches("\")").trim_end_matches('"');
+    let s = s.replace("\\n", "\n");
+    s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
+}
+
+fn describe_inputs(inputs: &[(String, Vec<i64>)]) -> String {
+    if inputs.is_empty() {
+        return "no inputs".into();
+    }
+    inputs.iter().map(|(k, s)| format!("{k:?} {s:?}")).collect::<Vec<_>>().join(", ")
+}
+
+fn describe_weight_mismatch(
+    missing: &[String],
+    unexpected: &[String],
+    misshaped: &[(String, String, String)],
+) -> String {
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("missing from the file: {}", missing.join(", ")));
+    }
+    if !unexpected.is_empty() {
+        parts.push(format!("not in the model: {}", unexpected.join(", ")));
+    }
+    if !misshaped.is_empty() {
+        let list: Vec<String> =
+            misshaped.iter().map(|(n, want, got)| format!("{n} (model {want}, file {got})")).collect();
+        parts.push(format!("different shape or dtype: {}", list.join(", ")));
+    }
+    parts.join("; ")
 }
 
 /// The library's result type.

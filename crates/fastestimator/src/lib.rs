@@ -73,7 +73,12 @@ pub(crate) fn torch_rng_lock() -> std::sync::MutexGuard<'static, ()> {
 /// Make every run reproducible (FE's `fe.enable_deterministic(seed)`): seeds libtorch, and
 /// becomes the default seed of pipelines, dataset splits and model initialisation. The same seed
 /// gives the same numbers whatever the number of pipeline workers.
+///
+/// It also starts a new recipe: automatic model names begin again at `model`, and since initial
+/// weights derive from the seed and the model's name, the same recipe gives the same weights
+/// even when another job ran earlier in the same process (a test binary, a search, a notebook).
 pub fn enable_deterministic(seed: u64) {
+    network::reset_build_count();
     SEED.store(seed, Ordering::SeqCst);
     SEED_SET.store(true, Ordering::SeqCst);
     tch::manual_seed(seed as i64);

@@ -27,13 +27,26 @@ pub fn save_model(model: &Model, save_dir: &Path, name: Option<&str>, save_optim
 
 /// Load weights saved by [`save_model`] into `model`, and with `load_optimizer` the optimizer
 /// state saved beside them.
+///
+/// A load either succeeds completely or changes nothing: names, shapes and dtypes are checked
+/// against the model before any weight is written (see [`Model::load_weights`]), and if the
+/// optimizer state then fails to load, the weights are put back as they were.
 pub fn load_model(model: &Model, path: &Path, load_optimizer: bool) -> Result<()> {
     if !path.exists() {
         return Err(FeError::io("cannot read", path, std::io::Error::from(std::io::ErrorKind::NotFound)));
     }
+    if !load_optimizer {
+        return model.load_weights(path);
+    }
+    let opt_path = optimizer_path(path);
+    if !opt_path.exists() {
+        return Err(FeError::io("cannot read", opt_path, std::io::Error::from(std::io::ErrorKind::NotFound)));
+    }
+    let before = model.variables();
     model.load_weights(path)?;
-    if load_optimizer {
-        model.load_optimizer(&optimizer_path(path))?;
+    if let Err(e) = model.load_optimizer(&opt_path) {
+        model.restore_variables(&before)?;
+        return Err(e);
     }
     Ok(())
 }

@@ -194,7 +194,7 @@ impl Network {
                 })
                 .collect::<Result<Vec<_>>>()?;
             state.op_index = position as u64;
-            let outputs = op.forward(inputs, &mut state)?;
+            let outputs = run_guarded(op.as_mut(), inputs, &mut state)?;
             if op.removes_inputs() {
                 for k in &op.io().inputs {
                     batch.shift_remove(k);
@@ -212,7 +212,15 @@ impl Network {
             }
         }
         for &i in &active {
-            self.ops[i].apply_deferred()?;
+            let op = &mut self.ops[i];
+            let name = op.name();
+            super::model::catch_torch(|| op.apply_deferred()).map_err(|reason| FeError::TensorOp {
+                op: name,
+                inputs: Vec::new(),
+                mode: mode.to_string(),
+                epoch,
+                reason,
+            })??;
         }
         Ok(())
     }
@@ -225,5 +233,21 @@ impl Network {
     /// Set the seed of per-step randomness.
     pub fn set_seed(&mut self, seed: u64) {
         self.seed = seed;
+    }
+}
+
+/// Run one op with libtorch failures turned into [`FeError::TensorOp`], naming the op, its
+/// input keys and their shapes. This is the one place where every TensorOp is guarded.
+fn run_guarded(op: &mut dyn TensorOp, inputs: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
+    let shapes: Vec<(String, Vec<i64>)> = op.io().inputs.iter().cloned().zip(inputs.iter().map(Tensor::size)).collect();
+    match super::model::catch_torch(|| op.forward(inputs, state)) {
+        Ok(result) => result,
+        Err(reason) => Err(FeError::TensorOp {
+            op: op.name(),
+            inputs: shapes,
+            mode: state.mode.to_string(),
+            epoch: state.epoch,
+            reason,
+        }),
     }
 }

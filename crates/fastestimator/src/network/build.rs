@@ -8,14 +8,27 @@ use super::model::{FeModel, Model};
 use super::optimizer::OptimizerArg;
 use crate::error::{FeError, Result};
 
+/// Models built with an automatic name since the process started or since the last
+/// [`crate::enable_deterministic`] (FE's `fe.fe_build_count`).
 static BUILD_COUNT: AtomicUsize = AtomicUsize::new(0);
+
+/// Start automatic names again at `model` (called by [`crate::enable_deterministic`], as FE's
+/// Search resets `fe.fe_build_count` per trial). A model's initial weights derive from the seed
+/// and its name, so a recipe started with `enable_deterministic(seed)` builds the same weights
+/// whatever the process built before, while two models of one recipe (`model`, `model1`) still
+/// get different streams.
+pub(crate) fn reset_build_count() {
+    BUILD_COUNT.store(0, Ordering::SeqCst);
+}
 
 /// Build a model and its optimizer (FE's `fe.build(model_fn, optimizer_fn)`).
 ///
 /// `model_fn` receives the root path of a fresh `VarStore` on the default device (CUDA when
 /// available, else CPU) and returns the module. `optimizer` is an FE name (`"adam"`, `"sgd"`,
 /// `"rmsprop"`, `"adamw"`, `"adagrad"`), a configured [`super::OptimizerSpec`], or
-/// [`OptimizerArg::None`]. Models are named `model`, `model1`, `model2`, ... in build order.
+/// [`OptimizerArg::None`]. Models are named `model`, `model1`, `model2`, ... in build order;
+/// [`crate::enable_deterministic`] starts the count again, so a seeded recipe gets the same
+/// names and the same initial weights whatever ran before it in the process.
 ///
 /// ```no_run
 /// use fastestimator as fe;

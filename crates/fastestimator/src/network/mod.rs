@@ -2,6 +2,7 @@
 
 mod base;
 mod build;
+pub(crate) use build::reset_build_count;
 mod loss_scaler;
 mod model;
 mod optimizer;

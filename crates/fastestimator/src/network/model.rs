@@ -310,8 +310,10 @@ impl Model {
         let params = self.trainable_variables();
         let loss = if loss.dim() == 0 { loss.shallow_clone() } else { loss.mean(loss.kind()) };
         let name = self.name();
-        Tensor::f_run_backward(&[loss], &params, keep_graph, false)
-            .map_err(|e| FeError::Model { model: name, reason: format!("backward failed: {e}") })
+        Tensor::f_run_backward(&[loss], &params, keep_graph, false).map_err(|e| FeError::Model {
+            model: name,
+            reason: format!("backward failed: {}", crate::error::torch_message(&e)),
+        })
     }
 
     /// Take one optimizer step with `grads` (one per trainable variable, as from
@@ -384,9 +386,79 @@ impl Model {
         write_atomically(path, |tmp| self.lock().vs.save(tmp))
     }
 
-    /// Load weights written by [`Model::save_weights`].
+    /// Load weights written by [`Model::save_weights`] (or any safetensors file with the
+    /// model's variable names). The whole file is checked before anything changes: every
+    /// variable must be present with the same shape, and no extra tensor may be there, else the
+    /// error ([`FeError::WeightsMismatch`]) lists the missing, extra and misshaped tensors and the
+    /// model is left exactly as it was. A floating-point tensor of another precision (float64
+    /// weights for a float32 model, say) is converted to the variable's dtype, as PyTorch's
+    /// `load_state_dict` does; a floating tensor for an integer variable, or the reverse, is
+    /// refused as a dtype mismatch.
     pub fn load_weights(&self, path: &Path) -> Result<()> {
-        self.lock().vs.load(path).map_err(|e| FeError::torch(format!("loading {}", path.display()), e))
+        let file =
+            Tensor::read_safetensors(path).map_err(|e| FeError::torch(format!("reading {}", path.display()), e))?;
+        let inner = self.lock();
+        let mut vars: Vec<(String, Tensor)> = inner.vs.variables().into_iter().collect();
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut missing = Vec::new();
+        let mut misshaped = Vec::new();
+        let mut pairs = Vec::with_capacity(vars.len());
+        for (name, var) in &vars {
+            let Some((_, src)) = file.iter().find(|(n, _)| n == name) else {
+                missing.push(name.clone());
+                continue;
+            };
+            let (want, got) = (var.size(), src.size());
+            let kinds_fit = var.kind() == src.kind() || (var.is_floating_point() && src.is_floating_point());
+            if want != got || !kinds_fit {
+                misshaped.push((
+                    name.clone(),
+                    format!("{:?} {want:?}", var.kind()),
+                    format!("{:?} {got:?}", src.kind()),
+                ));
+                continue;
+            }
+            pairs.push((var, src));
+        }
+        let mut unexpected: Vec<String> =
+            file.iter().filter(|(n, _)| !vars.iter().any(|(v, _)| v == n)).map(|(n, _)| n.clone()).collect();
+        unexpected.sort();
+        if !(missing.is_empty() && unexpected.is_empty() && misshaped.is_empty()) {
+            return Err(FeError::WeightsMismatch {
+                model: self.name(),
+                path: path.to_path_buf(),
+                missing,
+                unexpected,
+                misshaped,
+            });
+        }
+        // Names, shapes and dtypes all fit: the copies below cannot fail halfway.
+        let copied = catch_torch(|| {
+            tch::no_grad(|| {
+                for (var, src) in pairs {
+                    let mut var = var.shallow_clone();
+                    var.copy_(&src.to_device(var.device()).to_kind(var.kind()));
+                }
+            })
+        });
+        copied.map_err(|reason| FeError::Model { model: self.name(), reason: format!("loading weights: {reason}") })
+    }
+
+    /// Put back variables taken with [`Model::variables`] (a failed multi-file load undoes
+    /// its first part with this).
+    pub(crate) fn restore_variables(&self, vars: &[(String, Tensor)]) -> Result<()> {
+        let inner = self.lock();
+        let current = inner.vs.variables();
+        catch_torch(|| {
+            tch::no_grad(|| {
+                for (name, saved) in vars {
+                    if let Some(var) = current.get(name) {
+                        var.shallow_clone().copy_(saved);
+                    }
+                }
+            })
+        })
+        .map_err(|reason| FeError::Model { model: self.name(), reason: format!("restoring weights: {reason}") })
     }
 
     /// A copy of every named variable (for comparisons and tests).
@@ -400,32 +472,35 @@ impl Model {
 }
 
 thread_local! {
-    static QUIET_PANICS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// How deep this thread is inside `catch_torch` (guards nest: a ModelOp's forward runs
+    /// inside the Network's guard of the op).
+    static QUIET_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// Run a libtorch call, turning its panic (tch's way of reporting C++ errors) into a message.
-/// The panic is not printed: a process-wide hook, installed once, stays silent while this
-/// thread is inside `catch_torch` and defers to the previous hook otherwise.
+/// Run a libtorch call, turning its panic (tch's way of reporting C++ errors) into a message:
+/// libtorch's own words, without tch's `unwrap` envelope and the C++ backtrace. The panic is not
+/// printed: a process-wide hook, installed once, stays silent while this thread is inside
+/// `catch_torch` and defers to the previous hook otherwise.
 pub(crate) fn catch_torch<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            if !QUIET_PANICS.with(|q| q.get()) {
+            if QUIET_DEPTH.with(|q| q.get()) == 0 {
                 previous(info);
             }
         }));
     });
-    QUIET_PANICS.with(|q| q.set(true));
+    QUIET_DEPTH.with(|q| q.set(q.get() + 1));
     let result = panic::catch_unwind(AssertUnwindSafe(f));
-    QUIET_PANICS.with(|q| q.set(false));
+    QUIET_DEPTH.with(|q| q.set(q.get() - 1));
     result.map_err(|payload| {
         let msg = payload
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "libtorch raised an error".into());
-        msg.lines().next().unwrap_or_default().to_string()
+        crate::error::clean_torch_text(&msg)
     })
 }
 

@@ -295,11 +295,9 @@ impl Optimizer {
     pub(crate) fn load_state_tensors(&mut self, named: &[(String, Tensor)]) -> Result<()> {
         let get = |k: &str| named.iter().find(|(n, _)| n == k).map(|(_, t)| t);
         let bad = |why: String| FeError::Mismatch { context: "optimizer state".into(), reason: why };
-        let steps = get("steps").ok_or_else(|| bad("no 'steps' entry".into()))?;
-        self.steps = steps.int64_value(&[]);
-        if let Some(lr) = get("lr") {
-            self.lr = lr.double_value(&[]);
-        }
+        // Everything is read and checked first, so a bad file leaves the optimizer as it was.
+        let steps = get("steps").ok_or_else(|| bad("no 'steps' entry".into()))?.int64_value(&[]);
+        let lr = get("lr").map(|lr| lr.double_value(&[]));
         let mut state = Vec::with_capacity(self.params.len());
         for (i, p) in self.params.iter().enumerate() {
             let mut st = Vec::new();
@@ -313,11 +311,15 @@ impl Optimizer {
                             p.size()
                         )))
                     }
-                    None if self.steps == 0 => st.push(p.zeros_like()),
+                    None if steps == 0 => st.push(p.zeros_like()),
                     None => return Err(bad(format!("missing state for param{i}"))),
                 }
             }
             state.push(st);
+        }
+        self.steps = steps;
+        if let Some(lr) = lr {
+            self.lr = lr;
         }
         self.state = state;
         Ok(())

@@ -10,6 +10,7 @@ mod metrics;
 mod network_ops;
 mod numpy_ops;
 mod resume;
+mod robustness;
 mod schedules;
 mod traces;
 mod training;

@@ -61,7 +61,7 @@ impl TensorOp for Gather {
                 t.f_gather(1, &idx, false).map(|g| g.squeeze_dim(1)).map_err(|e| FeError::Shape {
                     op: "Gather".into(),
                     key: k.clone(),
-                    reason: e.to_string(),
+                    reason: crate::error::torch_message(&e),
                 })
             })
             .collect()

@@ -18,7 +18,7 @@ fn pairs(name: &str, io: &OpIo) -> Result<()> {
 }
 
 fn torch_err(op: &str, key: &str, e: tch::TchError) -> FeError {
-    FeError::Shape { op: op.into(), key: key.into(), reason: e.to_string() }
+    FeError::Shape { op: op.into(), key: key.into(), reason: crate::error::torch_message(&e) }
 }
 
 /// Index of the maximum along `axis` of each input (multi-io). FE's default axis is 0; for a

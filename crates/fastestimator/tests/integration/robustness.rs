@@ -1,0 +1,331 @@
+//! Bad input that used to panic or corrupt silently: labels out of range, libtorch failures in
+//! any TensorOp, weights that do not fit, empty datasets, seeded recipes after other jobs, and
+//! examples that must answer `--help`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fastestimator as fe;
+use fe::architecture::LeNet;
+use fe::dataset::{CSVDataset, NumpyDataset};
+use fe::op::tensor::{CrossEntropy, LambdaOp, NetState, TensorOp};
+use fe::{FeError, Mode, Value};
+use ndarray::{Array1, Array4};
+use tch::{Kind, Tensor};
+
+use crate::training::lenet_network;
+
+/// `n` blank 1×28×28 images with the given labels.
+fn images_with_labels(labels: &[i64]) -> NumpyDataset {
+    let n = labels.len();
+    let x = Array4::<f32>::from_elem((n, 1, 28, 28), 0.5).into_dyn();
+    let y = Array1::from(labels.to_vec()).into_dyn();
+    NumpyDataset::new([("x", Value::F32(x)), ("y", Value::I64(y))]).unwrap()
+}
+
+fn fit_on(labels: &[i64], batch: usize) -> fe::Result<fe::Summary> {
+    let pipeline =
+        fe::Pipeline::builder().train_data(images_with_labels(labels)).batch_size(batch).num_process(1).build()?;
+    let (network, _) = lenet_network("adam");
+    fe::Estimator::builder(pipeline, network, 1).silent().build()?.fit()
+}
+
+fn assert_label_error(err: FeError, value: i64) {
+    let msg = err.to_string();
+    match err {
+        FeError::LabelOutOfRange { op, key, value: v, classes } => {
+            assert_eq!((op.as_str(), key.as_str(), v, classes), ("CrossEntropy", "y", value, 10), "{msg}");
+        }
+        other => panic!("expected LabelOutOfRange, got {other}"),
+    }
+    assert!(msg.contains("\"y\"") && msg.contains(&value.to_string()) && msg.contains("10 classes"), "{msg}");
+}
+
+#[test]
+fn a_label_out_of_range_is_an_error_in_a_direct_forward_call() {
+    let pred = Tensor::full([3, 10], 0.1, (Kind::Float, tch::Device::Cpu));
+    for bad in [10i64, -1] {
+        let y = Tensor::from_slice(&[0i64, bad, 3]);
+        let err = CrossEntropy::new(["y_pred", "y"], "ce")
+            .forward(vec![pred.shallow_clone(), y], &mut NetState::new(Mode::Train, 1))
+            .unwrap_err();
+        assert_label_error(err, bad);
+    }
+    // Logits take the same check (cross_entropy_loss would also index out of range).
+    let y = Tensor::from_slice(&[12i64, 0, 0]).reshape([3, 1]);
+    let err = CrossEntropy::new(["y_pred", "y"], "ce")
+        .from_logits(true)
+        .forward(vec![pred, y], &mut NetState::new(Mode::Train, 1))
+        .unwrap_err();
+    assert_label_error(err, 12);
+}
+
+#[test]
+fn a_label_out_of_range_is_an_error_at_planning_and_mid_epoch() {
+    // The very first batch: caught by planning's warmup step, before any weight changes.
+    assert_label_error(fit_on(&[1, 10, 2, 3], 4).unwrap_err(), 10);
+    // Only the third batch is bad: caught mid-epoch by fit().
+    let mut labels = vec![1i64; 12];
+    labels[9] = -1;
+    assert_label_error(fit_on(&labels, 4).unwrap_err(), -1);
+}
+
+#[test]
+fn a_libtorch_failure_in_any_tensor_op_is_a_typed_error() {
+    let pipeline = fe::Pipeline::builder().train_data(images_with_labels(&[0, 1, 2, 3])).batch_size(4).build().unwrap();
+    // A user op whose matrix product cannot work: [4, 1, 28, 28] @ [3, 3].
+    let bad = LambdaOp::new("x", "z", |v: Vec<Tensor>| {
+        Ok(vec![v[0].matmul(&Tensor::ones([3, 3], (Kind::Float, v[0].device())))])
+    });
+    let network = fe::Network::new(vec![Box::new(bad)]).unwrap();
+    let err = fe::Estimator::builder(pipeline, network, 1).silent().build().unwrap().fit().unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(&err, FeError::TensorOp { op, .. } if op == "LambdaOp"), "{msg}");
+    assert!(msg.contains("\"x\" [4, 1, 28, 28]") && msg.contains("mode train, epoch 1"), "{msg}");
+    // libtorch's own words stay; its C++ backtrace and tch's unwrap envelope do not.
+    assert!(msg.contains("cannot be multiplied"), "{msg}");
+    assert!(!msg.contains("Exception raised from") && !msg.contains("frame #") && !msg.contains("unwrap"), "{msg}");
+    assert!(msg.len() < 400, "{} bytes: {msg}", msg.len());
+}
+
+#[test]
+fn model_errors_carry_no_cpp_backtrace() {
+    let model = fe::build(|p| tch::nn::linear(p / "fc", 5, 3, Default::default()), "sgd").unwrap();
+    let x = Tensor::zeros([2, 7], (Kind::Float, model.device()));
+    let msg = model.forward("x", &x, false).unwrap_err().to_string();
+    assert!(msg.contains("forward on input \"x\" [2, 7] failed"), "{msg}");
+    assert!(!msg.contains("Exception raised from") && !msg.contains("frame #"), "{msg}");
+    assert!(msg.len() < 400, "{} bytes: {msg}", msg.len());
+}
+
+fn lenet(classes: i64) -> fe::Model {
+    fe::build(|p| LeNet::new(p, [1, 28, 28], classes), "adam").unwrap()
+}
+
+fn assert_unchanged(model: &fe::Model, before: &[(String, Tensor)]) {
+    let after = model.variables();
+    assert_eq!(after.len(), before.len());
+    for ((n1, a), (n2, b)) in after.iter().zip(before) {
+        assert_eq!(n1, n2);
+        assert_eq!(a.kind(), b.kind(), "{n1} changed dtype");
+        assert!(a.equal(b), "{n1} changed");
+    }
+}
+
+#[test]
+fn weights_of_the_wrong_shape_are_refused_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let one_class = lenet(1);
+    let path = fe::backend::save_model(&one_class, dir.path(), Some("one_class"), false).unwrap();
+    let ten_class = lenet(10);
+    let before = ten_class.variables();
+    let err = fe::backend::load_model(&ten_class, &path, false).unwrap_err();
+    let msg = err.to_string();
+    let FeError::WeightsMismatch { missing, unexpected, misshaped, .. } = &err else { panic!("{msg}") };
+    assert!(missing.is_empty() && unexpected.is_empty(), "{msg}");
+    let names: Vec<&str> = misshaped.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names.len(), 2, "{msg}");
+    assert!(names.iter().all(|n| n.starts_with("fc2")), "{msg}");
+    assert!(msg.contains("[10, 64]") && msg.contains("[1, 64]") && msg.contains("left unchanged"), "{msg}");
+    assert_unchanged(&ten_class, &before);
+}
+
+/// Write `vars` (name → tensor) as a safetensors file.
+fn write_tensors(path: &Path, vars: &[(String, Tensor)]) {
+    let named: Vec<(&str, &Tensor)> = vars.iter().map(|(k, t)| (k.as_str(), t)).collect();
+    Tensor::write_safetensors(&named, path).unwrap();
+}
+
+#[test]
+fn missing_and_extra_tensors_are_listed_and_the_model_is_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = lenet(10);
+    let mut vars = source.variables();
+    // Change every tensor, drop two and add one: a partial load would show.
+    vars.iter_mut().for_each(|(_, t)| *t = &*t + 1.0);
+    let dropped: Vec<String> = vars.drain(..2).map(|(n, _)| n).collect();
+    vars.push(("head.weight".into(), Tensor::zeros([3, 3], (Kind::Float, tch::Device::Cpu))));
+    let path = dir.path().join("partial.safetensors");
+    write_tensors(&path, &vars);
+    let target = lenet(10);
+    for _ in 0..3 {
+        let before = target.variables();
+        let err = target.load_weights(&path).unwrap_err();
+        let FeError::WeightsMismatch { missing, unexpected, misshaped, .. } = &err else { panic!("{err}") };
+        assert_eq!(missing, &dropped, "{err}");
+        assert_eq!(unexpected, &vec!["head.weight".to_string()], "{err}");
+        assert!(misshaped.is_empty(), "{err}");
+        assert_unchanged(&target, &before);
+    }
+}
+
+#[test]
+fn float64_weights_are_converted_to_the_models_dtype_and_integer_ones_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = lenet(10);
+    let doubles: Vec<(String, Tensor)> =
+        source.variables().into_iter().map(|(n, t)| (n, t.to_kind(Kind::Double) * 0.5)).collect();
+    let path = dir.path().join("f64.safetensors");
+    write_tensors(&path, &doubles);
+    let target = lenet(10);
+    fe::backend::load_model(&target, &path, false).unwrap();
+    for ((name, got), (_, want)) in target.variables().iter().zip(&doubles) {
+        assert_eq!(got.kind(), Kind::Float, "{name} must stay float32");
+        assert!(got.allclose(&want.to_kind(Kind::Float), 0.0, 0.0, false), "{name}");
+    }
+    let x = Tensor::zeros([2, 1, 28, 28], (Kind::Float, target.device()));
+    assert_eq!(target.forward("x", &x, false).unwrap().size(), [2, 10]);
+
+    let mut ints = doubles;
+    ints[0].1 = ints[0].1.to_kind(Kind::Int64);
+    let bad_name = ints[0].0.clone();
+    write_tensors(&path, &ints);
+    let before = target.variables();
+    let err = fe::backend::load_model(&target, &path, false).unwrap_err();
+    let FeError::WeightsMismatch { misshaped, .. } = &err else { panic!("{err}") };
+    assert_eq!(misshaped.len(), 1, "{err}");
+    assert_eq!(misshaped[0].0, bad_name);
+    assert!(err.to_string().contains("Int64"), "{err}");
+    assert_unchanged(&target, &before);
+}
+
+#[test]
+fn a_failed_optimizer_load_puts_the_weights_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = lenet(10);
+    let path = fe::backend::save_model(&source, dir.path(), Some("m"), false).unwrap();
+    std::fs::write(fe::backend::optimizer_path(&path), b"not safetensors").unwrap();
+    let target = lenet(10);
+    let before = target.variables();
+    assert!(fe::backend::load_model(&target, &path, true).is_err());
+    assert_unchanged(&target, &before);
+}
+
+#[test]
+fn an_empty_dataset_is_named_as_such() {
+    let empty = images_with_labels(&[]);
+    let pipeline = fe::Pipeline::builder().train_data(empty).batch_size(4).build().unwrap();
+    let (network, _) = lenet_network("adam");
+    let err = fe::Estimator::builder(pipeline, network, 1).silent().build().unwrap().fit().unwrap_err();
+    assert!(matches!(&err, FeError::EmptyDataset { mode, ds_id } if mode == "train" && ds_id.is_empty()), "{err}");
+    assert_eq!(err.to_string(), "the train dataset is empty: it holds no samples");
+
+    // A header-only CSV as the eval data.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("eval.csv");
+    std::fs::write(&csv, "x,y\n").unwrap();
+    let pipeline = fe::Pipeline::builder()
+        .train_data(images_with_labels(&[0, 1, 2, 3]))
+        .eval_data(CSVDataset::new(&csv).unwrap())
+        .batch_size(4)
+        .build()
+        .unwrap();
+    let (network, _) = lenet_network("adam");
+    let err = fe::Estimator::builder(pipeline, network, 1).silent().build().unwrap().fit().unwrap_err();
+    assert!(matches!(&err, FeError::EmptyDataset { mode, .. } if mode == "eval"), "{err}");
+
+    // A named dataset is named.
+    let pipeline = fe::Pipeline::builder()
+        .data_map(Mode::Train, vec![("small", std::sync::Arc::new(images_with_labels(&[])) as _)])
+        .batch_size(4)
+        .build()
+        .unwrap();
+    let (network, _) = lenet_network("adam");
+    let err = fe::Estimator::builder(pipeline, network, 1).silent().build().unwrap().fit().unwrap_err();
+    assert!(err.to_string().contains("ds_id \"small\""), "{err}");
+}
+
+const RECIPE_ENV: &str = "FE_RECIPE_TEST_OUT";
+
+/// The child's job: optionally build something first (another job in the same process), then a
+/// seeded recipe of two LeNets, twice; the weights are written to the folder given.
+#[test]
+fn seeded_recipe_child() {
+    let Ok(out) = std::env::var(RECIPE_ENV) else { return };
+    let out = PathBuf::from(out);
+    if out.ends_with("after_other_job") {
+        fe::enable_deterministic(1);
+        for _ in 0..3 {
+            lenet(4);
+        }
+    }
+    for run in 0..2 {
+        fe::enable_deterministic(42);
+        let first = lenet(10);
+        let second = lenet(10);
+        for (model, tag) in [(&first, "first"), (&second, "second")] {
+            fe::backend::save_model(model, &out, Some(&format!("{tag}_{run}_{}", model.name())), false).unwrap();
+        }
+    }
+}
+
+/// Start this test binary as a child running [`seeded_recipe_child`], writing into `out`.
+fn run_recipe_child(out: &Path) {
+    std::fs::create_dir_all(out).unwrap();
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "robustness::seeded_recipe_child", "--test-threads", "1"])
+        .env(RECIPE_ENV, out)
+        .output()
+        .unwrap();
+    assert!(child.status.success(), "{child:?}");
+}
+
+fn read_weights(path: &Path) -> Vec<(String, Tensor)> {
+    let mut v = Tensor::read_safetensors(path).unwrap();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+fn same_weights(a: &[(String, Tensor)], b: &[(String, Tensor)]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|((n1, x), (n2, y))| n1 == n2 && x.equal(y))
+}
+
+#[test]
+fn a_seeded_recipe_builds_the_same_weights_whatever_ran_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("fresh");
+    let after = dir.path().join("after_other_job");
+    run_recipe_child(&fresh);
+    run_recipe_child(&after);
+    let w = |d: &Path, f: &str| read_weights(&d.join(f));
+    // Names restart with the recipe, in both processes and in both runs.
+    for d in [&fresh, &after] {
+        for run in 0..2 {
+            assert!(d.join(format!("first_{run}_model.safetensors")).exists());
+            assert!(d.join(format!("second_{run}_model1.safetensors")).exists());
+        }
+    }
+    let first = w(&fresh, "first_0_model.safetensors");
+    // The same recipe again in the same process, and after another job in another process.
+    assert!(same_weights(&first, &w(&fresh, "first_1_model.safetensors")));
+    assert!(same_weights(&first, &w(&after, "first_0_model.safetensors")));
+    assert!(same_weights(&first, &w(&after, "first_1_model.safetensors")));
+    let second = w(&fresh, "second_0_model1.safetensors");
+    assert!(same_weights(&second, &w(&after, "second_1_model1.safetensors")));
+    // Two models of one recipe still get different streams.
+    assert!(!same_weights(&first, &second));
+}
+
+/// The example binaries that cargo builds next to this test binary.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(Path::parent).unwrap().join("examples").join(name)
+}
+
+#[test]
+fn every_example_answers_help_and_rejects_unknown_arguments() {
+    let lib = std::env::var_os("LD_LIBRARY_PATH").unwrap_or_default();
+    for name in ["mnist", "dcgan", "lr_schedule", "progressive_resize", "tabular"] {
+        let bin = example(name);
+        assert!(bin.exists(), "{} was not built", bin.display());
+        let help = Command::new(&bin).arg("--help").env("LD_LIBRARY_PATH", &lib).output().unwrap();
+        let stdout = String::from_utf8_lossy(&help.stdout);
+        assert!(help.status.success(), "{name} --help: {help:?}");
+        assert!(stdout.contains("--epochs") && !stdout.contains("FastEstimator-Start"), "{name}: {stdout}");
+        let bad = Command::new(&bin).arg("--no-such-flag").env("LD_LIBRARY_PATH", &lib).output().unwrap();
+        let stderr = String::from_utf8_lossy(&bad.stderr);
+        assert_eq!(bad.status.code(), Some(2), "{name} --no-such-flag: {bad:?}");
+        assert!(stderr.contains("no-such-flag"), "{name}: {stderr}");
+        assert!(!String::from_utf8_lossy(&bad.stdout).contains("FastEstimator-Start"), "{name}");
+    }
+}
