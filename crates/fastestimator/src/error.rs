@@ -3,10 +3,12 @@
 //! Every fallible public function returns [`Result`]. Variants carry the key, op, file, shape
 //! or epoch at fault as fields, so a message can say exactly what went wrong and where.
 
-use std::path::PathBuf;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong in fastestimator-rs.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum FeError {
     /// A key (input/output name) breaks FE's naming rules.
     #[error("invalid key {key:?}: {reason}")]
@@ -191,9 +193,18 @@ pub enum FeError {
         /// What is wrong with it.
         reason: String,
     },
-    /// The MNIST files are missing, corrupt or could not be downloaded.
-    #[error(transparent)]
-    Mnist(#[from] crate::dataset::data::mnist::MnistError),
+    /// A data file parses but holds the wrong element type, shape, sample count or value.
+    #[error("{path}: {what}: expected {expected}, got {got}")]
+    InvalidData {
+        /// The file.
+        path: PathBuf,
+        /// What was checked: `images`, `labels`, `label count`, `label at index 7` ...
+        what: String,
+        /// What the loader needs, e.g. `[n, 28, 28] u8`.
+        expected: String,
+        /// What the file holds, e.g. `[3, 27, 28] u8`.
+        got: String,
+    },
     /// An IDX file is malformed (the error names the file).
     #[error(transparent)]
     Idx(#[from] fastestimator_formats::idx::IdxError),
@@ -220,14 +231,14 @@ pub enum FeError {
         reason: String,
     },
     /// A dataset loader's files are missing (and downloading was disabled or failed).
-    #[error("{}", crate::dataset::data::download::missing_message(dataset, dir, files, cause.as_deref()))]
+    #[error("{}", missing_message(dataset, dir, files, cause.as_deref()))]
     MissingData {
         /// The dataset (FE's loader name).
         dataset: String,
         /// The folder the files belong in.
         dir: PathBuf,
         /// Each missing file and where to get it.
-        files: Vec<crate::dataset::data::download::MissingFile>,
+        files: Vec<MissingFile>,
         /// Why downloading did not help, if it was tried.
         cause: Option<String>,
     },
@@ -303,6 +314,34 @@ fn describe_weight_mismatch(
         parts.push(format!("different shape or dtype: {}", list.join(", ")));
     }
     parts.join("; ")
+}
+
+/// One missing file in [`FeError::MissingData`]: its name and where to get it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingFile {
+    /// The file name (relative to the dataset folder).
+    pub name: String,
+    /// Where it is published.
+    pub source: String,
+}
+
+/// The message of [`FeError::MissingData`].
+pub fn missing_message(dataset: &str, dir: &Path, files: &[MissingFile], cause: Option<&str>) -> String {
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    let mut msg = format!(
+        "{dataset}: files missing from {}: {}.\nPlace these files in {}:",
+        dir.display(),
+        names.join(", "),
+        dir.display()
+    );
+    for f in files {
+        let _ = write!(msg, "\n  {}  (from {})", dir.join(&f.name).display(), f.source);
+    }
+    msg.push_str("\nor load on a machine with internet access, where they are downloaded automatically.");
+    if let Some(cause) = cause {
+        let _ = write!(msg, "\n{cause}");
+    }
+    msg
 }
 
 /// The library's result type.

@@ -28,6 +28,9 @@ pub enum Value {
 /// One sample (or, after batching, one batch): key → value, in insertion order.
 pub type Sample = IndexMap<String, Value>;
 
+/// A batch on the network side: key → tensor, the tensor form of a batched [`Sample`].
+pub type TensorMap = IndexMap<String, tch::Tensor>;
+
 /// The dtype of a [`Value`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DType {
@@ -268,6 +271,30 @@ impl Value {
             DType::Str => collate_as!(Str, String::new()),
         })
     }
+}
+
+/// Collate samples into one batch: every key of the first sample is stacked (or, with
+/// `pad_value`, padded to the largest shape) along a new first axis ([`Value::collate`]). This is
+/// the `Batch` op's default collation; datasets that build their own batches use it directly.
+pub fn collate_samples(mut samples: Vec<Sample>, pad_value: Option<f64>) -> Result<Sample> {
+    let Some(first) = samples.first() else {
+        return Ok(Sample::new());
+    };
+    let keys: Vec<String> = first.keys().cloned().collect();
+    let mut out = Sample::with_capacity(keys.len());
+    for key in keys {
+        let mut column = Vec::with_capacity(samples.len());
+        for s in samples.iter_mut() {
+            let v = s.swap_remove(&key).ok_or_else(|| FeError::Mismatch {
+                context: "Batch".into(),
+                reason: format!("key {key:?} is in some samples of the batch but not in others"),
+            })?;
+            column.push(v);
+        }
+        let value = Value::collate(&key, &column, pad_value)?;
+        out.insert(key, value);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use tch::{nn, Tensor};
 
 use super::torch_init;
-use crate::network::FeModel;
+use crate::model::FeModel;
 
 /// FE's LeNet: conv32-pool-conv64-pool-conv64-fc64-fc(classes), softmax output (probabilities).
 /// Input is channels-first, `[batch, C, H, W]`, with H, W ≥ 18.

@@ -6,22 +6,22 @@ mod cuda;
 mod dice_score;
 mod elementwise_loss;
 mod focal_loss;
-mod l2_regularization;
+mod guard;
 mod lambertw;
 mod loss;
 mod loss_common;
-mod model_io;
 
 pub use convert::{tensor_to_value, to_number, to_tensor};
 pub use cuda::load_cuda;
 pub use dice_score::{dice_score, DiceScoreOptions};
 pub use elementwise_loss::{hinge, huber, l1_loss, mean_squared_error, smooth_l1_loss};
 pub use focal_loss::{focal_loss, FocalLossOptions, LossReduction};
-pub use l2_regularization::l2_regularization;
+pub(crate) use guard::catch_torch;
 pub use lambertw::lambertw;
 pub use loss::{binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy};
 pub(crate) use loss_common::check_probabilities;
-pub use model_io::{load_model, optimizer_path, save_model};
+// FE's model-facing backend functions live with the model; they keep their `fe::backend` paths.
+pub use crate::model::{get_lr, l2_regularization, load_model, optimizer_path, save_model, set_lr, update_model};
 
 use tch::Tensor;
 
@@ -89,11 +89,6 @@ pub fn watch(tensor: &Tensor) -> Tensor {
     tensor.detach().set_requires_grad(true)
 }
 
-/// Backpropagate `loss` into `model` and take one optimizer step (FE's `update_model`).
-pub fn update_model(model: &crate::network::Model, loss: &Tensor) -> crate::Result<()> {
-    model.update(loss)
-}
-
 /// Clip every element into `[min, max]`.
 pub fn clip_by_value(tensor: &Tensor, min: f64, max: f64) -> Tensor {
     tensor.clamp(min, max)
@@ -102,14 +97,4 @@ pub fn clip_by_value(tensor: &Tensor, min: f64, max: f64) -> Tensor {
 /// Whether the tensor holds any NaN or infinite value.
 pub fn check_nan(tensor: &Tensor) -> bool {
     !bool::try_from(tensor.isfinite().all()).unwrap_or(false)
-}
-
-/// The learning rate of a model's optimizer (`None` for a model without one).
-pub fn get_lr(model: &crate::network::Model) -> Option<f64> {
-    model.lr()
-}
-
-/// Set the learning rate of a model's optimizer.
-pub fn set_lr(model: &crate::network::Model, lr: f64) -> crate::Result<()> {
-    model.set_lr(lr)
 }

@@ -8,7 +8,6 @@ use rand::Rng;
 use super::epoch_order::{Draws, Orders};
 use super::{Dataset, SampleGroup};
 use crate::error::{FeError, Result};
-use crate::op::numpy::Batch;
 use crate::util::seeded_rng;
 use crate::value::Sample;
 
@@ -142,7 +141,7 @@ impl BatchDataset {
                 }
             }
         }
-        let seed = crate::deterministic_seed().unwrap_or_else(rand::random);
+        let seed = crate::runtime::deterministic_seed().unwrap_or_else(rand::random);
         let mut out = BatchDataset {
             datasets,
             num_samples,
@@ -265,12 +264,7 @@ impl Dataset for BatchDataset {
     }
 
     fn get(&self, index: usize) -> Result<Sample> {
-        let samples = self.get_samples(index)?;
-        let mut batch = Batch::new(samples.len().max(1))?;
-        if let Some(pad) = self.pad_value {
-            batch = batch.pad_value(pad);
-        }
-        batch.collate(samples)
+        crate::value::collate_samples(self.get_samples(index)?, self.pad_value)
     }
 
     fn sequential(&self) -> bool {

@@ -40,7 +40,7 @@ impl ExtendDataset {
         if dataset.is_empty() {
             return Err(FeError::param("ExtendDataset", "dataset", "cannot extend an empty dataset"));
         }
-        let seed = crate::deterministic_seed().unwrap_or_else(rand::random);
+        let seed = crate::runtime::deterministic_seed().unwrap_or_else(rand::random);
         Ok(ExtendDataset { dataset, spoof_length, orders: Orders::new(seed), draws: Draws::new(spoof_length) })
     }
 

@@ -6,7 +6,6 @@ use std::sync::{Arc, RwLock};
 use super::epoch_order::{Draws, Orders};
 use super::{Dataset, SampleGroup};
 use crate::error::{FeError, Result};
-use crate::op::numpy::Batch;
 use crate::value::Sample;
 
 /// A dataset whose items are batches taken from its member datasets in turn, following a
@@ -130,7 +129,7 @@ impl InterleaveDataset {
             return Err(FeError::param("InterleaveDataset", "pattern", "not every dataset appears in the pattern"));
         }
         let tags = if tags.is_empty() { vec![None; datasets.len()] } else { tags };
-        let seed = crate::deterministic_seed().unwrap_or_else(rand::random);
+        let seed = crate::runtime::deterministic_seed().unwrap_or_else(rand::random);
         let layout = RwLock::new(Layout { batch_sizes: Vec::new(), len: 0, draws: Arc::new(Draws::new(0)) });
         let own_batch_sizes = vec![1; datasets.len()];
         let out = InterleaveDataset {
@@ -258,8 +257,7 @@ impl Dataset for InterleaveDataset {
     }
 
     fn get(&self, index: usize) -> Result<Sample> {
-        let samples = self.get_samples(index)?;
-        Batch::new(samples.len().max(1))?.collate(samples)
+        crate::value::collate_samples(self.get_samples(index)?, None)
     }
 
     fn sequential(&self) -> bool {

@@ -258,7 +258,7 @@ impl SiameseDirDatasetBuilder {
             keys: self.keys,
             percent_matching_data: self.percent_matching_data,
             reader: self.reader,
-            seed: self.seed.or_else(crate::deterministic_seed).unwrap_or_else(rand::random),
+            seed: self.seed.or_else(crate::runtime::deterministic_seed).unwrap_or_else(rand::random),
             draws: Arc::new(Vec::new()),
         };
         Ok(template.with_parts(paths, classes))

@@ -41,7 +41,7 @@ impl NumpyDataset {
     /// Remove a part of this dataset and return it as a new dataset.
     ///
     /// `seed` makes the random choice reproducible (without it, the global seed from
-    /// [`crate::enable_deterministic`] is used when set, else a random one). `stratify` names a
+    /// [`crate::runtime::enable_deterministic`] is used when set, else a random one). `stratify` names a
     /// class key whose class proportions both parts keep.
     ///
     /// ```
@@ -68,7 +68,7 @@ impl NumpyDataset {
         stratify: Option<&str>,
     ) -> Result<Vec<NumpyDataset>> {
         let n = self.len();
-        let seed = seed.or_else(crate::deterministic_seed).unwrap_or_else(rand::random);
+        let seed = seed.or_else(crate::runtime::deterministic_seed).unwrap_or_else(rand::random);
         let mut rng = FeRng::seed_from_u64(seed);
         let counts: Vec<Option<usize>> = specs
             .iter()

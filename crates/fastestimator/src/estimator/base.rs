@@ -113,7 +113,7 @@ impl EstimatorBuilder {
         }
         names.sort();
         est.monitor_names = names;
-        crate::configure_threads();
+        crate::runtime::configure_threads();
         Ok(self.est)
     }
 }
@@ -308,7 +308,7 @@ impl Estimator {
             // libtorch's generator (dropout, random init in ops) restarts from (seed, epoch), so a
             // resumed run draws the same numbers as an uninterrupted one.
             {
-                let _rng = crate::torch_rng_lock();
+                let _rng = crate::runtime::torch_rng_lock();
                 tch::manual_seed(derive_seed(self.pipeline.seed(), &[epoch as u64, 0x7f]) as i64);
             }
             for t in traces.iter_mut() {
@@ -345,8 +345,7 @@ impl Estimator {
 
     /// If a RestoreWizard has a save, load it: models, optimizers, traces, counters, seeds, history.
     fn restore(&mut self, traces: &mut [Box<dyn Trace>], system: &mut System) -> Result<()> {
-        let Some(w) = traces.iter().position(|t| t.io().inputs.iter().any(|k| k == "*") && t.name() == "RestoreWizard")
-        else {
+        let Some(w) = traces.iter_mut().position(|t| t.as_restore_wizard().is_some()) else {
             return Ok(());
         };
         let models = self.network.models().to_vec();
@@ -378,18 +377,18 @@ impl Estimator {
         system.summary = state.summary;
         self.pipeline.set_seed(state.pipeline_seed);
         self.network.set_seed(state.network_seed);
-        println!(
+        crate::output::log(&format!(
             "FastEstimator-RestoreWizard: Restored from {} at epoch {}, step {}",
             dir.display(),
             state.epoch_idx,
             state.global_step
-        );
+        ));
         Ok(())
     }
 
     /// After a full epoch, let a RestoreWizard save the run if this is one of its epochs.
     fn checkpoint(&mut self, traces: &mut [Box<dyn Trace>], system: &mut System) -> Result<()> {
-        let Some(w) = traces.iter().position(|t| t.name() == "RestoreWizard") else { return Ok(()) };
+        let Some(w) = traces.iter_mut().position(|t| t.as_restore_wizard().is_some()) else { return Ok(()) };
         let epoch = system.epoch_idx;
         let due = traces[w].as_restore_wizard().is_some_and(|wiz| wiz.should_save(epoch));
         if !due {
@@ -407,7 +406,7 @@ impl Estimator {
         let models = self.network.models().to_vec();
         if let Some(wizard) = traces[w].as_restore_wizard() {
             let dir = wizard.save(&state, &models)?;
-            println!("FastEstimator-RestoreWizard: Saved state to {}", dir.display());
+            crate::output::log(&format!("FastEstimator-RestoreWizard: Saved state to {}", dir.display()));
         }
         Ok(())
     }

@@ -1,15 +1,12 @@
 //! [`Network`]: runs the TensorOps of one step on a batch.
 
-use indexmap::IndexMap;
 use tch::{Device, Tensor};
 
-use super::model::Model;
 use crate::error::{FeError, Result};
+use crate::model::Model;
 use crate::op::tensor::{NetState, TensorOp};
 use crate::util::{closest_key, Mode};
-
-/// A batch on the network side: key → tensor.
-pub type TensorMap = IndexMap<String, Tensor>;
+use crate::value::TensorMap;
 
 /// The network: an ordered list of TensorOps around one or more models (FE's `fe.Network`).
 ///
@@ -70,7 +67,7 @@ impl Network {
                 op.set_deferred(true);
             }
         }
-        let seed = crate::deterministic_seed().unwrap_or_else(rand::random);
+        let seed = crate::runtime::deterministic_seed().unwrap_or_else(rand::random);
         Ok(Network { ops, models, device, seed })
     }
 
@@ -214,7 +211,7 @@ impl Network {
         for &i in &active {
             let op = &mut self.ops[i];
             let name = op.name();
-            super::model::catch_torch(|| op.apply_deferred()).map_err(|reason| FeError::TensorOp {
+            crate::backend::catch_torch(|| op.apply_deferred()).map_err(|reason| FeError::TensorOp {
                 op: name,
                 inputs: Vec::new(),
                 mode: mode.to_string(),
@@ -240,7 +237,7 @@ impl Network {
 /// input keys and their shapes. This is the one place where every TensorOp is guarded.
 fn run_guarded(op: &mut dyn TensorOp, inputs: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
     let shapes: Vec<(String, Vec<i64>)> = op.io().inputs.iter().cloned().zip(inputs.iter().map(Tensor::size)).collect();
-    match super::model::catch_torch(|| op.forward(inputs, state)) {
+    match crate::backend::catch_torch(|| op.forward(inputs, state)) {
         Ok(result) => result,
         Err(reason) => Err(FeError::TensorOp {
             op: op.name(),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
+use super::active_ops::ActiveOps;
 use super::epoch_plan::EpochPlan;
 use super::filtering::{self, EpochCtx};
 use super::grouped::{build_group_step, GroupedOps};
@@ -13,36 +14,13 @@ use super::run_ops::{run_ops, OpContext};
 use crate::backend::to_tensor;
 use crate::dataset::Dataset;
 use crate::error::{FeError, Result};
-use crate::network::TensorMap;
 use crate::op::numpy::{Applied, Batch, NumpyOp};
 use crate::schedule::Schedule;
 use crate::util::{check_ds_id, derive_seed, Mode};
 use crate::value::Sample;
+use crate::value::TensorMap;
 
 type DatasetMap = IndexMap<String, Schedule<Arc<dyn Dataset>>>;
-
-/// The ops active for one (mode, ds_id): those before the Batch op, the Batch op, those after.
-pub(super) struct ActiveOps {
-    pub(super) instance: Vec<Arc<dyn NumpyOp>>,
-    pub(super) batch: Option<Batch>,
-    pub(super) batch_ops: Vec<Arc<dyn NumpyOp>>,
-    pub(super) first_batch_op_index: u64,
-    /// The batch size given explicitly (by the Batch op or the Pipeline's `batch_size`), not
-    /// the fallback of 1.
-    pub(super) given_batch_size: Option<usize>,
-}
-
-impl ActiveOps {
-    /// (batch size, drop_last); an unbatched pipeline steps one sample at a time.
-    pub(super) fn batching(&self) -> (usize, bool) {
-        self.batch.as_ref().map_or((1, false), |b| (b.batch_size.unwrap_or(1), b.drop_last))
-    }
-
-    /// Whether any op can drop samples or batches (then epochs run as an ordered sample stream).
-    pub(super) fn may_filter(&self) -> bool {
-        self.instance.iter().chain(&self.batch_ops).any(|op| op.may_filter())
-    }
-}
 
 /// The data pipeline (FE's `fe.Pipeline`).
 ///
@@ -172,7 +150,7 @@ impl PipelineBuilder {
             ops: self.ops,
             num_process: self.num_process.unwrap_or_else(|| (num_cpus::get() / 2).max(1)),
             prefetch: self.prefetch.unwrap_or(4),
-            seed: self.seed.or_else(crate::deterministic_seed).unwrap_or_else(rand::random),
+            seed: self.seed.or_else(crate::runtime::deterministic_seed).unwrap_or_else(rand::random),
         };
         for epoch in pipeline.change_epochs(usize::MAX) {
             for (&mode, datasets) in &pipeline.data {

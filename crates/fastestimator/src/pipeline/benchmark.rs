@@ -162,9 +162,9 @@ impl Pipeline {
             report.steps = step;
             if step % log_interval == 0 {
                 let rate = log_interval as f64 / start.elapsed().as_secs_f64();
-                println!(
+                crate::output::log(&format!(
                     "FastEstimator-Benchmark ({mode_name}): {ds_str}Step: {step}, Epoch: {epoch}, Steps/sec: {rate}"
-                );
+                ));
                 report.steps_per_sec.push((step, rate));
                 start = Instant::now();
             }
@@ -172,10 +172,15 @@ impl Pipeline {
         if detailed {
             report.ops = self.time_ops(mode, epoch, ds_id, log_interval)?;
             let ds_str = if ds_id.is_empty() { String::new() } else { format!(", Dataset: {ds_id}") };
-            println!("\nBreakdown of time taken by Pipeline Operations (Mode: {mode_name}, Epoch: {epoch}{ds_str})\n");
-            print!("{}", report.table());
+            crate::output::log("");
+            crate::output::log(&format!(
+                "Breakdown of time taken by Pipeline Operations (Mode: {mode_name}, Epoch: {epoch}{ds_str})"
+            ));
+            crate::output::log("");
+            report.table().lines().for_each(crate::output::log);
         }
-        println!("\n");
+        crate::output::log("");
+        crate::output::log("");
         Ok(report)
     }
 

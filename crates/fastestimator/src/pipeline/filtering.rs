@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use crossbeam_channel::{bounded, Receiver};
 
-use super::base::ActiveOps;
+use super::active_ops::ActiveOps;
 use super::epoch_plan::{pass_order, EpochPlan};
 use super::loader::{Loader, StreamMsg};
 use super::run_ops::{run_ops, OpContext};

@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use super::base::ActiveOps;
+use super::active_ops::ActiveOps;
 use super::epoch_plan::EpochPlan;
 use super::run_ops::{run_ops, OpContext};
 use crate::dataset::Dataset;

@@ -8,6 +8,7 @@
 //! as an ordered sample stream instead (see `filtering.rs`), which keeps that guarantee. A
 //! grouped dataset (BatchDataset, InterleaveDataset) gives one batch per item (see `grouped.rs`).
 
+mod active_ops;
 mod base;
 mod benchmark;
 mod epoch_plan;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::network::Model;
+use crate::model::Model;
 use crate::summary::Summary;
 use crate::util::Mode;
 

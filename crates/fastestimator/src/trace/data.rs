@@ -3,8 +3,8 @@
 use indexmap::IndexMap;
 use tch::Tensor;
 
-use crate::network::TensorMap;
 use crate::summary::LogValue;
+use crate::value::TensorMap;
 
 /// The data of one trace event (FE's `Data`): values written with log (printed and recorded),
 /// the batch with predictions (plus values written without log), and per-instance logs.

@@ -28,7 +28,7 @@ impl Logger {
     fn emit(&self, header: &str, data: &Data, system: &mut System, epoch: Option<usize>) {
         if system.log_steps.is_some() {
             let step = system.global_step.max(1);
-            println!("{}", format_log_line(header, step, epoch, data.read_logs()));
+            crate::output::log(&format_log_line(header, step, epoch, data.read_logs()));
         }
         let step = system.global_step;
         for (k, v) in data.read_logs() {
@@ -104,7 +104,7 @@ impl Trace for Logger {
                 for (k, v) in data.read_logs() {
                     line.push_str(&format!("{k}: {v}; "));
                 }
-                println!("{}", line.trim_end());
+                crate::output::log(line.trim_end());
             }
             _ => {}
         }

@@ -164,7 +164,9 @@ fn corrupt_and_missing_mnist_files_give_clear_errors() {
     use fe::dataset::data::{idx, mnist};
     let dir = tempfile::tempdir().unwrap();
     // Offline and without files: the error lists the files and the folder.
-    let msg = mnist::load_data_with(Some(dir.path()), false).unwrap_err().to_string();
+    let err = mnist::load_data_with(Some(dir.path()), false).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(&err, FeError::MissingData { files, .. } if files.len() == 4), "{msg}");
     assert!(msg.contains("train-images-idx3-ubyte") && msg.contains("t10k-labels-idx1-ubyte"), "{msg}");
     assert!(msg.contains(&dir.path().display().to_string()), "{msg}");
 
@@ -187,7 +189,7 @@ fn corrupt_and_missing_mnist_files_give_clear_errors() {
     std::fs::write(dir.path().join("train-images-idx3-ubyte"), &images[..images.len() - 100]).unwrap();
     let err = mnist::load_data_with(Some(dir.path()), false).unwrap_err();
     let msg = err.to_string();
-    assert!(matches!(err, FeError::Mnist(_)), "{msg}");
+    assert!(matches!(err, FeError::Idx(_)), "{msg}");
     assert!(msg.contains("train-images-idx3-ubyte"), "{msg}");
 
     // Corrupt magic number.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use md5::{Digest, Md5};
 
+pub use crate::error::{missing_message, MissingFile};
 use crate::error::{FeError, Result};
 
 /// Connect timeout for downloads.
@@ -30,15 +31,6 @@ pub struct RemoteFile {
     pub max_bytes: u64,
 }
 
-/// One missing file in [`FeError::MissingData`]: its name and where to get it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MissingFile {
-    /// The file name (relative to the dataset folder).
-    pub name: String,
-    /// Where it is published.
-    pub source: String,
-}
-
 /// `~/fastestimator_data` (or `./fastestimator_data` without a home directory).
 pub fn data_home() -> PathBuf {
     std::env::var_os("HOME")
@@ -54,25 +46,6 @@ pub fn dataset_dir(root_dir: Option<&Path>, name: &str) -> PathBuf {
         Some(root) => root.join(name),
         None => data_home().join(name),
     }
-}
-
-/// The message of [`FeError::MissingData`].
-pub fn missing_message(dataset: &str, dir: &Path, files: &[MissingFile], cause: Option<&str>) -> String {
-    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
-    let mut msg = format!(
-        "{dataset}: files missing from {}: {}.\nPlace these files in {}:",
-        dir.display(),
-        names.join(", "),
-        dir.display()
-    );
-    for f in files {
-        let _ = write!(msg, "\n  {}  (from {})", dir.join(&f.name).display(), f.source);
-    }
-    msg.push_str("\nor load on a machine with internet access, where they are downloaded automatically.");
-    if let Some(cause) = cause {
-        let _ = write!(msg, "\n{cause}");
-    }
-    msg
 }
 
 /// Build [`FeError::MissingData`] for `files`.
@@ -125,6 +98,23 @@ pub fn ensure_files(dataset: &str, dir: &Path, files: &[RemoteFile], download: b
         }
     }
     Ok(files.iter().map(|f| dir.join(f.name)).collect())
+}
+
+/// Where `file` is in `dir`, if it is there. A gzip-compressed file (`name` ending in `.gz`) may
+/// also sit there uncompressed, without the suffix; that form is preferred.
+pub fn find_file(dir: &Path, file: &RemoteFile) -> Option<PathBuf> {
+    let plain = file.name.strip_suffix(".gz").map(|stem| dir.join(stem)).filter(|p| p.is_file());
+    plain.or_else(|| Some(dir.join(file.name)).filter(|p| p.is_file()))
+}
+
+/// [`ensure_files`] for files that may also be present uncompressed (see [`find_file`]): only
+/// files found in neither form are missing. Returns the paths, in the order of `files`.
+pub fn ensure_gz_files(dataset: &str, dir: &Path, files: &[RemoteFile], download: bool) -> Result<Vec<PathBuf>> {
+    let missing: Vec<RemoteFile> = files.iter().copied().filter(|f| find_file(dir, f).is_none()).collect();
+    if !missing.is_empty() {
+        ensure_files(dataset, dir, &missing, download)?;
+    }
+    Ok(files.iter().map(|f| find_file(dir, f).unwrap_or_else(|| dir.join(f.name))).collect())
 }
 
 /// Download `url` into `dir/name`: streamed into a temporary file in `dir` while the MD5 is
@@ -229,6 +219,29 @@ mod tests {
         // Present files are the cache.
         std::fs::write(dir.path().join("a.bin"), b"abc").unwrap();
         assert_eq!(ensure_files("demo", dir.path(), &[FILE], false).unwrap(), vec![dir.path().join("a.bin")]);
+    }
+
+    #[test]
+    fn gz_files_may_be_present_uncompressed() {
+        const GZ: RemoteFile = RemoteFile { name: "b.bin.gz", urls: &["https://example.invalid/b.bin.gz"], ..FILE };
+        let dir = tempfile::tempdir().unwrap();
+        let err = ensure_gz_files("demo", dir.path(), &[FILE, GZ], false).unwrap_err();
+        assert!(matches!(&err, FeError::MissingData { files, .. } if files.len() == 2), "{err}");
+        std::fs::write(dir.path().join("a.bin"), b"abc").unwrap();
+        std::fs::write(dir.path().join("b.bin.gz"), b"gz").unwrap();
+        assert_eq!(find_file(dir.path(), &GZ), Some(dir.path().join("b.bin.gz")));
+        // The uncompressed form wins over the .gz file.
+        std::fs::write(dir.path().join("b.bin"), b"plain").unwrap();
+        let paths = ensure_gz_files("demo", dir.path(), &[FILE, GZ], false).unwrap();
+        assert_eq!(paths, vec![dir.path().join("a.bin"), dir.path().join("b.bin")]);
+        // Only the .gz form is missing-listed when neither form is there.
+        std::fs::remove_file(dir.path().join("b.bin")).unwrap();
+        std::fs::remove_file(dir.path().join("b.bin.gz")).unwrap();
+        let err = ensure_gz_files("demo", dir.path(), &[FILE, GZ], false).unwrap_err();
+        assert!(
+            matches!(&err, FeError::MissingData { files, .. } if files.iter().map(|f| f.name.as_str()).eq(["b.bin.gz"])),
+            "{err}"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::download::{ensure_files, RemoteFile};
+use super::download::{ensure_gz_files, RemoteFile};
 use crate::dataset::NumpyDataset;
 use crate::error::Result;
 use crate::value::Value;
@@ -83,14 +83,7 @@ impl FashionMnist {
     /// `(train, eval)`: 60 000 and 10 000 samples, images `u8` `[28, 28]`, labels `i64`. Each
     /// file may also be present uncompressed (without `.gz`).
     pub fn load(&self) -> Result<(NumpyDataset, NumpyDataset)> {
-        let dir = self.dir();
-        let plain = |f: &RemoteFile| dir.join(f.name.trim_end_matches(".gz"));
-        let missing: Vec<RemoteFile> =
-            FILES.iter().copied().filter(|f| !plain(f).is_file() && !dir.join(f.name).is_file()).collect();
-        if !missing.is_empty() {
-            ensure_files("fashion_mnist", &dir, &missing, self.download)?;
-        }
-        let path = |f: &RemoteFile| if plain(f).is_file() { plain(f) } else { dir.join(f.name) };
+        let paths = ensure_gz_files("fashion_mnist", &self.dir(), &FILES, self.download)?;
         let make = |images: &Path, labels: &Path| -> Result<NumpyDataset> {
             let (x, y) = super::mnist::load_pair(images, labels)?;
             NumpyDataset::new([
@@ -98,7 +91,7 @@ impl FashionMnist {
                 (self.label_key.as_str(), Value::I64(y.into_dyn())),
             ])
         };
-        Ok((make(&path(&FILES[0]), &path(&FILES[1]))?, make(&path(&FILES[2]), &path(&FILES[3]))?))
+        Ok((make(&paths[0], &paths[1])?, make(&paths[2], &paths[3])?))
     }
 }
 

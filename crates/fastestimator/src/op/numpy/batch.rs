@@ -92,28 +92,7 @@ impl Batch {
         if let Some(f) = &self.collate_fn {
             return f(samples).map_err(|reason| FeError::User { context: "Batch collate_fn".into(), reason });
         }
-        self.default_collate(samples)
-    }
-
-    fn default_collate(&self, mut samples: Vec<Sample>) -> Result<Sample> {
-        let Some(first) = samples.first() else {
-            return Ok(Sample::new());
-        };
-        let keys: Vec<String> = first.keys().cloned().collect();
-        let mut out = Sample::with_capacity(keys.len());
-        for key in keys {
-            let mut column = Vec::with_capacity(samples.len());
-            for s in samples.iter_mut() {
-                let v = s.swap_remove(&key).ok_or_else(|| FeError::Mismatch {
-                    context: "Batch".into(),
-                    reason: format!("key {key:?} is in some samples of the batch but not in others"),
-                })?;
-                column.push(v);
-            }
-            let value = Value::collate(&key, &column, self.pad_value)?;
-            out.insert(key, value);
-        }
-        Ok(out)
+        crate::value::collate_samples(samples, self.pad_value)
     }
 }
 

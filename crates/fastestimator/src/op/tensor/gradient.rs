@@ -4,7 +4,7 @@ use tch::{Kind, Tensor};
 
 use super::{NetState, TensorOp};
 use crate::error::{FeError, Result};
-use crate::network::Model;
+use crate::model::Model;
 use crate::op::{impl_has_io, Keys, OpIo};
 
 /// Make input tensors record gradients, so later ops can differentiate with respect to them,

@@ -34,7 +34,7 @@ pub use update_op::UpdateOp;
 use tch::Tensor;
 
 use crate::error::Result;
-use crate::network::Model;
+use crate::model::Model;
 use crate::op::HasIo;
 use crate::util::{seeded_rng, FeRng, Mode};
 

@@ -4,7 +4,7 @@ use tch::Tensor;
 
 use super::{NetState, TensorOp};
 use crate::error::{FeError, Result};
-use crate::network::Model;
+use crate::model::Model;
 use crate::op::{HasIo, OpIo};
 use crate::schedule::{EpochScheduler, RepeatScheduler, Schedule};
 

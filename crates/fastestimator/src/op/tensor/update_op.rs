@@ -5,7 +5,7 @@ use tch::Tensor;
 use super::{NetState, TensorOp};
 use crate::backend::check_nan;
 use crate::error::{FeError, Result};
-use crate::network::Model;
+use crate::model::Model;
 use crate::op::{impl_has_io, OpIo};
 
 /// Update `model` from the loss under `loss_name` (mean-reduced). Runs in `train` mode by
@@ -134,12 +134,12 @@ impl TensorOp for UpdateOp {
                 match self.model.compute_scaled_gradients(input, self.deferred)? {
                     Some(grads) => grads,
                     None => {
-                        println!(
+                        crate::output::log(&format!(
                             "FastEstimator-UpdateOp: gradients of {} overflowed at step {}; skipped the update (loss scale now {})",
                             self.model.name(),
                             state.step,
                             self.model.loss_scale().unwrap_or(1.0)
-                        );
+                        ));
                         return Ok(Vec::new());
                     }
                 }

@@ -99,11 +99,11 @@ impl Trace for EarlyStopping {
             self.state.wait += 1;
             if self.state.wait >= self.patience {
                 system.stop_training = true;
-                println!(
+                crate::output::log(&format!(
                     "FastEstimator-EarlyStopping: '{monitor}' triggered an early stop. Its best value was {} at epoch {}",
                     LogValue::F64(self.state.best),
                     system.epoch_idx.saturating_sub(self.state.wait)
-                );
+                ));
             }
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! `LRScheduler`: set the learning rate from a function of the step or the epoch.
 
 use crate::error::Result;
-use crate::network::Model;
+use crate::model::Model;
 use crate::op::{impl_has_io, OpIo};
 use crate::summary::System;
 use crate::trace::{Data, Trace};

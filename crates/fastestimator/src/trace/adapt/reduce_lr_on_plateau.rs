@@ -127,7 +127,10 @@ impl Trace for ReduceLROnPlateau {
                 let new_lr = (lr * self.factor).max(self.min_lr);
                 self.model.set_lr(new_lr)?;
                 self.state.wait = 0;
-                println!("FastEstimator-ReduceLROnPlateau: learning rate reduced to {}", LogValue::F64(new_lr));
+                crate::output::log(&format!(
+                    "FastEstimator-ReduceLROnPlateau: learning rate reduced to {}",
+                    LogValue::F64(new_lr)
+                ));
                 data.write_with_log(format!("{}_lr", self.model.name()), new_lr);
             }
         }

@@ -42,7 +42,7 @@ impl TerminateOnNaN {
             };
             if bad {
                 system.stop_training = true;
-                println!("FastEstimator-TerminateOnNaN: NaN Detected in: {key}");
+                crate::output::log(&format!("FastEstimator-TerminateOnNaN: NaN Detected in: {key}"));
                 return;
             }
         }

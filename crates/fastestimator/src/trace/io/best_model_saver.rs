@@ -156,7 +156,7 @@ impl Trace for BestModelSaver {
             self.since_best = 0;
             let path = self.path();
             self.model.save_weights(&path)?;
-            println!("FastEstimator-BestModelSaver: Saved model to {}", path.display());
+            crate::output::log(&format!("FastEstimator-BestModelSaver: Saved model to {}", path.display()));
             self.saved_path = Some(path);
         } else {
             self.since_best += 1;
@@ -179,7 +179,7 @@ impl Trace for BestModelSaver {
         if self.load_best_final {
             if let Some(path) = &self.saved_path {
                 self.model.load_weights(path)?;
-                println!("FastEstimator-BestModelSaver: Restoring model from {}", path.display());
+                crate::output::log(&format!("FastEstimator-BestModelSaver: Restoring model from {}", path.display()));
             }
         }
         Ok(())

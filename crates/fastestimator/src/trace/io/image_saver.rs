@@ -92,7 +92,7 @@ impl Trace for ImageSaver {
             } else {
                 save_png(t, &self.save_dir.join(format!("{stem}.png")))?;
             }
-            println!("FastEstimator-ImageSaver: saved {key} to {}", self.save_dir.display());
+            crate::output::log(&format!("FastEstimator-ImageSaver: saved {key} to {}", self.save_dir.display()));
         }
         Ok(())
     }

@@ -70,17 +70,17 @@ impl Trace for ModelSaver {
         }
         let path = self.save_dir.join(format!("{}_epoch_{}.safetensors", self.model.name(), system.epoch_idx));
         self.model.save_weights(&path)?;
-        println!("FastEstimator-ModelSaver: Saved model to {}", path.display());
+        crate::output::log(&format!("FastEstimator-ModelSaver: Saved model to {}", path.display()));
         self.saved.push_back(path);
         if let Some(keep) = self.max_to_keep {
             while self.saved.len() > keep {
                 if let Some(old) = self.saved.pop_front() {
                     if old.exists() {
                         std::fs::remove_file(&old).map_err(|e| FeError::io("cannot remove", &old, e))?;
-                        println!(
+                        crate::output::log(&format!(
                             "FastEstimator-ModelSaver: Removed model {} due to file number exceeding max_to_keep",
                             old.display()
-                        );
+                        ));
                     }
                 }
             }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FeError, Result};
-use crate::network::Model;
+use crate::model::Model;
 use crate::op::{impl_has_io, OpIo};
 use crate::summary::Summary;
 use crate::trace::Trace;

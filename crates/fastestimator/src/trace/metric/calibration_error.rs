@@ -145,7 +145,7 @@ impl CalibrationError {
         let Some(alpha) = self.alpha else {
             return Ok(LogValue::F64(mid));
         };
-        let seed = self.seed.or_else(crate::deterministic_seed).unwrap_or(0);
+        let seed = self.seed.or_else(crate::runtime::deterministic_seed).unwrap_or(0);
         let mut rng = seeded_rng(seed, &[self.epoch as u64, samples.labels.len() as u64]);
         let (low, _, high) = bootstrap_uncertainty(&probs, &samples.labels, self.method, alpha, &mut rng)?;
         Ok(LogValue::ValWithError(round4(low), mid, round4(high)))

@@ -1,6 +1,6 @@
 //! `Fuse`: run a list of ops as one.
 
-use super::{as_map, check_child, names, outputs_of, run_child, unwrap_output};
+use super::{as_map, check_child, outputs_of, run_child};
 use crate::error::{FeError, Result};
 use crate::op::numpy::{Applied, NumpyOp, OpOutput, OpState};
 use crate::op::{impl_has_io, OpIo};
@@ -48,6 +48,14 @@ impl Fuse {
         Ok(Fuse { io, ops })
     }
 
+    fn children(&self) -> &[Box<dyn NumpyOp>] {
+        &self.ops
+    }
+
+    fn children_mut(&mut self) -> &mut [Box<dyn NumpyOp>] {
+        &mut self.ops
+    }
+
     fn run(&self, data: Vec<Value>, state: &mut OpState, batched: bool) -> Result<OpOutput> {
         let mut map = as_map(&self.io.inputs, data);
         for (i, op) in self.ops.iter().enumerate() {
@@ -59,35 +67,7 @@ impl Fuse {
     }
 }
 
-impl NumpyOp for Fuse {
-    fn name(&self) -> String {
-        format!("Fuse ({})", names(&self.ops))
-    }
-
-    fn forward(&self, data: Vec<Value>, state: &mut OpState) -> Result<Vec<Value>> {
-        unwrap_output(&self.name(), self.run(data, state, false)?)
-    }
-
-    fn forward_batch(&self, data: Vec<Value>, state: &mut OpState) -> Result<Vec<Value>> {
-        unwrap_output(&self.name(), self.run(data, state, true)?)
-    }
-
-    fn forward_or_filter(&self, data: Vec<Value>, state: &mut OpState) -> Result<OpOutput> {
-        self.run(data, state, false)
-    }
-
-    fn forward_batch_or_filter(&self, data: Vec<Value>, state: &mut OpState) -> Result<OpOutput> {
-        self.run(data, state, true)
-    }
-
-    fn may_filter(&self) -> bool {
-        self.ops.iter().any(|o| o.may_filter())
-    }
-
-    fn set_rua_level(&mut self, magnitude_coef: f64) -> Result<()> {
-        self.ops.iter_mut().try_for_each(|o| o.set_rua_level(magnitude_coef))
-    }
-}
+super::meta_numpy_op!(Fuse, "Fuse");
 
 #[cfg(test)]
 mod tests {

@@ -75,3 +75,41 @@ pub(crate) fn unwrap_output(name: &str, out: OpOutput) -> Result<Vec<Value>> {
         }),
     }
 }
+
+/// The [`NumpyOp`] impl every meta op shares: the name `Label (child, ...)`, the four forward
+/// entry points over the op's own `run(data, state, batched)`, and filtering and RUA levels
+/// delegated to its children (`children()` / `children_mut()`).
+macro_rules! meta_numpy_op {
+    ($ty:ident, $label:literal) => {
+        impl NumpyOp for $ty {
+            fn name(&self) -> String {
+                format!("{} ({})", $label, super::names(self.children()))
+            }
+
+            fn forward(&self, data: Vec<Value>, state: &mut OpState) -> Result<Vec<Value>> {
+                super::unwrap_output(&self.name(), self.run(data, state, false)?)
+            }
+
+            fn forward_batch(&self, data: Vec<Value>, state: &mut OpState) -> Result<Vec<Value>> {
+                super::unwrap_output(&self.name(), self.run(data, state, true)?)
+            }
+
+            fn forward_or_filter(&self, data: Vec<Value>, state: &mut OpState) -> Result<OpOutput> {
+                self.run(data, state, false)
+            }
+
+            fn forward_batch_or_filter(&self, data: Vec<Value>, state: &mut OpState) -> Result<OpOutput> {
+                self.run(data, state, true)
+            }
+
+            fn may_filter(&self) -> bool {
+                self.children().iter().any(|o| o.may_filter())
+            }
+
+            fn set_rua_level(&mut self, magnitude_coef: f64) -> Result<()> {
+                self.children_mut().iter_mut().try_for_each(|o| o.set_rua_level(magnitude_coef))
+            }
+        }
+    };
+}
+use meta_numpy_op;

@@ -1,6 +1,6 @@
 //! `Repeat`: run an op several times, or while a condition holds.
 
-use super::{as_map, check_child, outputs_of, run_child, unwrap_output};
+use super::{as_map, check_child, outputs_of, run_child};
 use crate::error::{FeError, Result};
 use crate::op::numpy::{Applied, NumpyOp, OpOutput, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
@@ -76,6 +76,14 @@ impl Repeat {
         self
     }
 
+    fn children(&self) -> &[Box<dyn NumpyOp>] {
+        std::slice::from_ref(&self.op)
+    }
+
+    fn children_mut(&mut self) -> &mut [Box<dyn NumpyOp>] {
+        std::slice::from_mut(&mut self.op)
+    }
+
     fn run(&self, data: Vec<Value>, state: &mut OpState, batched: bool) -> Result<OpOutput> {
         let mut map = as_map(&self.io.inputs, data);
         let mut i = 0u64;
@@ -107,35 +115,7 @@ impl Repeat {
     }
 }
 
-impl NumpyOp for Repeat {
-    fn name(&self) -> String {
-        format!("Repeat ({})", self.op.name())
-    }
-
-    fn forward(&self, data: Vec<Value>, state: &mut OpState) -> Result<Vec<Value>> {
-        unwrap_output(&self.name(), self.run(data, state, false)?)
-    }
-
-    fn forward_batch(&self, data: Vec<Value>, state: &mut OpState) -> Result<Vec<Value>> {
-        unwrap_output(&self.name(), self.run(data, state, true)?)
-    }
-
-    fn forward_or_filter(&self, data: Vec<Value>, state: &mut OpState) -> Result<OpOutput> {
-        self.run(data, state, false)
-    }
-
-    fn forward_batch_or_filter(&self, data: Vec<Value>, state: &mut OpState) -> Result<OpOutput> {
-        self.run(data, state, true)
-    }
-
-    fn may_filter(&self) -> bool {
-        self.op.may_filter()
-    }
-
-    fn set_rua_level(&mut self, magnitude_coef: f64) -> Result<()> {
-        self.op.set_rua_level(magnitude_coef)
-    }
-}
+super::meta_numpy_op!(Repeat, "Repeat");
 
 #[cfg(test)]
 mod tests {

@@ -66,7 +66,10 @@ impl Calibrate {
                 let cal = self.loaded.get_or_init(|| {
                     let c = PlattBinner::load(path).map_err(|e| e.to_string());
                     if c.is_ok() {
-                        println!("FastEstimator-Calibrate: calibration function loaded from {}", path.display());
+                        crate::output::log(&format!(
+                            "FastEstimator-Calibrate: calibration function loaded from {}",
+                            path.display()
+                        ));
                     }
                     c
                 });

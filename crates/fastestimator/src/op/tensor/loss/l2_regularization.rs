@@ -4,7 +4,7 @@ use tch::Tensor;
 
 use crate::backend::l2_regularization;
 use crate::error::{FeError, Result};
-use crate::network::Model;
+use crate::model::Model;
 use crate::op::tensor::{NetState, TensorOp};
 use crate::op::{impl_has_io, Keys, OpIo};
 
@@ -76,7 +76,7 @@ impl TensorOp for L2Regularization {
 mod tests {
     use super::super::loss_op::test_util::*;
     use super::*;
-    use crate::network::{build_named, OptimizerArg};
+    use crate::model::{build_named, OptimizerArg};
     use tch::nn;
 
     fn model(name: &str) -> Model {

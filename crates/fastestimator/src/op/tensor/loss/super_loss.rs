@@ -7,7 +7,7 @@ use tch::{Kind, Tensor};
 use super::loss_op::{average_if, LossOp};
 use crate::backend::lambertw;
 use crate::error::{FeError, Result};
-use crate::network::Model;
+use crate::model::Model;
 use crate::op::tensor::{NetState, TensorOp};
 use crate::op::{HasIo, OpIo};
 use crate::util::Mode;

@@ -4,7 +4,7 @@ use tch::Tensor;
 
 use super::{as_map, outputs_of, run_on_map};
 use crate::error::{FeError, Result};
-use crate::network::Model;
+use crate::model::Model;
 use crate::op::tensor::{NetState, TensorOp};
 use crate::op::{HasIo, OpIo};
 

@@ -1,25 +1,10 @@
 //! `fe::build`: create a model with its optimizer and an automatic name.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use tch::{nn, Device};
 
-use super::model::{FeModel, Model};
+use super::handle::{FeModel, Model};
 use super::optimizer::OptimizerArg;
 use crate::error::{FeError, Result};
-
-/// Models built with an automatic name since the process started or since the last
-/// [`crate::enable_deterministic`] (FE's `fe.fe_build_count`).
-static BUILD_COUNT: AtomicUsize = AtomicUsize::new(0);
-
-/// Start automatic names again at `model` (called by [`crate::enable_deterministic`], as FE's
-/// Search resets `fe.fe_build_count` per trial). A model's initial weights derive from the seed
-/// and its name, so a recipe started with `enable_deterministic(seed)` builds the same weights
-/// whatever the process built before, while two models of one recipe (`model`, `model1`) still
-/// get different streams.
-pub(crate) fn reset_build_count() {
-    BUILD_COUNT.store(0, Ordering::SeqCst);
-}
 
 /// Build a model and its optimizer (FE's `fe.build(model_fn, optimizer_fn)`).
 ///
@@ -27,7 +12,7 @@ pub(crate) fn reset_build_count() {
 /// available, else CPU) and returns the module. `optimizer` is an FE name (`"adam"`, `"sgd"`,
 /// `"rmsprop"`, `"adamw"`, `"adagrad"`), a configured [`super::OptimizerSpec`], or
 /// [`OptimizerArg::None`]. Models are named `model`, `model1`, `model2`, ... in build order;
-/// [`crate::enable_deterministic`] starts the count again, so a seeded recipe gets the same
+/// [`crate::runtime::enable_deterministic`] starts the count again, so a seeded recipe gets the same
 /// names and the same initial weights whatever ran before it in the process.
 ///
 /// ```no_run
@@ -73,7 +58,7 @@ where
     let name = match options.model_name {
         Some(n) => n,
         None => {
-            let n = BUILD_COUNT.fetch_add(1, Ordering::SeqCst);
+            let n = crate::runtime::next_model_index();
             if n == 0 {
                 "model".to_string()
             } else {
@@ -95,15 +80,15 @@ where
         crate::schedule::Schedule::Fixed(s) => Some(s.clone()),
         _ => None,
     };
-    let _rng = crate::torch_rng_lock();
-    if let Some(seed) = crate::deterministic_seed() {
+    let _rng = crate::runtime::torch_rng_lock();
+    if let Some(seed) = crate::runtime::deterministic_seed() {
         let name_hash = name.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         tch::manual_seed(crate::util::derive_seed(seed, &[name_hash]) as i64);
     }
     let vs = nn::VarStore::new(device);
     // A model constructor that rejects its arguments by panicking (LeNet on a too-small input,
     // a libtorch error while creating a layer) becomes an error naming the model.
-    let module = super::model::catch_torch(|| model_fn(&vs.root()))
+    let module = crate::backend::catch_torch(|| model_fn(&vs.root()))
         .map_err(|reason| FeError::Model { model: name.clone(), reason: format!("cannot be built: {reason}") })?;
     let model = Model::new(name, vs, Box::new(module), spec, options.mixed_precision)?;
     if !matches!(schedule, crate::schedule::Schedule::Fixed(_)) {

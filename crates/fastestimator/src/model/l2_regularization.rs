@@ -2,7 +2,7 @@
 
 use tch::{Kind, Tensor};
 
-use crate::network::Model;
+use super::Model;
 
 /// `beta · Σ w² / 2` over every trainable variable `w` of `model` (FE's torch formula, the same as
 /// TF's `l2_loss`): a scalar on the model's device that keeps the graph to the weights, so adding
@@ -20,7 +20,7 @@ pub fn l2_regularization(model: &Model, beta: f64) -> Tensor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::{build_named, FeModel, OptimizerArg};
+    use crate::model::{build_named, FeModel, OptimizerArg};
     use tch::nn;
 
     #[derive(Debug)]

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::Model;
 use crate::error::{FeError, Result};
-use crate::network::Model;
 
 /// The optimizer file that goes with a weights file: `<stem>_opt.safetensors`.
 pub fn optimizer_path(weights: &Path) -> PathBuf {
@@ -49,4 +49,19 @@ pub fn load_model(model: &Model, path: &Path, load_optimizer: bool) -> Result<()
         return Err(e);
     }
     Ok(())
+}
+
+/// Backpropagate `loss` into `model` and take one optimizer step (FE's `update_model`).
+pub fn update_model(model: &Model, loss: &tch::Tensor) -> Result<()> {
+    model.update(loss)
+}
+
+/// The learning rate of a model's optimizer (`None` for a model without one).
+pub fn get_lr(model: &Model) -> Option<f64> {
+    model.lr()
+}
+
+/// Set the learning rate of a model's optimizer.
+pub fn set_lr(model: &Model, lr: f64) -> Result<()> {
+    model.set_lr(lr)
 }
