@@ -82,25 +82,9 @@ impl Default for Cifair10 {
 }
 
 loader_options!(Cifair10, NAME);
+image_label_keys!(Cifair10);
 
 impl Cifair10 {
-    /// FE's defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The image key (default `x`).
-    pub fn image_key(mut self, key: &str) -> Self {
-        self.image_key = key.into();
-        self
-    }
-
-    /// The label key (default `y`).
-    pub fn label_key(mut self, key: &str) -> Self {
-        self.label_key = key.into();
-        self
-    }
-
     /// `(train, test)`: 50 000 and 10 000 samples, images `u8` `[32, 32, 3]`, labels `i64`
     /// `[1]` (FE reshapes them to `(n, 1)`).
     pub fn load(&self) -> Result<(NumpyDataset, NumpyDataset)> {

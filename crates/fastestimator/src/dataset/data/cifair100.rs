@@ -47,25 +47,9 @@ impl Default for Cifair100 {
 }
 
 loader_options!(Cifair100, NAME);
+image_label_keys!(Cifair100);
 
 impl Cifair100 {
-    /// FE's defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The image key (default `x`).
-    pub fn image_key(mut self, key: &str) -> Self {
-        self.image_key = key.into();
-        self
-    }
-
-    /// The label key (default `y`).
-    pub fn label_key(mut self, key: &str) -> Self {
-        self.label_key = key.into();
-        self
-    }
-
     /// Fine (100) or coarse (20) labels (FE's `label_mode`).
     pub fn label_mode(mut self, mode: LabelMode) -> Self {
         self.label_mode = mode;

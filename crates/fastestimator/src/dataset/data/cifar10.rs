@@ -76,25 +76,9 @@ impl Default for Cifar10 {
 }
 
 loader_options!(Cifar10, NAME);
+image_label_keys!(Cifar10);
 
 impl Cifar10 {
-    /// FE's defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The image key (default `x`).
-    pub fn image_key(mut self, key: &str) -> Self {
-        self.image_key = key.into();
-        self
-    }
-
-    /// The label key (default `y`).
-    pub fn label_key(mut self, key: &str) -> Self {
-        self.label_key = key.into();
-        self
-    }
-
     /// Images `[32, 32, 3]` (default, FE's `channels_last=True`) or `[3, 32, 32]`.
     pub fn channels_last(mut self, channels_last: bool) -> Self {
         self.channels_last = channels_last;

@@ -62,25 +62,9 @@ impl Default for Cifar100 {
 }
 
 loader_options!(Cifar100, NAME);
+image_label_keys!(Cifar100);
 
 impl Cifar100 {
-    /// FE's defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The image key (default `x`).
-    pub fn image_key(mut self, key: &str) -> Self {
-        self.image_key = key.into();
-        self
-    }
-
-    /// The label key (default `y`).
-    pub fn label_key(mut self, key: &str) -> Self {
-        self.label_key = key.into();
-        self
-    }
-
     /// Fine (100) or coarse (20) labels.
     pub fn label_mode(mut self, mode: LabelMode) -> Self {
         self.label_mode = mode;

@@ -103,25 +103,9 @@ impl Default for Mnist {
 }
 
 loader_options!(Mnist, NAME);
+image_label_keys!(Mnist);
 
 impl Mnist {
-    /// FE's defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The image key (default `x`).
-    pub fn image_key(mut self, key: &str) -> Self {
-        self.image_key = key.into();
-        self
-    }
-
-    /// The label key (default `y`).
-    pub fn label_key(mut self, key: &str) -> Self {
-        self.label_key = key.into();
-        self
-    }
-
     /// `(train, eval)`: 60 000 and 10 000 samples, images `u8` `[28, 28]`, labels `i64` `0..10`.
     pub fn load(&self) -> Result<(NumpyDataset, NumpyDataset)> {
         self.datasets(self.load_arrays()?)

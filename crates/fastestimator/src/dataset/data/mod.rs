@@ -56,6 +56,31 @@ macro_rules! loader_options {
     };
 }
 
+/// The constructor and key setters of a loader whose samples are an image and a label (fields
+/// `image_key` and `label_key`, FE's defaults `x` and `y` set by its `Default`).
+macro_rules! image_label_keys {
+    ($t:ty) => {
+        impl $t {
+            /// FE's defaults.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// The image key (default `x`).
+            pub fn image_key(mut self, key: &str) -> Self {
+                self.image_key = key.into();
+                self
+            }
+
+            /// The label key (default `y`).
+            pub fn label_key(mut self, key: &str) -> Self {
+                self.label_key = key.into();
+                self
+            }
+        }
+    };
+}
+
 pub mod archive;
 pub mod breast_cancer;
 pub mod cifair10;

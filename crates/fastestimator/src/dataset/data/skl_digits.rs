@@ -84,25 +84,9 @@ impl Default for SklDigits {
 }
 
 loader_options!(SklDigits, NAME);
+image_label_keys!(SklDigits);
 
 impl SklDigits {
-    /// FE's defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The image key (default `x`).
-    pub fn image_key(mut self, key: &str) -> Self {
-        self.image_key = key.into();
-        self
-    }
-
-    /// The label key (default `y`).
-    pub fn label_key(mut self, key: &str) -> Self {
-        self.label_key = key.into();
-        self
-    }
-
     /// One dataset of all 1 797 images (FE returns a single `NumpyDataset`): images `f64`
     /// `[8, 8]` with values 0–16, labels `i64`. An uncompressed `digits.csv` is used when present.
     pub fn load(&self) -> Result<NumpyDataset> {
