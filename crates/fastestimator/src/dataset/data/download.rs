@@ -124,7 +124,10 @@ pub fn download_to(url: &str, dir: &Path, name: &str, md5: Option<&str>, max_byt
     // ureq's message already names the URL.
     let response =
         agent.get(url).call().map_err(|e| FeError::User { context: "download".into(), reason: e.to_string() })?;
-    eprintln!("FastEstimator: downloading {url} to {}", dir.join(name).display());
+    crate::output::emit(
+        crate::output::Channel::Notice,
+        &format!("FastEstimator: downloading {url} to {}", dir.join(name).display()),
+    );
     store_stream(response.into_reader(), url, dir, name, md5, max_bytes)
 }
 
