@@ -236,12 +236,14 @@ impl Network {
 /// Run one op with libtorch failures turned into [`FeError::TensorOp`], naming the op, its
 /// input keys and their shapes. This is the one place where every TensorOp is guarded.
 fn run_guarded(op: &mut dyn TensorOp, inputs: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
-    let shapes: Vec<(String, Vec<i64>)> = op.io().inputs.iter().cloned().zip(inputs.iter().map(Tensor::size)).collect();
+    // Only the shapes are kept before the call (the tensors move into the op); the key names
+    // are copied only when the op fails.
+    let shapes: Vec<Vec<i64>> = inputs.iter().map(Tensor::size).collect();
     match crate::backend::catch_torch(|| op.forward(inputs, state)) {
         Ok(result) => result,
         Err(reason) => Err(FeError::TensorOp {
             op: op.name(),
-            inputs: shapes,
+            inputs: op.io().inputs.iter().cloned().zip(shapes).collect(),
             mode: state.mode.to_string(),
             epoch: state.epoch,
             reason,
