@@ -72,12 +72,141 @@ pub enum FeError {
         /// What is wrong.
         reason: String,
     },
-    /// Two values that must agree do not.
+    /// TEMPORARY catch-all, being replaced by the typed variants below; do not add new uses.
+    #[doc(hidden)]
     #[error("{context}: {reason}")]
     Mismatch {
         /// Where the mismatch was found.
         context: String,
         /// What does not match.
+        reason: String,
+    },
+    /// Two values that must have the same shape do not.
+    #[error("{op}: {left_key:?} has shape {left_shape:?} but {right_key:?} has shape {right_shape:?}")]
+    ShapeMismatch {
+        /// The op, trace or function that compared them.
+        op: String,
+        /// The key (or role, such as `prediction`) of the first value.
+        left_key: String,
+        /// The first value's shape.
+        left_shape: Vec<i64>,
+        /// The key (or role) of the second value.
+        right_key: String,
+        /// The second value's shape.
+        right_shape: Vec<i64>,
+    },
+    /// A value's shape is not one an op or trace accepts.
+    #[error("{op}: {key:?} must be {expected}, got shape {got:?}")]
+    UnexpectedShape {
+        /// The op, trace or function that checked it.
+        op: String,
+        /// The key (or role) holding the value.
+        key: String,
+        /// The shapes accepted, e.g. `[batch, boxes, 6]` or `rank 3 or more`.
+        expected: String,
+        /// The shape found.
+        got: Vec<i64>,
+    },
+    /// Two counts that must agree do not: values for output keys, labels for predictions,
+    /// samples per column.
+    #[error("{context}: expected {expected} {what}, got {got}")]
+    LengthMismatch {
+        /// The op, trace or dataset that counted.
+        context: String,
+        /// What was counted, e.g. `predictions in "y_pred" (one per label in "y")`.
+        what: String,
+        /// The count required.
+        expected: usize,
+        /// The count found.
+        got: usize,
+    },
+    /// An index past the end of a dataset.
+    #[error("{dataset}: index {index} is out of range for {len} items")]
+    IndexOutOfRange {
+        /// The dataset indexed.
+        dataset: String,
+        /// The index asked for.
+        index: usize,
+        /// How many items the dataset has.
+        len: usize,
+    },
+    /// A value lies outside what an op or trace accepts (probabilities outside [0, 1], masks
+    /// outside [0, 1], an unknown positive label, ...).
+    #[error("{consumer}: {key:?}: {reason}")]
+    InvalidValue {
+        /// The op or trace that checked the value.
+        consumer: String,
+        /// The key holding the value.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A trace monitors a metric that nothing wrote in the epoch.
+    #[error(
+        "{trace}: {metric:?} was not written this epoch ({mode} epoch {epoch}); the metrics written were {written:?}"
+    )]
+    MissingMetric {
+        /// The trace that monitors it.
+        trace: String,
+        /// The metric it monitors.
+        metric: String,
+        /// The mode being run.
+        mode: String,
+        /// The epoch being run.
+        epoch: usize,
+        /// The metrics that were written.
+        written: Vec<String>,
+    },
+    /// A value the gradient of which was asked for does not record gradients.
+    #[error("{op}: {key:?} {reason}")]
+    NoGradient {
+        /// The op that needs the gradient.
+        op: String,
+        /// The key whose value has no gradient path.
+        key: String,
+        /// Why there is none.
+        reason: String,
+    },
+    /// A saved run (RestoreWizard) does not fit the run that tries to resume from it.
+    #[error("the save in {} was made with {what} {saved:?}, but this run has {current:?}", dir.display())]
+    RestoreMismatch {
+        /// The save folder.
+        dir: PathBuf,
+        /// What differs: `models` or `traces`.
+        what: String,
+        /// What the save holds.
+        saved: Vec<String>,
+        /// What this run has.
+        current: Vec<String>,
+    },
+    /// A saved state (a trace's, an optimizer's) cannot be read back.
+    #[error("{owner} state: {reason}")]
+    State {
+        /// Whose state it is.
+        owner: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The pipeline cannot build an epoch: the ops drop too many samples, or a grouped
+    /// dataset's items do not fit its members.
+    #[error("Pipeline (mode {mode}, epoch {epoch}{ds}): {reason}", ds = if ds_id.is_empty() { String::new() } else { format!(", ds_id {ds_id:?}") })]
+    Epoch {
+        /// The mode being run.
+        mode: String,
+        /// The epoch being run.
+        epoch: usize,
+        /// The dataset id ("" for a single dataset).
+        ds_id: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A dataset's contents cannot give what was asked (a one-shot trial from a class with one
+    /// file, datasets with different keys combined ...).
+    #[error("{dataset}: {reason}")]
+    Dataset {
+        /// The dataset.
+        dataset: String,
+        /// What it lacks.
         reason: String,
     },
     /// The pipeline has no data for a requested mode or ds_id.

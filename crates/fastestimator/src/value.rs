@@ -285,8 +285,8 @@ pub fn collate_samples(mut samples: Vec<Sample>, pad_value: Option<f64>) -> Resu
     for key in keys {
         let mut column = Vec::with_capacity(samples.len());
         for s in samples.iter_mut() {
-            let v = s.swap_remove(&key).ok_or_else(|| FeError::Mismatch {
-                context: "Batch".into(),
+            let v = s.swap_remove(&key).ok_or_else(|| FeError::Dataset {
+                dataset: "Batch".into(),
                 reason: format!("key {key:?} is in some samples of the batch but not in others"),
             })?;
             column.push(v);

@@ -62,9 +62,11 @@ pub fn tensor_to_value(key: &str, tensor: &Tensor) -> Result<Value> {
 /// The value of a one-element tensor as f64 (FE's `to_number` for scalars).
 pub fn to_number(tensor: &Tensor) -> Result<f64> {
     if tensor.numel() != 1 {
-        return Err(FeError::Mismatch {
-            context: "to_number".into(),
-            reason: format!("expected a single element, got shape {:?}", tensor.size()),
+        return Err(FeError::UnexpectedShape {
+            op: "to_number".into(),
+            key: "tensor".into(),
+            expected: "a single element".into(),
+            got: tensor.size(),
         });
     }
     tensor

@@ -70,9 +70,11 @@ pub fn dice_score(y_pred: &Tensor, y_true: &Tensor, options: &DiceScoreOptions) 
     check_same_shape("dice_score", y_pred, y_true)?;
     let shape = y_pred.size();
     if shape.len() < 3 {
-        return Err(FeError::Mismatch {
-            context: "dice_score".into(),
-            reason: format!("expects [batch, channels, spatial...] tensors (rank 3 or more), got shape {shape:?}"),
+        return Err(FeError::UnexpectedShape {
+            op: "dice_score".into(),
+            key: "y_pred".into(),
+            expected: "[batch, channels, spatial...] (rank 3 or more)".into(),
+            got: shape,
         });
     }
     if !(options.epsilon.is_finite() && options.epsilon >= 0.0) {
@@ -85,9 +87,11 @@ pub fn dice_score(y_pred: &Tensor, y_true: &Tensor, options: &DiceScoreOptions) 
     let channels = shape[1];
     let weights = match &options.channel_weights {
         Some(w) if w.len() as i64 != channels => {
-            return Err(FeError::Mismatch {
+            return Err(FeError::LengthMismatch {
                 context: "dice_score".into(),
-                reason: format!("{} channel weights given for {channels} channels (shape {shape:?})", w.len()),
+                what: format!("channel weights (one per channel of shape {shape:?})"),
+                expected: channels as usize,
+                got: w.len(),
             })
         }
         Some(w) => Some(Tensor::from_slice(w.as_slice())),
@@ -215,11 +219,11 @@ mod tests {
     #[test]
     fn bad_inputs_are_errors() {
         let a = Tensor::zeros([2, 3], (Kind::Float, tch::Device::Cpu));
-        assert!(matches!(dice_score(&a, &a, &DiceScoreOptions::new()), Err(FeError::Mismatch { .. })));
+        assert!(matches!(dice_score(&a, &a, &DiceScoreOptions::new()), Err(FeError::UnexpectedShape { .. })));
         let a = Tensor::zeros([2, 3, 4], (Kind::Float, tch::Device::Cpu));
         let b = Tensor::zeros([2, 3, 5], (Kind::Float, tch::Device::Cpu));
-        assert!(matches!(dice_score(&a, &b, &DiceScoreOptions::new()), Err(FeError::Mismatch { .. })));
+        assert!(matches!(dice_score(&a, &b, &DiceScoreOptions::new()), Err(FeError::ShapeMismatch { .. })));
         let w = DiceScoreOptions { channel_weights: Some(vec![1.0, 2.0]), ..DiceScoreOptions::new() };
-        assert!(matches!(dice_score(&a, &a, &w), Err(FeError::Mismatch { .. })));
+        assert!(matches!(dice_score(&a, &a, &w), Err(FeError::LengthMismatch { .. })));
     }
 }

@@ -131,8 +131,8 @@ mod tests {
     fn bad_shapes_and_beta_are_errors() {
         let p = Tensor::zeros([2, 3], (tch::Kind::Float, tch::Device::Cpu));
         let t = Tensor::zeros([2, 4], (tch::Kind::Float, tch::Device::Cpu));
-        assert!(matches!(mean_squared_error(&p, &t), Err(FeError::Mismatch { .. })));
-        assert!(matches!(hinge(&p, &t), Err(FeError::Mismatch { .. })));
+        assert!(matches!(mean_squared_error(&p, &t), Err(FeError::ShapeMismatch { .. })));
+        assert!(matches!(hinge(&p, &t), Err(FeError::ShapeMismatch { .. })));
         assert!(matches!(huber(&p, &p, 0.0), Err(FeError::InvalidParameter { .. })));
         assert!(matches!(smooth_l1_loss(&p, &p, f64::NAN), Err(FeError::InvalidParameter { .. })));
     }

@@ -221,7 +221,7 @@ mod tests {
         let p = Tensor::from_slice(&[1.5f32, 0.2]).reshape([2, 1]);
         assert!(matches!(focal_loss(&p, &y, &FocalLossOptions::default()), Err(FeError::Shape { .. })));
         let p = Tensor::from_slice(&[0.5f32, 0.2]).reshape([1, 2]);
-        assert!(matches!(focal_loss(&p, &y, &FocalLossOptions::default()), Err(FeError::Mismatch { .. })));
+        assert!(matches!(focal_loss(&p, &y, &FocalLossOptions::default()), Err(FeError::ShapeMismatch { .. })));
         let bad = FocalLossOptions { alpha: Some(1.5), ..FocalLossOptions::default() };
         let p = Tensor::from_slice(&[0.5f32, 0.2]).reshape([2, 1]);
         assert!(matches!(focal_loss(&p, &y, &bad), Err(FeError::InvalidParameter { .. })));

@@ -27,9 +27,12 @@ pub(crate) fn check_same_shape(context: &str, y_pred: &Tensor, y_true: &Tensor) 
     if p == t {
         return Ok(());
     }
-    Err(FeError::Mismatch {
-        context: context.to_string(),
-        reason: format!("y_pred has shape {p:?} but y_true has shape {t:?}"),
+    Err(FeError::ShapeMismatch {
+        op: context.to_string(),
+        left_key: "y_pred".into(),
+        left_shape: p,
+        right_key: "y_true".into(),
+        right_shape: t,
     })
 }
 

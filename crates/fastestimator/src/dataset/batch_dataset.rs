@@ -183,10 +183,7 @@ impl BatchDataset {
 
     fn check_index(&self, index: usize) -> Result<()> {
         if index >= self.len() {
-            return Err(FeError::Mismatch {
-                context: "BatchDataset".into(),
-                reason: format!("batch {index} is out of range for {} batches", self.len()),
-            });
+            return Err(FeError::IndexOutOfRange { dataset: "BatchDataset".into(), index, len: self.len() });
         }
         Ok(())
     }
@@ -231,13 +228,13 @@ impl BatchDataset {
                 for d in 0..self.datasets.len() {
                     let mut group = pick(d, slot)?;
                     if group.len() != 1 {
-                        return Err(FeError::Mismatch {
+                        return Err(FeError::LengthMismatch {
                             context: "BatchDataset".into(),
-                            reason: format!(
-                                "dataset {d} gave {} samples for one item; unpaired (disjoint-key) datasets must \
-                                 give one sample per item",
-                                group.len()
+                            what: format!(
+                                "sample per item from dataset {d} (unpaired, disjoint-key datasets give one sample per item)"
                             ),
+                            expected: 1,
+                            got: group.len(),
                         });
                     }
                     joined.extend(group.pop().unwrap_or_default());

@@ -44,8 +44,8 @@ impl CombinedDataset {
                 match &reference {
                     None => reference = Some(k),
                     Some(r) if *r != k => {
-                        return Err(FeError::Mismatch {
-                            context: "CombinedDataset".into(),
+                        return Err(FeError::Dataset {
+                            dataset: "CombinedDataset".into(),
                             reason: format!(
                                 "all datasets should have the same keys: dataset {i} has {k:?}, an earlier one {r:?}"
                             ),
@@ -71,10 +71,7 @@ impl CombinedDataset {
     fn locate(&self, index: usize) -> Result<(&Arc<dyn Dataset>, usize)> {
         let d = self.ends.partition_point(|&end| end <= index);
         let Some(ds) = self.datasets.get(d) else {
-            return Err(FeError::Mismatch {
-                context: "CombinedDataset".into(),
-                reason: format!("index {index} is out of range for {} samples", self.len()),
-            });
+            return Err(FeError::IndexOutOfRange { dataset: "CombinedDataset".into(), index, len: self.len() });
         };
         let start = if d == 0 { 0 } else { self.ends[d - 1] };
         Ok((ds, index - start))

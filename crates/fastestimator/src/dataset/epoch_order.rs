@@ -41,6 +41,13 @@ type CachedOrder = ([u64; 3], Arc<Vec<usize>>);
 
 const CACHED: usize = 16;
 
+impl Clone for Orders {
+    /// The same orders (same seed), with a cache of its own.
+    fn clone(&self) -> Orders {
+        Orders::new(self.seed)
+    }
+}
+
 impl Orders {
     pub(crate) fn new(seed: u64) -> Orders {
         Orders { seed, cache: Mutex::new(VecDeque::new()) }

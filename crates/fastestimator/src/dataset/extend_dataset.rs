@@ -59,10 +59,7 @@ impl ExtendDataset {
     /// `epoch`'s subset, or (without an epoch) from the item's request count.
     fn base_index(&self, index: usize, epoch: Option<usize>) -> Result<usize> {
         if index >= self.spoof_length {
-            return Err(FeError::Mismatch {
-                context: "ExtendDataset".into(),
-                reason: format!("index {index} is out of range for {} samples", self.spoof_length),
-            });
+            return Err(FeError::IndexOutOfRange { dataset: "ExtendDataset".into(), index, len: self.spoof_length });
         }
         let n = self.dataset.len();
         if self.spoof_length >= n {
@@ -94,8 +91,16 @@ impl Dataset for ExtendDataset {
         self.dataset.member_ds_ids()
     }
 
-    fn set_member_batch_sizes(&self, sizes: &[Option<usize>]) -> Result<()> {
-        self.dataset.set_member_batch_sizes(sizes)
+    fn with_member_batch_sizes(&self, sizes: &[Option<usize>]) -> Result<Option<Arc<dyn Dataset>>> {
+        let Some(dataset) = self.dataset.with_member_batch_sizes(sizes)? else {
+            return Ok(None);
+        };
+        Ok(Some(Arc::new(ExtendDataset {
+            dataset,
+            spoof_length: self.spoof_length,
+            orders: self.orders.clone(),
+            draws: Draws::new(self.spoof_length),
+        })))
     }
 
     fn get_at(&self, index: usize, epoch: usize) -> Result<Sample> {

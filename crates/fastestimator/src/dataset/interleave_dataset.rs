@@ -1,7 +1,7 @@
 //! `InterleaveDataset`: step-wise alternation between datasets (FE's
 //! `fe.dataset.InterleaveDataset`).
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use super::epoch_order::{Draws, Orders};
 use super::{Dataset, SampleGroup};
@@ -44,19 +44,14 @@ pub struct InterleaveDataset {
     pattern: Vec<usize>,
     frequency: Vec<usize>,
     orders: Orders,
-    /// The sizes given to the dataset itself (default 1 each): a member the Pipeline gives no
-    /// size keeps its own.
-    own_batch_sizes: Vec<usize>,
-    /// Batch sizes and what follows from them; a Pipeline may change the sizes (FE's
-    /// `set_batch_sizes`), hence the lock.
-    layout: RwLock<Layout>,
-}
-
-/// The per-member batch sizes, the epoch length they allow, and the per-item draw counters.
-struct Layout {
+    /// The per-member batch sizes (default 1 each). A Pipeline reads a view of the dataset with
+    /// the sizes its `Batch` ops give ([`Dataset::with_member_batch_sizes`]); a member it gives
+    /// no size keeps this one.
     batch_sizes: Vec<usize>,
+    /// The epoch length the batch sizes allow.
     len: usize,
-    draws: Arc<Draws>,
+    /// How often each item was requested through `get` (see `epoch_order`).
+    draws: Draws,
 }
 
 impl InterleaveDataset {
@@ -130,40 +125,33 @@ impl InterleaveDataset {
         }
         let tags = if tags.is_empty() { vec![None; datasets.len()] } else { tags };
         let seed = crate::runtime::deterministic_seed().unwrap_or_else(rand::random);
-        let layout = RwLock::new(Layout { batch_sizes: Vec::new(), len: 0, draws: Arc::new(Draws::new(0)) });
-        let own_batch_sizes = vec![1; datasets.len()];
-        let out = InterleaveDataset {
+        let batch_sizes = vec![1; datasets.len()];
+        let len = Self::epoch_len(&datasets, &frequency, pattern.len(), &batch_sizes)?;
+        Ok(InterleaveDataset {
             datasets,
             tags,
             pattern,
             frequency,
             orders: Orders::new(seed),
-            own_batch_sizes,
-            layout,
-        };
-        out.set_batch_sizes(vec![1; out.datasets.len()])?;
-        Ok(out)
+            batch_sizes,
+            len,
+            draws: Draws::new(len),
+        })
     }
 
-    /// A snapshot of the current layout.
-    fn layout(&self) -> (Vec<usize>, usize, Arc<Draws>) {
-        let l = self.layout.read().unwrap_or_else(|p| p.into_inner());
-        (l.batch_sizes.clone(), l.len, Arc::clone(&l.draws))
-    }
-
-    /// Change the per-member batch sizes; the epoch length follows.
-    fn set_batch_sizes(&self, batch_sizes: Vec<usize>) -> Result<()> {
-        if batch_sizes.len() != self.datasets.len() || batch_sizes.contains(&0) {
+    /// The epoch length that per-member `batch_sizes` allow: as many whole pattern cycles as
+    /// every member can fill.
+    fn epoch_len(
+        datasets: &[Arc<dyn Dataset>],
+        frequency: &[usize],
+        pattern_len: usize,
+        batch_sizes: &[usize],
+    ) -> Result<usize> {
+        if batch_sizes.len() != datasets.len() || batch_sizes.contains(&0) {
             return Err(FeError::param("InterleaveDataset", "batch_sizes", "one positive batch size per dataset"));
         }
-        let cycles = self
-            .datasets
-            .iter()
-            .zip(&self.frequency)
-            .zip(&batch_sizes)
-            .map(|((d, &f), &bs)| d.len() / (f * bs))
-            .min()
-            .unwrap_or(0);
+        let cycles =
+            datasets.iter().zip(frequency).zip(batch_sizes).map(|((d, &f), &bs)| d.len() / (f * bs)).min().unwrap_or(0);
         if cycles == 0 {
             return Err(FeError::param(
                 "InterleaveDataset",
@@ -174,12 +162,22 @@ impl InterleaveDataset {
                 ),
             ));
         }
-        let len = cycles * self.pattern.len();
-        let mut layout = self.layout.write().unwrap_or_else(|p| p.into_inner());
-        if layout.batch_sizes != batch_sizes {
-            *layout = Layout { batch_sizes, len, draws: Arc::new(Draws::new(len)) };
-        }
-        Ok(())
+        Ok(cycles * pattern_len)
+    }
+
+    /// A copy with other per-member batch sizes (the same members, pattern and seed).
+    fn resized(&self, batch_sizes: Vec<usize>) -> Result<InterleaveDataset> {
+        let len = Self::epoch_len(&self.datasets, &self.frequency, self.pattern.len(), &batch_sizes)?;
+        Ok(InterleaveDataset {
+            datasets: self.datasets.clone(),
+            tags: self.tags.clone(),
+            pattern: self.pattern.clone(),
+            frequency: self.frequency.clone(),
+            orders: self.orders.clone(),
+            batch_sizes,
+            len,
+            draws: Draws::new(len),
+        })
     }
 
     /// Give every member the same batch size.
@@ -190,16 +188,13 @@ impl InterleaveDataset {
 
     /// Per-member batch sizes. In a Pipeline, `Batch` ops with a member's name as `ds_id`
     /// override them (FE takes them from those ops).
-    pub fn batch_sizes(mut self, batch_sizes: impl Into<Vec<usize>>) -> Result<InterleaveDataset> {
-        let batch_sizes = batch_sizes.into();
-        self.set_batch_sizes(batch_sizes.clone())?;
-        self.own_batch_sizes = batch_sizes;
-        Ok(self)
+    pub fn batch_sizes(self, batch_sizes: impl Into<Vec<usize>>) -> Result<InterleaveDataset> {
+        self.resized(batch_sizes.into())
     }
 
-    /// The current per-member batch sizes.
+    /// The per-member batch sizes.
     pub fn member_batch_sizes(&self) -> Vec<usize> {
-        self.layout().0
+        self.batch_sizes.clone()
     }
 
     /// The seed of the per-epoch shuffles (default: the global deterministic seed if set, else
@@ -228,17 +223,14 @@ impl InterleaveDataset {
 
     /// The samples of item `index` drawn from `epoch`'s order (or the request count's).
     fn samples_in(&self, index: usize, epoch: Option<u64>) -> Result<Vec<Sample>> {
-        let (batch_sizes, len, draws) = self.layout();
+        let len = self.len;
         if index >= len {
-            return Err(FeError::Mismatch {
-                context: "InterleaveDataset".into(),
-                reason: format!("item {index} is out of range for {len} items"),
-            });
+            return Err(FeError::IndexOutOfRange { dataset: "InterleaveDataset".into(), index, len });
         }
-        let epoch = epoch.unwrap_or_else(|| draws.next(index));
+        let epoch = epoch.unwrap_or_else(|| self.draws.next(index));
         let (cycle, pos) = (index / self.pattern.len(), index % self.pattern.len());
         let d = self.pattern[pos];
-        let bs = batch_sizes[d];
+        let bs = self.batch_sizes[d];
         let earlier = self.pattern[..pos].iter().filter(|&&p| p == d).count();
         let start = (cycle * self.frequency[d] + earlier) * bs;
         let ds = &self.datasets[d];
@@ -253,7 +245,7 @@ impl InterleaveDataset {
 
 impl Dataset for InterleaveDataset {
     fn len(&self) -> usize {
-        self.layout.read().unwrap_or_else(|p| p.into_inner()).len
+        self.len
     }
 
     fn get(&self, index: usize) -> Result<Sample> {
@@ -277,26 +269,27 @@ impl Dataset for InterleaveDataset {
         self.tags.clone()
     }
 
-    fn set_member_batch_sizes(&self, sizes: &[Option<usize>]) -> Result<()> {
+    fn with_member_batch_sizes(&self, sizes: &[Option<usize>]) -> Result<Option<Arc<dyn Dataset>>> {
         if sizes.len() != self.datasets.len() {
-            return Err(FeError::param(
-                "InterleaveDataset",
-                "batch_sizes",
-                format!("{} sizes for {} members", sizes.len(), self.datasets.len()),
-            ));
+            return Err(FeError::LengthMismatch {
+                context: "InterleaveDataset".into(),
+                what: "member batch sizes (one per member)".into(),
+                expected: self.datasets.len(),
+                got: sizes.len(),
+            });
         }
-        self.set_batch_sizes(sizes.iter().zip(&self.own_batch_sizes).map(|(s, &o)| s.unwrap_or(o)).collect())
+        let sizes = sizes.iter().zip(&self.batch_sizes).map(|(s, &own)| s.unwrap_or(own)).collect();
+        Ok(Some(Arc::new(self.resized(sizes)?)))
     }
 }
 
 impl std::fmt::Debug for InterleaveDataset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (batch_sizes, len, _) = self.layout();
         f.debug_struct("InterleaveDataset")
-            .field("len", &len)
+            .field("len", &self.len)
             .field("pattern", &self.pattern)
             .field("tags", &self.tags)
-            .field("batch_sizes", &batch_sizes)
+            .field("batch_sizes", &self.batch_sizes)
             .finish()
     }
 }

@@ -111,12 +111,14 @@ pub trait Dataset: Send + Sync {
         Vec::new()
     }
 
-    /// Set the members' batch sizes, one entry per member of [`Dataset::member_ds_ids`]: the
-    /// size the Pipeline's `Batch` op or `batch_size` gives that member (as FE does), or `None`
-    /// for the dataset's own size. Ignored by default.
-    fn set_member_batch_sizes(&self, sizes: &[Option<usize>]) -> Result<()> {
+    /// This dataset with its members batched differently (FE's `set_batch_sizes`), as a new
+    /// view: `sizes` has one entry per member of [`Dataset::member_ds_ids`], the size the
+    /// Pipeline's `Batch` op or `batch_size` gives that member, or `None` for the dataset's own
+    /// size. The dataset itself is not changed. `None` (the default) when there are no members
+    /// to size.
+    fn with_member_batch_sizes(&self, sizes: &[Option<usize>]) -> Result<Option<std::sync::Arc<dyn Dataset>>> {
         let _ = sizes;
-        Ok(())
+        Ok(None)
     }
 }
 
@@ -158,8 +160,8 @@ impl<D: Dataset + ?Sized> Dataset for std::sync::Arc<D> {
         (**self).member_ds_ids()
     }
 
-    fn set_member_batch_sizes(&self, sizes: &[Option<usize>]) -> Result<()> {
-        (**self).set_member_batch_sizes(sizes)
+    fn with_member_batch_sizes(&self, sizes: &[Option<usize>]) -> Result<Option<std::sync::Arc<dyn Dataset>>> {
+        (**self).with_member_batch_sizes(sizes)
     }
 
     fn get_at(&self, index: usize, epoch: usize) -> Result<Sample> {

@@ -37,9 +37,11 @@ impl NumpyDataset {
             match len {
                 None => len = Some(n),
                 Some(m) if m != n => {
-                    return Err(FeError::Mismatch {
+                    return Err(FeError::LengthMismatch {
                         context: "NumpyDataset".into(),
-                        reason: format!("column {key:?} has {n} samples but an earlier column has {m}"),
+                        what: format!("samples in column {key:?} (as many as in the earlier columns)"),
+                        expected: m,
+                        got: n,
                     })
                 }
                 _ => {}
@@ -67,13 +69,11 @@ impl NumpyDataset {
         check_key(key)?;
         let n = value.shape().first().copied();
         if n != Some(self.len) && !(self.columns.is_empty() && n.is_some()) {
-            return Err(FeError::Mismatch {
+            return Err(FeError::LengthMismatch {
                 context: "NumpyDataset".into(),
-                reason: format!(
-                    "column {key:?} has shape {:?} but the dataset has {} samples",
-                    value.shape(),
-                    self.len
-                ),
+                what: format!("samples in column {key:?} (shape {:?})", value.shape()),
+                expected: self.len,
+                got: n.unwrap_or(0),
             });
         }
         if self.columns.is_empty() {
@@ -109,10 +109,7 @@ impl Dataset for NumpyDataset {
 
     fn get(&self, index: usize) -> Result<Sample> {
         if index >= self.len {
-            return Err(FeError::Mismatch {
-                context: "NumpyDataset".into(),
-                reason: format!("index {index} is out of range for {} samples", self.len),
-            });
+            return Err(FeError::IndexOutOfRange { dataset: "NumpyDataset".into(), index, len: self.len });
         }
         Ok(self.columns.iter().map(|(k, v)| (k.clone(), v.index_first(index))).collect())
     }

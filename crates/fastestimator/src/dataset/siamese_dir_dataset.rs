@@ -140,8 +140,8 @@ impl SiameseDirDataset {
         class_ids.shuffle(&mut rng);
         let first = &self.class_data[&class_ids[0]];
         if first.len() < 2 {
-            return Err(FeError::Mismatch {
-                context: "one_shot_trial".into(),
+            return Err(FeError::Dataset {
+                dataset: "SiameseDirDataset.one_shot_trial".into(),
                 reason: format!("class {} has a single file; a one-shot trial needs two", class_ids[0]),
             });
         }
@@ -272,10 +272,7 @@ impl Dataset for SiameseDirDataset {
 
     fn get(&self, index: usize) -> Result<Sample> {
         if index >= self.paths.len() {
-            return Err(FeError::Mismatch {
-                context: "SiameseDirDataset".into(),
-                reason: format!("index {index} is out of range for {} samples", self.paths.len()),
-            });
+            return Err(FeError::IndexOutOfRange { dataset: "SiameseDirDataset".into(), index, len: self.paths.len() });
         }
         let draw = self.draws[index].fetch_add(1, Ordering::Relaxed);
         let mut rng = seeded_rng(self.seed, &[index as u64, u64::from(draw)]);
@@ -283,14 +280,14 @@ impl Dataset for SiameseDirDataset {
         let matching = rng.gen::<f64>() < self.percent_matching_data;
         let other = if matching {
             let candidates: Vec<usize> = self.class_data[&class].iter().copied().filter(|&i| i != index).collect();
-            *candidates.choose(&mut rng).ok_or_else(|| FeError::Mismatch {
-                context: "SiameseDirDataset".into(),
+            *candidates.choose(&mut rng).ok_or_else(|| FeError::Dataset {
+                dataset: "SiameseDirDataset".into(),
                 reason: format!("class {class} has a single file, so no matching pair can be drawn"),
             })?
         } else {
             let others: Vec<i64> = self.class_data.keys().copied().filter(|&c| c != class).collect();
-            let other_class = others.choose(&mut rng).ok_or_else(|| FeError::Mismatch {
-                context: "SiameseDirDataset".into(),
+            let other_class = others.choose(&mut rng).ok_or_else(|| FeError::Dataset {
+                dataset: "SiameseDirDataset".into(),
                 reason: "a non-matching pair needs at least two classes".into(),
             })?;
             *self.class_data[other_class].choose(&mut rng).unwrap_or(&index)

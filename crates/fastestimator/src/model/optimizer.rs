@@ -294,7 +294,7 @@ impl Optimizer {
     /// Restore state written by [`Optimizer::state_tensors`].
     pub(crate) fn load_state_tensors(&mut self, named: &[(String, Tensor)]) -> Result<()> {
         let get = |k: &str| named.iter().find(|(n, _)| n == k).map(|(_, t)| t);
-        let bad = |why: String| FeError::Mismatch { context: "optimizer state".into(), reason: why };
+        let bad = |why: String| FeError::State { owner: "optimizer".into(), reason: why };
         // Everything is read and checked first, so a bad file leaves the optimizer as it was.
         let steps = get("steps").ok_or_else(|| bad("no 'steps' entry".into()))?.int64_value(&[]);
         let lr = get("lr").map(|lr| lr.double_value(&[]));

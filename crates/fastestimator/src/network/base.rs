@@ -25,6 +25,9 @@ pub struct Network {
     models: Vec<Model>,
     device: Device,
     seed: u64,
+    /// Ops from this index on are the UpdateOps that end the network (when there are several):
+    /// they hand their gradients over, and the step applies them after the last op.
+    first_deferred_update: usize,
 }
 
 impl std::fmt::Debug for Network {
@@ -57,18 +60,12 @@ impl Network {
             }
         }
         let device = models.first().map(Model::device).unwrap_or(Device::Cpu);
-        let mut ops = ops;
         // Contiguous UpdateOps at the end are deferred: all compute their gradients before any
         // applies its step (GANs: both updates see the weights from before the step).
         let trailing = ops.iter().rev().take_while(|op| op.is_update()).count();
-        if trailing > 1 {
-            let n = ops.len();
-            for op in &mut ops[n - trailing..] {
-                op.set_deferred(true);
-            }
-        }
+        let first_deferred_update = if trailing > 1 { ops.len() - trailing } else { ops.len() };
         let seed = crate::runtime::deterministic_seed().unwrap_or_else(rand::random);
-        Ok(Network { ops, models, device, seed })
+        Ok(Network { ops, models, device, seed, first_deferred_update })
     }
 
     /// Epochs at which a scheduled op changes, for planning.
@@ -191,6 +188,7 @@ impl Network {
                 })
                 .collect::<Result<Vec<_>>>()?;
             state.op_index = position as u64;
+            state.defer_updates = i >= self.first_deferred_update;
             let outputs = run_guarded(op.as_mut(), inputs, &mut state)?;
             if op.removes_inputs() {
                 for k in &op.io().inputs {
@@ -199,20 +197,20 @@ impl Network {
             }
             let keys = &op.io().outputs;
             if outputs.len() != keys.len() {
-                return Err(FeError::Mismatch {
+                return Err(FeError::LengthMismatch {
                     context: op.name(),
-                    reason: format!("produced {} tensors for {} output keys", outputs.len(), keys.len()),
+                    what: format!("tensors for the output keys {keys:?}"),
+                    expected: keys.len(),
+                    got: outputs.len(),
                 });
             }
             for (k, t) in keys.iter().zip(outputs) {
                 batch.insert(k.clone(), t);
             }
         }
-        for &i in &active {
-            let op = &mut self.ops[i];
-            let name = op.name();
-            crate::backend::catch_torch(|| op.apply_deferred()).map_err(|reason| FeError::TensorOp {
-                op: name,
+        for update in std::mem::take(&mut state.deferred_updates) {
+            crate::backend::catch_torch(|| update.apply()).map_err(|reason| FeError::TensorOp {
+                op: format!("UpdateOp({})", update.model.name()),
                 inputs: Vec::new(),
                 mode: mode.to_string(),
                 epoch,

@@ -7,14 +7,14 @@ use indexmap::IndexMap;
 
 use super::active_ops::ActiveOps;
 use super::epoch_plan::EpochPlan;
-use super::filtering::{self, EpochCtx};
-use super::grouped::{build_group_step, GroupedOps};
+use super::epoch_source::{EpochData, EpochKind, EpochSource, StepBatches};
+use super::grouped::GroupedOps;
 use super::loader::Loader;
-use super::run_ops::{run_ops, OpContext};
+use super::run_ops::{run_ops, EpochCtx, OpContext};
 use crate::backend::to_tensor;
 use crate::dataset::Dataset;
 use crate::error::{FeError, Result};
-use crate::op::numpy::{Applied, Batch, NumpyOp};
+use crate::op::numpy::{Applied, Batch, NumpyOp, PipelineRole};
 use crate::schedule::Schedule;
 use crate::util::{check_ds_id, derive_seed, Mode};
 use crate::value::Sample;
@@ -300,7 +300,7 @@ impl Pipeline {
 
     /// Number of steps in an epoch, with an optional `steps_per_epoch` override.
     pub fn steps(&self, mode: Mode, ds_id: &str, steps_per_epoch: Option<usize>) -> Result<usize> {
-        Ok(self.plan_epoch(mode, 1, ds_id, steps_per_epoch, false)?.steps())
+        Ok(self.epoch_source(mode, 1, ds_id, steps_per_epoch, false)?.steps())
     }
 
     pub(super) fn stream_seed(&self, mode: Mode, ds_id: &str) -> u64 {
@@ -309,46 +309,59 @@ impl Pipeline {
         derive_seed(self.seed, &[mode as u64, ds_hash])
     }
 
-    /// The batch layout of one epoch; only training data is shuffled, and only when `shuffle`.
-    /// A grouped dataset first gets its members' batch sizes, then steps one item at a time.
-    pub(super) fn plan_epoch(
+    /// The one place that decides how an epoch runs (see [`EpochSource`]): its dataset, its
+    /// batch layout (only training data is shuffled, and only when `shuffle`), and whether its
+    /// batches are plain, filtered or grouped.
+    fn epoch_source(
         &self,
         mode: Mode,
         epoch: usize,
         ds_id: &str,
         steps_per_epoch: Option<usize>,
         shuffle: bool,
-    ) -> Result<EpochPlan> {
-        let ds = self.dataset(mode, epoch, ds_id)?;
-        let seed = derive_seed(self.stream_seed(mode, ds_id), &[epoch as u64, 0x5348_5546]);
+    ) -> Result<EpochSource> {
+        let ds = self.epoch_dataset(mode, epoch, ds_id)?;
+        let seed = self.stream_seed(mode, ds_id);
+        let order_seed = derive_seed(seed, &[epoch as u64, 0x5348_5546]);
+        let ctx = EpochCtx { mode, epoch, ds_id: ds_id.to_string(), seed };
         if ds.is_grouped() {
-            self.size_members(&**ds, mode, epoch, ds_id)?;
-            return Ok(EpochPlan::new(ds.len(), 1, false, steps_per_epoch, false, seed));
+            let ops = GroupedOps::new(&*ds, ds_id, |id| self.active_ops(mode, epoch, id))?;
+            let plan = EpochPlan::new(ds.len(), 1, false, steps_per_epoch, false, order_seed);
+            return Ok(EpochSource {
+                data: EpochData { ds, plan, ctx },
+                kind: EpochKind::Indexed(StepBatches::Grouped(ops)),
+            });
         }
-        let (bs, drop_last) = self.active_ops(mode, epoch, ds_id)?.batching();
-        Ok(EpochPlan::new(ds.len(), bs, drop_last, steps_per_epoch, shuffle && mode == Mode::Train, seed))
+        let ops = self.active_ops(mode, epoch, ds_id)?;
+        let (bs, drop_last) = ops.batching();
+        let plan = EpochPlan::new(ds.len(), bs, drop_last, steps_per_epoch, shuffle && mode == Mode::Train, order_seed);
+        let kind = if ops.may_filter() {
+            EpochKind::Filtering(Arc::new(ops))
+        } else {
+            EpochKind::Indexed(StepBatches::Plain(ops))
+        };
+        Ok(EpochSource { data: EpochData { ds, plan, ctx }, kind })
     }
 
-    /// Give each member of a grouped dataset the batch size its ops give it (FE's
-    /// `set_batch_sizes`): for a named member, the size of the `Batch` op that applies to its
-    /// name (or the Pipeline's `batch_size`); for an unnamed one, the size for the pipeline's
-    /// ds_id. A member given no size keeps the dataset's own. All sizes are set at once, from
-    /// this mode's ops only, so planning another mode first changes nothing.
-    fn size_members(&self, ds: &dyn Dataset, mode: Mode, epoch: usize, ds_id: &str) -> Result<()> {
+    /// The dataset an epoch reads. A grouped dataset comes with its members batched as this
+    /// mode's ops say (FE's `set_batch_sizes`): a named member gets the size of the `Batch` op
+    /// that applies to its name (or the Pipeline's `batch_size`), an unnamed one the size for
+    /// the pipeline's ds_id, and a member given no size keeps the dataset's own. The sizes go
+    /// into a new view of the dataset; the dataset the user gave is never changed.
+    pub(super) fn epoch_dataset(&self, mode: Mode, epoch: usize, ds_id: &str) -> Result<Arc<dyn Dataset>> {
+        let ds = self.dataset(mode, epoch, ds_id)?;
+        if !ds.is_grouped() {
+            return Ok(Arc::clone(ds));
+        }
         let sizes = ds
             .member_ds_ids()
             .iter()
             .map(|name| Ok(self.active_ops(mode, epoch, name.as_deref().unwrap_or(ds_id))?.given_batch_size))
             .collect::<Result<Vec<_>>>()?;
         if sizes.is_empty() {
-            return Ok(());
+            return Ok(Arc::clone(ds));
         }
-        ds.set_member_batch_sizes(&sizes)
-    }
-
-    /// The ops of every ds_id a grouped dataset's groups can carry.
-    fn grouped_ops(&self, ds: &dyn Dataset, mode: Mode, epoch: usize, ds_id: &str) -> Result<GroupedOps> {
-        GroupedOps::new(ds, ds_id, |id| self.active_ops(mode, epoch, id))
+        Ok(ds.with_member_batch_sizes(&sizes)?.unwrap_or_else(|| Arc::clone(ds)))
     }
 
     /// The keys of a batch after the pipeline, for planning (runs the ops on the first sample).
@@ -368,7 +381,7 @@ impl Pipeline {
         ds_id: &str,
         steps_per_epoch: Option<usize>,
     ) -> Result<Loader<Sample>> {
-        self.spawn(mode, epoch, ds_id, steps_per_epoch, self.num_process, Ok)
+        self.epoch_source(mode, epoch, ds_id, steps_per_epoch, true)?.loader(self.num_process, self.prefetch, Ok)
     }
 
     /// A loader whose batches are already CPU tensors (converted in the worker threads). Text
@@ -380,45 +393,11 @@ impl Pipeline {
         ds_id: &str,
         steps_per_epoch: Option<usize>,
     ) -> Result<Loader<TensorMap>> {
-        self.spawn(mode, epoch, ds_id, steps_per_epoch, self.num_process, |sample| {
-            Ok(sample.iter().filter_map(|(k, v)| to_tensor(v).map(|t| (k.clone(), t))).collect())
-        })
-    }
-
-    fn spawn<T, C>(
-        &self,
-        mode: Mode,
-        epoch: usize,
-        ds_id: &str,
-        steps_per_epoch: Option<usize>,
-        workers: usize,
-        convert: C,
-    ) -> Result<Loader<T>>
-    where
-        T: Send + 'static,
-        C: Fn(Sample) -> Result<T> + Send + Sync + 'static,
-    {
-        let ds = Arc::clone(self.dataset(mode, epoch, ds_id)?);
-        let ops = self.active_ops(mode, epoch, ds_id)?;
-        let plan = self.plan_epoch(mode, epoch, ds_id, steps_per_epoch, true)?;
-        let workers = if ds.sequential() { 1 } else { workers };
-        let seed = self.stream_seed(mode, ds_id);
-        if ds.is_grouped() {
-            let ops = self.grouped_ops(&*ds, mode, epoch, ds_id)?;
-            return Loader::spawn(plan.steps(), workers, self.prefetch, move |step| {
-                convert(build_group_step(&*ds, &ops, &plan, step, mode, epoch, seed)?)
-            });
-        }
-        if ops.may_filter() {
-            let ctx = EpochCtx { mode, epoch, ds_id: ds_id.to_string(), seed };
-            return filtering::spawn(ds, Arc::new(ops), plan, ctx, workers, self.prefetch, convert);
-        }
-        let ds_id = ds_id.to_string();
-        let steps = plan.steps();
-        Loader::spawn(steps, workers, self.prefetch, move |step| {
-            let sample = build_step(&*ds, &ops, &plan, step, mode, epoch, &ds_id, seed)?;
-            convert(sample)
-        })
+        self.epoch_source(mode, epoch, ds_id, steps_per_epoch, true)?.loader(
+            self.num_process,
+            self.prefetch,
+            |sample| Ok(sample.iter().filter_map(|(k, v)| to_tensor(v).map(|t| (k.clone(), t))).collect()),
+        )
     }
 
     /// The first `num_steps` batches of an epoch (FE's `get_results`), for inspection. With
@@ -434,21 +413,7 @@ impl Pipeline {
 
     /// [`Pipeline::get_results`] for a given ds_id. Training data is not shuffled here, as in FE.
     pub fn get_results_for(&self, mode: Mode, epoch: usize, ds_id: &str, num_steps: usize) -> Result<Vec<Sample>> {
-        let ds = self.dataset(mode, epoch, ds_id)?;
-        let ops = self.active_ops(mode, epoch, ds_id)?;
-        let plan = self.plan_epoch(mode, epoch, ds_id, None, false)?;
-        let seed = self.stream_seed(mode, ds_id);
-        if ds.is_grouped() {
-            let ops = self.grouped_ops(&**ds, mode, epoch, ds_id)?;
-            return (0..num_steps.min(plan.steps()))
-                .map(|s| build_group_step(&**ds, &ops, &plan, s, mode, epoch, seed))
-                .collect();
-        }
-        if ops.may_filter() {
-            let ctx = EpochCtx { mode, epoch, ds_id: ds_id.to_string(), seed };
-            return filtering::results(&**ds, Arc::new(ops), plan, ctx, num_steps);
-        }
-        (0..num_steps.min(plan.steps())).map(|s| build_step(&**ds, &ops, &plan, s, mode, epoch, ds_id, seed)).collect()
+        self.epoch_source(mode, epoch, ds_id, None, false)?.results(num_steps)
     }
 
     /// Run the pipeline on one sample (FE's `transform`): instance ops, a batch of one, batch
@@ -469,46 +434,5 @@ impl Pipeline {
             return Ok(Sample::new());
         }
         Ok(batch)
-    }
-}
-
-/// Build batch `step` of an epoch: fetch, per-sample ops, collate, per-batch ops.
-#[allow(clippy::too_many_arguments)]
-fn build_step(
-    ds: &dyn Dataset,
-    ops: &ActiveOps,
-    plan: &EpochPlan,
-    step: usize,
-    mode: Mode,
-    epoch: usize,
-    ds_id: &str,
-    seed: u64,
-) -> Result<Sample> {
-    let mut samples = Vec::new();
-    for (position, index) in plan.batch(step) {
-        let mut sample = ds.get_at(index, epoch)?;
-        let ctx = OpContext { mode, epoch, ds_id, seed, position: position as u64, first_op_index: 0, batched: false };
-        check_kept(run_ops(&ops.instance, &mut sample, &ctx)?)?;
-        samples.push(sample);
-    }
-    match &ops.batch {
-        None => Ok(samples.pop().unwrap_or_default()),
-        Some(batch_op) => {
-            let mut batch = batch_op.collate(samples)?;
-            let ctx = OpContext::for_batch(mode, epoch, ds_id, seed, step, ops.first_batch_op_index);
-            check_kept(run_ops(&ops.batch_ops, &mut batch, &ctx)?)?;
-            Ok(batch)
-        }
-    }
-}
-
-/// In the unfiltered path no op may drop data: one that does without declaring `may_filter` is
-/// reported rather than silently ignored.
-fn check_kept(applied: Applied) -> Result<()> {
-    match applied {
-        Applied::Kept => Ok(()),
-        Applied::Filtered { .. } => Err(FeError::Worker(
-            "an op dropped a sample but its may_filter() returns false; override may_filter to return true".into(),
-        )),
     }
 }

@@ -186,7 +186,7 @@ impl Pipeline {
 
     /// Build `batches` batches from randomly drawn samples, timing every op.
     fn time_ops(&self, mode: Mode, epoch: usize, ds_id: &str, batches: usize) -> Result<Vec<OpTiming>> {
-        let ds = self.dataset(mode, epoch, ds_id)?;
+        let ds = self.epoch_dataset(mode, epoch, ds_id)?;
         let ops = self.active_ops(mode, epoch, ds_id)?;
         let seed = self.stream_seed(mode, ds_id);
         let timing = |op: &dyn NumpyOp| OpTiming {
@@ -223,9 +223,11 @@ impl Pipeline {
             while samples.len() < batch_size {
                 attempts += 1;
                 if attempts > 1000 * batches * batch_size + 1000 {
-                    return Err(FeError::Mismatch {
-                        context: "Pipeline.benchmark".into(),
-                        reason: "the ops drop almost every sample; cannot build batches".into(),
+                    return Err(FeError::Epoch {
+                        mode: mode.to_string(),
+                        epoch,
+                        ds_id: ds_id.to_string(),
+                        reason: "Pipeline.benchmark: the ops drop almost every sample; cannot build batches".into(),
                     });
                 }
                 let mut sample = match group.pop() {

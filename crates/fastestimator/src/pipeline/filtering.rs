@@ -18,43 +18,16 @@
 //! Everything depends only on stream positions, never on timing, so the batches are identical
 //! for any number of workers.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-use crossbeam_channel::{bounded, Receiver};
 
 use super::active_ops::ActiveOps;
 use super::epoch_plan::{pass_order, EpochPlan};
-use super::loader::{Loader, StreamMsg};
-use super::run_ops::{run_ops, OpContext};
+use super::run_ops::{run_ops, EpochCtx};
+use super::worker_pool::WorkerPool;
 use crate::dataset::Dataset;
 use crate::error::{FeError, Result};
 use crate::op::numpy::Applied;
-use crate::util::Mode;
 use crate::value::Sample;
-
-/// Where an epoch runs: enough to seed and label every op.
-#[derive(Clone)]
-pub(crate) struct EpochCtx {
-    pub mode: Mode,
-    pub epoch: usize,
-    pub ds_id: String,
-    pub seed: u64,
-}
-
-impl EpochCtx {
-    fn op_context(&self, position: u64, first_op_index: u64, batched: bool) -> OpContext<'_> {
-        OpContext {
-            mode: self.mode,
-            epoch: self.epoch,
-            ds_id: &self.ds_id,
-            seed: self.seed,
-            position,
-            first_op_index,
-            batched,
-        }
-    }
-}
 
 /// What the per-sample ops did with one stream position.
 pub(crate) enum SampleOutcome {
@@ -141,8 +114,10 @@ impl Assembler {
     }
 
     fn too_much_filtering(&self, what: &str, count: usize) -> FeError {
-        FeError::Mismatch {
-            context: format!("Pipeline (mode {}, epoch {})", self.ctx.mode, self.ctx.epoch),
+        FeError::Epoch {
+            mode: self.ctx.mode.to_string(),
+            epoch: self.ctx.epoch,
+            ds_id: self.ctx.ds_id.clone(),
             reason: format!(
                 "the ops dropped {count} {what} in a row (RemoveIf with replacement); the epoch cannot be filled"
             ),
@@ -235,11 +210,13 @@ pub(crate) fn results(
     Ok(out)
 }
 
-/// Chunks of stream positions handed to each worker.
+/// The outcomes of one chunk of stream positions, computed by one worker.
 type Chunk = Vec<Result<SampleOutcome>>;
 
-/// Start the workers and the assembler for one filtering epoch.
-#[allow(clippy::too_many_arguments)]
+/// The batches of one filtering epoch: the pool's workers run the per-sample ops on chunks of
+/// stream positions, and one more worker, the assembler, reads the chunks in order and forms
+/// the batches. Both stages are [`WorkerPool`]s; the assembler's yields `None` when the epoch
+/// ends early.
 pub(crate) fn spawn<T, C>(
     ds: Arc<dyn Dataset>,
     ops: Arc<ActiveOps>,
@@ -248,81 +225,38 @@ pub(crate) fn spawn<T, C>(
     workers: usize,
     prefetch: usize,
     convert: C,
-) -> Result<Loader<T>>
+) -> Result<WorkerPool<T>>
 where
     T: Send + 'static,
     C: Fn(Sample) -> Result<T> + Send + Sync + 'static,
 {
-    let (batch_size, drop_last) = ops.batching();
-    let max_steps = if drop_last { plan.budget() / batch_size } else { plan.budget().div_ceil(batch_size) };
-    let workers = workers.max(1);
-    let chunk = batch_size.max(1);
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut handles = Vec::with_capacity(workers + 1);
-    let mut chunk_rx: Vec<Receiver<Chunk>> = Vec::with_capacity(workers);
-    let spawn_err = |e: std::io::Error| FeError::Worker(format!("cannot start a pipeline thread: {e}"));
-    for w in 0..workers {
-        let (tx, rx) = bounded::<Chunk>(prefetch.max(1));
-        let (ds, ops, ctx, stop) = (Arc::clone(&ds), Arc::clone(&ops), ctx.clone(), Arc::clone(&stop));
+    let chunk = ops.batching().0.max(1);
+    let mut chunks = WorkerPool::spawn("fe-pipeline", None, workers, prefetch, |_| {
+        let (ds, ops, ctx) = (Arc::clone(&ds), Arc::clone(&ops), ctx.clone());
         let mut positions = Positions::new(plan.clone());
-        let handle = std::thread::Builder::new()
-            .name(format!("fe-pipeline-{w}"))
-            .spawn(move || {
-                let mut c = w;
-                while !stop.load(Ordering::Relaxed) {
-                    let items: Chunk = (c * chunk..(c + 1) * chunk)
-                        .map(|p| {
-                            let index = positions.index(p);
-                            process(&*ds, &ops, &ctx, p, index)
-                        })
-                        .collect();
-                    let failed = items.iter().any(|r| r.is_err());
-                    if tx.send(items).is_err() || failed {
-                        break;
-                    }
-                    c += workers;
-                }
-            })
-            .map_err(spawn_err)?;
-        chunk_rx.push(rx);
-        handles.push(handle);
-    }
-    let (out_tx, out_rx) = bounded::<StreamMsg<T>>(prefetch.max(1));
+        move |c: usize| {
+            let items: Chunk = (c * chunk..(c + 1) * chunk)
+                .map(|p| {
+                    let index = positions.index(p);
+                    process(&*ds, &ops, &ctx, p, index)
+                })
+                .collect();
+            Ok(Some(items))
+        }
+    })?;
     let mut assembler = Assembler::new(ops, ctx, &plan);
-    let assembler_stop = Arc::clone(&stop);
-    let handle = std::thread::Builder::new()
-        .name("fe-pipeline-assembler".into())
-        .spawn(move || {
-            let mut current: std::vec::IntoIter<Result<SampleOutcome>> = Vec::new().into_iter();
-            let mut c = 0usize;
-            let mut next = || loop {
-                if let Some(item) = current.next() {
-                    return item;
-                }
-                match chunk_rx[c % chunk_rx.len()].recv() {
-                    Ok(items) => current = items.into_iter(),
-                    Err(_) => return Err(FeError::Worker("a pipeline worker stopped unexpectedly".into())),
-                }
-                c += 1;
-            };
-            loop {
-                if assembler_stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                let msg = match assembler.next_batch(&mut next) {
-                    Ok(Some(batch)) => StreamMsg::Item(convert(batch)),
-                    Ok(None) => StreamMsg::End,
-                    Err(e) => StreamMsg::Item(Err(e)),
-                };
-                let last = !matches!(msg, StreamMsg::Item(Ok(_)));
-                if out_tx.send(msg).is_err() || last {
-                    break;
-                }
-            }
-            // Let the workers go: they stop at their next chunk, or when a send fails.
-            assembler_stop.store(true, Ordering::Relaxed);
-        })
-        .map_err(spawn_err)?;
-    handles.push(handle);
-    Ok(Loader::from_stream(max_steps, out_rx, stop, handles))
+    let mut current: std::vec::IntoIter<Result<SampleOutcome>> = Vec::new().into_iter();
+    let mut next = move || loop {
+        if let Some(item) = current.next() {
+            return item;
+        }
+        match chunks.next_unit()? {
+            Some(items) => current = items.into_iter(),
+            None => return Err(FeError::Worker("a pipeline worker stopped unexpectedly".into())),
+        }
+    };
+    WorkerPool::single("fe-pipeline-assembler", prefetch, move |_batch| match assembler.next_batch(&mut next)? {
+        Some(batch) => convert(batch).map(Some),
+        None => Ok(None),
+    })
 }

@@ -17,11 +17,10 @@ use std::collections::HashMap;
 
 use super::active_ops::ActiveOps;
 use super::epoch_plan::EpochPlan;
-use super::run_ops::{run_ops, OpContext};
+use super::run_ops::{run_ops, EpochCtx, OpContext};
 use crate::dataset::Dataset;
 use crate::error::{FeError, Result};
 use crate::op::numpy::{Applied, Batch};
-use crate::util::Mode;
 use crate::value::Sample;
 
 /// Seeds of the samples of one group are spaced this far apart.
@@ -50,12 +49,14 @@ impl GroupedOps {
 
     /// The ops for a group's ds_id. A ds_id the dataset did not list in `member_ds_ids` is an
     /// error: its ops were never planned, and silently using others would be wrong.
-    fn for_group(&self, ds_id: Option<&str>, index: usize) -> Result<(&str, &ActiveOps)> {
+    fn for_group(&self, ds_id: Option<&str>, index: usize, ctx: &EpochCtx) -> Result<(&str, &ActiveOps)> {
         let id = ds_id.unwrap_or(&self.ds_id);
         match self.by_ds_id.get_key_value(id) {
             Some((id, ops)) => Ok((id.as_str(), ops)),
-            None => Err(FeError::Mismatch {
-                context: format!("Pipeline (ds_id {:?})", self.ds_id),
+            None => Err(FeError::Epoch {
+                mode: ctx.mode.to_string(),
+                epoch: ctx.epoch,
+                ds_id: self.ds_id.clone(),
                 reason: format!(
                     "item {index} of the grouped dataset carries ds_id {id:?}, which its member_ds_ids() does not list"
                 ),
@@ -70,23 +71,22 @@ pub(super) fn build_group_step(
     ops: &GroupedOps,
     plan: &EpochPlan,
     step: usize,
-    mode: Mode,
-    epoch: usize,
-    seed: u64,
+    ctx: &EpochCtx,
 ) -> Result<Sample> {
+    let (mode, epoch, seed) = (ctx.mode, ctx.epoch, ctx.seed);
+    let error = |ds_id: &str, reason: String| FeError::Epoch {
+        mode: mode.to_string(),
+        epoch,
+        ds_id: ds_id.to_string(),
+        reason,
+    };
     let Some((position, index)) = plan.batch(step).next() else {
-        return Err(FeError::Mismatch {
-            context: format!("Pipeline (mode {mode}, epoch {epoch})"),
-            reason: format!("step {step} is past the end of the epoch"),
-        });
+        return Err(error(&ctx.ds_id, format!("step {step} is past the end of the epoch")));
     };
     let group = ds.get_group(index, epoch)?;
-    let (ds_id, active) = ops.for_group(group.ds_id.as_deref(), index)?;
+    let (ds_id, active) = ops.for_group(group.ds_id.as_deref(), index, ctx)?;
     if group.samples.is_empty() {
-        return Err(FeError::Mismatch {
-            context: format!("Pipeline (mode {mode}, epoch {epoch}, ds_id {ds_id:?})"),
-            reason: format!("item {index} of the grouped dataset holds no samples"),
-        });
+        return Err(error(ds_id, format!("item {index} of the grouped dataset holds no samples")));
     }
     let mut samples = Vec::with_capacity(group.samples.len());
     for (j, mut sample) in group.samples.into_iter().enumerate() {
@@ -104,10 +104,7 @@ pub(super) fn build_group_step(
         }
     }
     if samples.is_empty() {
-        return Err(FeError::Mismatch {
-            context: format!("Pipeline (mode {mode}, epoch {epoch}, ds_id {ds_id:?})"),
-            reason: format!("item {index} of the grouped dataset has no samples left after the ops"),
-        });
+        return Err(error(ds_id, format!("item {index} of the grouped dataset has no samples left after the ops")));
     }
     let mut batch = match &active.batch {
         Some(b) => b.collate(samples)?,
@@ -121,10 +118,7 @@ pub(super) fn build_group_step(
     };
     let ctx = OpContext::for_batch(mode, epoch, ds_id, seed, step, active.first_batch_op_index);
     if run_ops(&active.batch_ops, &mut batch, &ctx)? != Applied::Kept {
-        return Err(FeError::Mismatch {
-            context: format!("Pipeline (mode {mode}, epoch {epoch}, ds_id {ds_id:?})"),
-            reason: "a per-batch op dropped a batch of a grouped dataset".into(),
-        });
+        return Err(error(ds_id, "a per-batch op dropped a batch of a grouped dataset".into()));
     }
     Ok(batch)
 }

@@ -12,10 +12,12 @@ mod active_ops;
 mod base;
 mod benchmark;
 mod epoch_plan;
+mod epoch_source;
 mod filtering;
 mod grouped;
 mod loader;
 mod run_ops;
+mod worker_pool;
 
 pub use base::{Pipeline, PipelineBuilder};
 pub use benchmark::{BenchmarkReport, OpTiming};

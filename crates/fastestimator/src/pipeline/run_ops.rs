@@ -40,6 +40,29 @@ impl<'a> OpContext<'a> {
     }
 }
 
+/// Where an epoch runs: enough to seed and label every op.
+#[derive(Clone)]
+pub(crate) struct EpochCtx {
+    pub mode: Mode,
+    pub epoch: usize,
+    pub ds_id: String,
+    pub seed: u64,
+}
+
+impl EpochCtx {
+    pub(crate) fn op_context(&self, position: u64, first_op_index: u64, batched: bool) -> OpContext<'_> {
+        OpContext {
+            mode: self.mode,
+            epoch: self.epoch,
+            ds_id: &self.ds_id,
+            seed: self.seed,
+            position,
+            first_op_index,
+            batched,
+        }
+    }
+}
+
 /// Apply `ops` in order to `data`. Stops at the first op that filters the data and reports it.
 pub(crate) fn run_ops(ops: &[Arc<dyn NumpyOp>], data: &mut Sample, ctx: &OpContext) -> Result<Applied> {
     for (i, op) in ops.iter().enumerate() {

@@ -43,6 +43,27 @@ pub fn closest_key<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>)
         .map(|(_, c)| c.to_string())
 }
 
+/// The run-time [`FeError::MissingKey`]: `consumer` looked for `key` among `available` while
+/// running `mode` epoch `epoch` (dataset `ds_id`, "" for one dataset), and the error suggests
+/// the closest available key.
+pub fn missing_key<'a>(
+    consumer: impl Into<String>,
+    key: &str,
+    available: impl IntoIterator<Item = &'a str>,
+    mode: impl std::fmt::Display,
+    epoch: usize,
+    ds_id: &str,
+) -> FeError {
+    FeError::MissingKey {
+        consumer: consumer.into(),
+        key: key.to_string(),
+        mode: mode.to_string(),
+        epoch,
+        ds_id: ds_id.to_string(),
+        closest: closest_key(key, available),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,6 @@ mod mode;
 mod rng;
 
 pub use ds_id::DsIdFilter;
-pub use keys::{check_ds_id, check_key, closest_key};
+pub use keys::{check_ds_id, check_key, closest_key, missing_key};
 pub use mode::{Mode, ModeSet};
 pub use rng::{derive_seed, seeded_rng, FeRng};

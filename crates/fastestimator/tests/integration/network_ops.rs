@@ -71,7 +71,7 @@ fn gan_updates_are_deferred() {
 #[test]
 fn merge_grad_waits_for_n_steps() {
     let m = linear("merge", 2, 1);
-    let op = UpdateOp::new(&m, "loss").merge_grad(2).unwrap();
+    let op = UpdateOp::new(&m, "loss").merge_grad(2);
     let mut network = fe::Network::new(vec![
         Box::new(ModelOp::new(&m, "x", "y")),
         Box::new(LambdaOp::new("y", "loss", |v| Ok(vec![v[0].pow_tensor_scalar(2).mean(Kind::Float)]))),
@@ -84,7 +84,11 @@ fn merge_grad_waits_for_n_steps() {
     assert!(m.trainable_variables().iter().zip(&before).all(|(a, b)| a.equal(b)), "first step only accumulates");
     network.run_step(&mut batch(&[("x", x)]), train_state()).unwrap();
     assert!(m.trainable_variables().iter().zip(&before).any(|(a, b)| !a.equal(b)), "second step applies");
-    assert!(UpdateOp::new(&m, "loss").merge_grad(0).is_err());
+    let err = fe::Network::new(vec![Box::new(UpdateOp::new(&m, "loss").merge_grad(0))]).unwrap_err();
+    assert!(
+        matches!(&err, FeError::InvalidParameter { param, .. } if param == "merge_grad"),
+        "the setter never fails; Network::new reports the bad value: {err}"
+    );
 }
 
 #[test]
@@ -249,13 +253,19 @@ fn nan_loss_stops_with_the_step_unless_allowed() {
 #[test]
 fn intermediate_layers_and_mixed_precision_on_cpu() {
     let lenet = fe::build(|p| fe::architecture::LeNet::new(p, [1, 28, 28], 10), "adam").unwrap();
-    let op = ModelOp::new(&lenet, "x", "y").intermediate_layers(&["fc1", "conv2"], &["emb", "feat"]).unwrap();
+    let op = ModelOp::new(&lenet, "x", "y").intermediate_layers(&["fc1", "conv2"], &["emb", "feat"]);
     let mut network = fe::Network::new(vec![Box::new(op)]).unwrap();
     let mut b = batch(&[("x", Tensor::zeros([3, 1, 28, 28], (Kind::Float, tch::Device::Cpu)))]);
     network.run_step(&mut b, NetState::new(Mode::Eval, 1)).unwrap();
     assert_eq!(b["emb"].size(), [3, 64]);
     assert_eq!(b["feat"].size(), [3, 64, 11, 11]);
-    assert!(ModelOp::new(&lenet, "x", "y").intermediate_layers(&["conv9"], &["k"]).is_err());
+    for bad in [
+        ModelOp::new(&lenet, "x", "y").intermediate_layers(&["conv9"], &["k"]),
+        ModelOp::new(&lenet, "x", "y").intermediate_layers(&["fc1"], &["a", "b"]),
+    ] {
+        let err = fe::Network::new(vec![Box::new(bad)]).unwrap_err();
+        assert!(matches!(&err, FeError::InvalidParameter { param, .. } if param == "intermediate_layers"), "{err}");
+    }
 
     if !tch::Cuda::is_available() {
         let opts = fe::network::BuildOptions { mixed_precision: true, ..Default::default() };

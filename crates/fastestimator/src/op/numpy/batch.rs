@@ -115,10 +115,6 @@ impl NumpyOp for Batch {
     fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
         Ok(data)
     }
-
-    fn as_batch(&self) -> Option<&Batch> {
-        Some(self)
-    }
 }
 
 #[cfg(test)]

@@ -102,7 +102,7 @@ pub enum OpOutput {
 /// `forward` receives the values of the op's input keys, in order, and returns one value per
 /// output key. Ops after the `Batch` op receive batched values through `forward_batch`, whose
 /// default applies `forward` to each element and stacks the results.
-pub trait NumpyOp: HasIo + Send + Sync {
+pub trait NumpyOp: HasIo + Send + Sync + std::any::Any {
     /// The op's name, as shown in logs and errors.
     fn name(&self) -> String;
 
@@ -154,19 +154,28 @@ pub trait NumpyOp: HasIo + Send + Sync {
         ))
     }
 
-    /// The `Batch` op marks the batching point; every other op returns `None`.
-    fn as_batch(&self) -> Option<&Batch> {
-        None
-    }
-
-    /// A [`ScheduledOp`] returns itself, so the Pipeline can pick the op of each epoch.
-    fn as_scheduled(&self) -> Option<&ScheduledOp> {
-        None
-    }
-
     /// Whether running the op removes its input keys (the `Delete` op).
     fn removes_inputs(&self) -> bool {
         false
+    }
+}
+
+/// The two ops the Pipeline treats specially, found by their type: the [`Batch`] op marks the
+/// batching point, and a [`ScheduledOp`] holds a different op for each epoch.
+pub(crate) trait PipelineRole {
+    /// The op as a [`Batch`], when it is one.
+    fn as_batch(&self) -> Option<&Batch>;
+    /// The op as a [`ScheduledOp`], when it is one.
+    fn as_scheduled(&self) -> Option<&ScheduledOp>;
+}
+
+impl PipelineRole for dyn NumpyOp {
+    fn as_batch(&self) -> Option<&Batch> {
+        (self as &dyn std::any::Any).downcast_ref()
+    }
+
+    fn as_scheduled(&self) -> Option<&ScheduledOp> {
+        (self as &dyn std::any::Any).downcast_ref()
     }
 }
 
@@ -219,9 +228,11 @@ pub(crate) fn apply_op(op: &dyn NumpyOp, data: &mut Sample, state: &mut OpState,
         }
     }
     if outputs.len() != io.outputs.len() {
-        return Err(FeError::Mismatch {
+        return Err(FeError::LengthMismatch {
             context: op.name(),
-            reason: format!("produced {} values for {} output keys {:?}", outputs.len(), io.outputs.len(), io.outputs),
+            what: format!("values for the output keys {:?}", io.outputs),
+            expected: io.outputs.len(),
+            got: outputs.len(),
         });
     }
     for (key, value) in io.outputs.iter().zip(outputs) {

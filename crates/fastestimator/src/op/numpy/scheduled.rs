@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{NumpyOp, OpState};
+use super::{NumpyOp, OpState, PipelineRole};
 use crate::error::{FeError, Result};
 use crate::op::{HasIo, OpIo};
 use crate::schedule::{EpochScheduler, RepeatScheduler, Schedule};
@@ -90,9 +90,5 @@ impl NumpyOp for ScheduledOp {
             Some(op) => op.forward(data, state),
             None => Ok(data),
         }
-    }
-
-    fn as_scheduled(&self) -> Option<&ScheduledOp> {
-        Some(self)
     }
 }

@@ -14,15 +14,12 @@ fn beta(alpha: f64, op: &str) -> Result<Beta<f64>> {
 
 fn check_pair(op: &str, io: &OpIo, x: &Tensor, y: &Tensor) -> Result<()> {
     if x.size().first() != y.size().first() {
-        return Err(FeError::Mismatch {
-            context: op.into(),
-            reason: format!(
-                "{:?} has shape {:?} but {:?} has shape {:?}: batch sizes differ",
-                io.inputs[0],
-                x.size(),
-                io.inputs[1],
-                y.size()
-            ),
+        return Err(FeError::ShapeMismatch {
+            op: format!("{op} (batch sizes differ)"),
+            left_key: io.inputs[0].clone(),
+            left_shape: x.size(),
+            right_key: io.inputs[1].clone(),
+            right_shape: y.size(),
         });
     }
     if !y.is_floating_point() || y.dim() < 2 {

@@ -43,14 +43,12 @@ impl TensorOp for Gather {
             .zip(&self.io.inputs)
             .map(|(t, k)| {
                 if t.dim() < 2 || t.size()[0] != indices.size()[0] {
-                    return Err(FeError::Mismatch {
-                        context: "Gather".into(),
-                        reason: format!(
-                            "{k:?} has shape {:?} but the indices {:?} have {} entries",
-                            t.size(),
-                            self.io.inputs[self.n_tensors],
-                            indices.size()[0]
-                        ),
+                    return Err(FeError::ShapeMismatch {
+                        op: "Gather (one index per row, rank 2 or more)".into(),
+                        left_key: k.clone(),
+                        left_shape: t.size(),
+                        right_key: self.io.inputs[self.n_tensors].clone(),
+                        right_shape: indices.size(),
                     });
                 }
                 let mut idx_shape = vec![t.size()[0], 1];

@@ -36,12 +36,13 @@ impl TensorOp for Watch {
     }
 }
 
-fn grads_of(final_: &Tensor, sources: &[Tensor], context: &str) -> Result<Vec<Tensor>> {
+fn grads_of(final_: &Tensor, sources: &[Tensor], context: &str, final_key: &str) -> Result<Vec<Tensor>> {
     let target = if final_.dim() == 0 { final_.shallow_clone() } else { final_.sum(Kind::Float) };
     if !target.requires_grad() {
-        return Err(FeError::Mismatch {
-            context: context.into(),
-            reason: "the final value does not depend on anything that records gradients".into(),
+        return Err(FeError::NoGradient {
+            op: context.into(),
+            key: final_key.into(),
+            reason: "does not depend on anything that records gradients".into(),
         });
     }
     Tensor::f_run_backward(&[target], sources, true, false).map_err(|e| FeError::torch(context.to_string(), e))
@@ -80,7 +81,7 @@ impl TensorOp for GradientOp {
         let (final_, sources) = data.split_first().ok_or_else(|| FeError::param("GradientOp", "finals", "missing"))?;
         match &self.model {
             Some(m) => {
-                let grads = grads_of(final_, &m.trainable_variables(), "GradientOp")?;
+                let grads = grads_of(final_, &m.trainable_variables(), "GradientOp", &self.io.inputs[0])?;
                 let flat: Vec<Tensor> = grads.iter().map(|g| g.reshape([-1])).collect();
                 Ok(vec![Tensor::cat(&flat, 0)])
             }
@@ -88,7 +89,7 @@ impl TensorOp for GradientOp {
                 if sources.len() != self.io.outputs.len() {
                     return Err(FeError::param("GradientOp", "outputs", "give one output key per input key"));
                 }
-                grads_of(final_, sources, "GradientOp")
+                grads_of(final_, sources, "GradientOp", &self.io.inputs[0])
             }
         }
     }
@@ -139,15 +140,14 @@ impl TensorOp for FGSM {
         let [x, loss] =
             <[Tensor; 2]>::try_from(data).map_err(|_| FeError::param("FGSM", "inputs", "expects [data, loss]"))?;
         if !x.requires_grad() {
-            return Err(FeError::Mismatch {
-                context: "FGSM".into(),
-                reason: format!(
-                    "{:?} does not record gradients; it must come from the batch, not be computed without gradients",
-                    self.io.inputs[0]
-                ),
+            return Err(FeError::NoGradient {
+                op: "FGSM".into(),
+                key: self.io.inputs[0].clone(),
+                reason: "does not record gradients; it must come from the batch, not be computed without gradients"
+                    .into(),
             });
         }
-        let g = grads_of(&loss, std::slice::from_ref(&x), "FGSM")?.remove(0);
+        let g = grads_of(&loss, std::slice::from_ref(&x), "FGSM", &self.io.inputs[1])?.remove(0);
         let mut adv = (x.detach() + g.sign() * self.epsilon).detach();
         if let Some(lo) = self.clip.0 {
             adv = adv.clamp_min(lo);

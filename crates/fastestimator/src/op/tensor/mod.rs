@@ -57,6 +57,47 @@ pub struct NetState {
     pub seed: u64,
     /// Position of the running op among the step's active ops.
     pub op_index: u64,
+    /// Whether an UpdateOp should hand its gradients over instead of applying them: the Network
+    /// sets it for the UpdateOps that end it, so all of them see the weights from before the
+    /// step (GANs).
+    pub defer_updates: bool,
+    /// The updates handed over while `defer_updates` was set, for the Network to apply after
+    /// the last op of the step.
+    pub deferred_updates: Vec<GradientUpdate>,
+}
+
+/// Gradients for a model's trainable variables, to be applied by its optimizer: what a
+/// deferred [`UpdateOp`] hands to the Network.
+pub struct GradientUpdate {
+    /// The model to update.
+    pub model: Model,
+    /// One gradient per trainable variable, in order (undefined: no gradient).
+    pub gradients: Vec<Tensor>,
+}
+
+impl GradientUpdate {
+    /// Step the model's optimizer with the gradients.
+    pub fn apply(&self) -> Result<()> {
+        self.model.apply_gradients(&self.gradients)
+    }
+}
+
+impl Clone for GradientUpdate {
+    fn clone(&self) -> Self {
+        GradientUpdate {
+            model: self.model.clone(),
+            gradients: self.gradients.iter().map(Tensor::shallow_clone).collect(),
+        }
+    }
+}
+
+impl std::fmt::Debug for GradientUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GradientUpdate")
+            .field("model", &self.model.name())
+            .field("gradients", &self.gradients.len())
+            .finish()
+    }
 }
 
 impl NetState {
@@ -71,6 +112,8 @@ impl NetState {
             step: 1,
             seed: 0,
             op_index: 0,
+            defer_updates: false,
+            deferred_updates: Vec::new(),
         }
     }
 
@@ -125,16 +168,9 @@ pub trait TensorOp: HasIo + Send {
         true
     }
 
-    /// Whether this is an UpdateOp (trailing UpdateOps are deferred).
+    /// Whether the op steps a model's optimizer (UpdateOp). The UpdateOps that end the Network
+    /// run with [`NetState::defer_updates`] set and hand their [`GradientUpdate`]s over.
     fn is_update(&self) -> bool {
         false
-    }
-
-    /// Defer the weight update to the end of the step (set by the Network).
-    fn set_deferred(&mut self, _deferred: bool) {}
-
-    /// Apply a deferred update, after every op of the step has run.
-    fn apply_deferred(&mut self) -> Result<()> {
-        Ok(())
     }
 }

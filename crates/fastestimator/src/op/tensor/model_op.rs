@@ -42,23 +42,22 @@ impl ModelOp {
         self
     }
 
-    /// Also output these named intermediate layers, under `keys` (one key per layer).
-    pub fn intermediate_layers(mut self, layers: &[&str], keys: &[&str]) -> Result<Self> {
-        if layers.len() != keys.len() {
-            return Err(FeError::param("ModelOp", "intermediate_layers", "give one output key per layer"));
-        }
+    /// Also output these named intermediate layers, under `keys` (one key per layer). An
+    /// unknown layer, or a key count that differs from the layer count, is reported as
+    /// [`FeError::InvalidParameter`] when the Network is built.
+    pub fn intermediate_layers(mut self, layers: &[&str], keys: &[&str]) -> Self {
         let known = self.model.layer_names();
-        if let Some(bad) = layers.iter().find(|l| !known.iter().any(|k| k == *l)) {
-            return Err(FeError::param(
-                "ModelOp",
-                "intermediate_layers",
-                format!("model {} has no layer {bad:?}; it exposes {known:?}", self.model.name()),
-            ));
+        if layers.len() != keys.len() {
+            self.io.reject("intermediate_layers", "give one output key per layer");
+        } else if let Some(bad) = layers.iter().find(|l| !known.iter().any(|k| k == *l)) {
+            let reason = format!("model {} has no layer {bad:?}; it exposes {known:?}", self.model.name());
+            self.io.reject("intermediate_layers", reason);
+        } else {
+            self.layers = layers.iter().map(|s| s.to_string()).collect();
+            self.io.outputs.truncate(self.n_outputs);
+            self.io.outputs.extend(keys.iter().map(|s| s.to_string()));
         }
-        self.layers = layers.iter().map(|s| s.to_string()).collect();
-        self.io.outputs.truncate(self.n_outputs);
-        self.io.outputs.extend(keys.iter().map(|s| s.to_string()));
-        Ok(self)
+        self
     }
 }
 

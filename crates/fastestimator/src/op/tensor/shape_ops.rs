@@ -75,14 +75,12 @@ impl TensorOp for Average {
         let first = data.first().ok_or_else(|| FeError::param("Average", "inputs", "needs at least one input"))?;
         for (t, k) in data.iter().zip(&self.io.inputs) {
             if t.size() != first.size() {
-                return Err(FeError::Mismatch {
-                    context: "Average".into(),
-                    reason: format!(
-                        "{:?} has shape {:?} but {k:?} has shape {:?}",
-                        self.io.inputs[0],
-                        first.size(),
-                        t.size()
-                    ),
+                return Err(FeError::ShapeMismatch {
+                    op: "Average".into(),
+                    left_key: self.io.inputs[0].clone(),
+                    left_shape: first.size(),
+                    right_key: k.clone(),
+                    right_shape: t.size(),
                 });
             }
         }

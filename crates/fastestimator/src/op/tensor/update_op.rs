@@ -2,7 +2,7 @@
 
 use tch::Tensor;
 
-use super::{NetState, TensorOp};
+use super::{GradientUpdate, NetState, TensorOp};
 use crate::backend::check_nan;
 use crate::error::{FeError, Result};
 use crate::model::Model;
@@ -15,8 +15,9 @@ use crate::op::{impl_has_io, OpIo};
 /// - `gradients(key)`: apply precomputed gradients (a [`super::GradientOp`] on the model's
 ///   variables writes them as one flat tensor) instead of differentiating a loss.
 /// - Deferral: when several UpdateOps end the network, each computes its model's gradients and
-///   the Network applies all updates after the last op, so a GAN's generator and discriminator
-///   both see the weights from before the step.
+///   hands them to the Network as a [`GradientUpdate`] (see [`NetState::defer_updates`]); the
+///   Network applies all of them after the last op, so a GAN's generator and discriminator both
+///   see the weights from before the step.
 /// - A non-finite loss stops training with [`FeError::NonFinite`] (epoch and step) unless
 ///   `allow_nan(true)`.
 pub struct UpdateOp {
@@ -25,8 +26,6 @@ pub struct UpdateOp {
     merge_grad: usize,
     gradients_key: Option<String>,
     allow_nan: bool,
-    deferred: bool,
-    pending: Option<Vec<Tensor>>,
     accumulated: Option<Vec<Tensor>>,
     accumulated_steps: usize,
 }
@@ -41,20 +40,20 @@ impl UpdateOp {
             merge_grad: 1,
             gradients_key: None,
             allow_nan: false,
-            deferred: false,
-            pending: None,
             accumulated: None,
             accumulated_steps: 0,
         }
     }
 
-    /// Accumulate gradients over `n` steps (n ≥ 1) before each update.
-    pub fn merge_grad(mut self, n: usize) -> Result<Self> {
+    /// Accumulate gradients over `n` steps before each update. `n` must be at least 1; 0 is
+    /// reported as [`FeError::InvalidParameter`] when the Network is built.
+    pub fn merge_grad(mut self, n: usize) -> Self {
         if n == 0 {
-            return Err(FeError::param("UpdateOp", "merge_grad", "must be at least 1"));
+            self.io.reject("merge_grad", "must be at least 1");
+        } else {
+            self.merge_grad = n;
         }
-        self.merge_grad = n;
-        Ok(self)
+        self
     }
 
     /// Apply the precomputed gradients stored under `key` instead of differentiating the loss.
@@ -75,14 +74,15 @@ impl UpdateOp {
         let params = self.model.trainable_variables();
         let total: i64 = params.iter().map(|p| p.numel() as i64).sum();
         if flat.numel() as i64 != total {
-            return Err(FeError::Mismatch {
+            return Err(FeError::LengthMismatch {
                 context: self.name(),
-                reason: format!(
-                    "gradients {:?} hold {} values but model {} has {total} trainable values",
+                what: format!(
+                    "gradient values in {:?} (one per trainable value of model {})",
                     self.io.inputs[0],
-                    flat.numel(),
                     self.model.name()
                 ),
+                expected: total as usize,
+                got: flat.numel(),
             });
         }
         let flat = flat.reshape([-1]);
@@ -131,7 +131,7 @@ impl TensorOp for UpdateOp {
                 });
             }
             if self.model.mixed_precision() {
-                match self.model.compute_scaled_gradients(input, self.deferred)? {
+                match self.model.compute_scaled_gradients(input, state.defer_updates)? {
                     Some(grads) => grads,
                     None => {
                         crate::output::log(&format!(
@@ -144,7 +144,7 @@ impl TensorOp for UpdateOp {
                     }
                 }
             } else {
-                self.model.compute_gradients(input, self.deferred)?
+                self.model.compute_gradients(input, state.defer_updates)?
             }
         };
         let grads = if self.merge_grad > 1 {
@@ -165,8 +165,8 @@ impl TensorOp for UpdateOp {
         } else {
             grads
         };
-        if self.deferred {
-            self.pending = Some(grads);
+        if state.defer_updates {
+            state.deferred_updates.push(GradientUpdate { model: self.model.clone(), gradients: grads });
         } else {
             self.model.apply_gradients(&grads)?;
         }
@@ -187,16 +187,5 @@ impl TensorOp for UpdateOp {
 
     fn is_update(&self) -> bool {
         true
-    }
-
-    fn set_deferred(&mut self, deferred: bool) {
-        self.deferred = deferred;
-    }
-
-    fn apply_deferred(&mut self) -> Result<()> {
-        match self.pending.take() {
-            Some(grads) => self.model.apply_gradients(&grads),
-            None => Ok(()),
-        }
     }
 }

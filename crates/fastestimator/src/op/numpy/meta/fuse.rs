@@ -63,7 +63,7 @@ impl Fuse {
                 return Ok(OpOutput::Filtered { replacement });
             }
         }
-        outputs_of(&self.io.outputs, &mut map, "Fuse").map(OpOutput::Data)
+        outputs_of(&self.io.outputs, &mut map, "Fuse", state).map(OpOutput::Data)
     }
 }
 

@@ -15,8 +15,9 @@ pub use one_of::OneOf;
 pub use repeat::Repeat;
 pub use sometimes::Sometimes;
 
-use super::{apply_op, Applied, NumpyOp, OpOutput, OpState};
+use super::{apply_op, Applied, NumpyOp, OpOutput, OpState, PipelineRole};
 use crate::error::{FeError, Result};
+use crate::util::missing_key;
 use crate::value::{Sample, Value};
 
 /// Run `op` on `map` as child number `index` of a meta op.
@@ -38,16 +39,14 @@ pub(crate) fn as_map(keys: &[String], data: Vec<Value>) -> Sample {
 
 /// Take the values of `keys` out of `map`, in order (moved when a key is listed once, copied
 /// when it is listed several times).
-pub(crate) fn outputs_of(keys: &[String], map: &mut Sample, context: &str) -> Result<Vec<Value>> {
+pub(crate) fn outputs_of(keys: &[String], map: &mut Sample, context: &str, state: &OpState) -> Result<Vec<Value>> {
     keys.iter()
         .map(|k| {
-            let missing =
-                || FeError::Mismatch { context: context.into(), reason: format!("no value for output {k:?}") };
-            if keys.iter().filter(|x| *x == k).count() == 1 {
-                map.swap_remove(k).ok_or_else(missing)
-            } else {
-                map.get(k).cloned().ok_or_else(missing)
-            }
+            let value =
+                if keys.iter().filter(|x| *x == k).count() == 1 { map.swap_remove(k) } else { map.get(k).cloned() };
+            value.ok_or_else(|| {
+                missing_key(context, k, map.keys().map(String::as_str), state.mode, state.epoch, state.ds_id)
+            })
         })
         .collect()
 }
@@ -69,8 +68,9 @@ pub(crate) fn names(ops: &[Box<dyn NumpyOp>]) -> String {
 pub(crate) fn unwrap_output(name: &str, out: OpOutput) -> Result<Vec<Value>> {
     match out {
         OpOutput::Data(values) => Ok(values),
-        OpOutput::Filtered { .. } => Err(FeError::Mismatch {
-            context: name.into(),
+        OpOutput::Filtered { .. } => Err(FeError::InvalidValue {
+            consumer: name.into(),
+            key: String::new(),
             reason: "a child op dropped the sample; call forward_or_filter to see filtering".into(),
         }),
     }

@@ -94,7 +94,7 @@ impl OneOf {
         {
             return Ok(OpOutput::Filtered { replacement });
         }
-        outputs_of(&self.io.outputs, &mut map, "OneOf").map(OpOutput::Data)
+        outputs_of(&self.io.outputs, &mut map, "OneOf", state).map(OpOutput::Data)
     }
 }
 

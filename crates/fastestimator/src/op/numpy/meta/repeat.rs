@@ -4,6 +4,7 @@ use super::{as_map, check_child, outputs_of, run_child};
 use crate::error::{FeError, Result};
 use crate::op::numpy::{Applied, NumpyOp, OpOutput, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
+use crate::util::missing_key;
 use crate::value::Value;
 
 type Condition = dyn Fn(&[Value]) -> bool + Send + Sync;
@@ -98,9 +99,15 @@ impl Repeat {
                     let values = keys
                         .iter()
                         .map(|k| {
-                            map.get(k).cloned().ok_or_else(|| FeError::Mismatch {
-                                context: "Repeat".into(),
-                                reason: format!("the condition needs {k:?}, which the op did not provide"),
+                            map.get(k).cloned().ok_or_else(|| {
+                                missing_key(
+                                    "Repeat (its condition)",
+                                    k,
+                                    map.keys().map(String::as_str),
+                                    state.mode,
+                                    state.epoch,
+                                    state.ds_id,
+                                )
                             })
                         })
                         .collect::<Result<Vec<_>>>()?;
@@ -111,7 +118,7 @@ impl Repeat {
                 break;
             }
         }
-        outputs_of(&self.io.outputs, &mut map, "Repeat").map(OpOutput::Data)
+        outputs_of(&self.io.outputs, &mut map, "Repeat", state).map(OpOutput::Data)
     }
 }
 

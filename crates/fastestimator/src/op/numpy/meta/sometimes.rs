@@ -56,7 +56,7 @@ impl Sometimes {
                 return Ok(OpOutput::Filtered { replacement });
             }
         }
-        outputs_of(&self.io.outputs, &mut map, "Sometimes").map(OpOutput::Data)
+        outputs_of(&self.io.outputs, &mut map, "Sometimes", state).map(OpOutput::Data)
     }
 }
 

@@ -203,7 +203,7 @@ impl RUA {
                 return Ok(OpOutput::Filtered { replacement });
             }
         }
-        outputs_of(&self.io.outputs, &mut map, "RUA").map(OpOutput::Data)
+        outputs_of(&self.io.outputs, &mut map, "RUA", state).map(OpOutput::Data)
     }
 }
 

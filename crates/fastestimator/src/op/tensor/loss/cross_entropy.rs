@@ -92,12 +92,12 @@ impl CrossEntropy {
         if ok {
             return Ok(());
         }
-        Err(FeError::Mismatch {
-            context: format!("CrossEntropy ({form:?})"),
-            reason: format!(
-                "prediction {:?} has shape {p:?} but target {:?} has shape {t:?}",
-                self.io.inputs[0], self.io.inputs[1]
-            ),
+        Err(FeError::ShapeMismatch {
+            op: format!("CrossEntropy ({form:?})"),
+            left_key: self.io.inputs[0].clone(),
+            left_shape: p,
+            right_key: self.io.inputs[1].clone(),
+            right_shape: t,
         })
     }
 }

@@ -58,7 +58,7 @@ mod tests {
         let mut data = fe_case();
         data[1] = data[1].reshape([2, 8]);
         let err = op.forward(data, &mut train_state()).unwrap_err();
-        assert!(matches!(err, FeError::Mismatch { .. }));
+        assert!(matches!(err, FeError::ShapeMismatch { .. }));
         assert!(err.to_string().contains("[2, 8]"), "{err}");
     }
 }

@@ -24,20 +24,19 @@ pub(crate) fn pred_and_true(op: &str, data: Vec<Tensor>) -> Result<(Tensor, Tens
     Ok((y_pred, y_true))
 }
 
-/// Fail with [`FeError::Mismatch`], naming both keys and both shapes, unless the prediction and
+/// Fail with [`FeError::ShapeMismatch`], naming both keys and both shapes, unless the prediction and
 /// the target have the same shape.
 pub(crate) fn check_same_shape(op: &str, io: &OpIo, y_pred: &Tensor, y_true: &Tensor) -> Result<()> {
     let (p, t) = (y_pred.size(), y_true.size());
     if p == t {
         return Ok(());
     }
-    Err(FeError::Mismatch {
-        context: op.to_string(),
-        reason: format!(
-            "prediction {:?} has shape {p:?} but target {:?} has shape {t:?}",
-            io.inputs.first().map_or("", String::as_str),
-            io.inputs.get(1).map_or("", String::as_str),
-        ),
+    Err(FeError::ShapeMismatch {
+        op: op.to_string(),
+        left_key: io.inputs.first().cloned().unwrap_or_default(),
+        left_shape: p,
+        right_key: io.inputs.get(1).cloned().unwrap_or_default(),
+        right_shape: t,
     })
 }
 
@@ -64,7 +63,12 @@ pub(crate) fn from_op(op: &str, error: FeError) -> FeError {
         FeError::InvalidParameter { param, reason, .. } => {
             FeError::InvalidParameter { component: op.to_string(), param, reason }
         }
-        FeError::Mismatch { reason, .. } => FeError::Mismatch { context: op.to_string(), reason },
+        FeError::ShapeMismatch { left_key, left_shape, right_key, right_shape, .. } => {
+            FeError::ShapeMismatch { op: op.to_string(), left_key, left_shape, right_key, right_shape }
+        }
+        FeError::UnexpectedShape { key, expected, got, .. } => {
+            FeError::UnexpectedShape { op: op.to_string(), key, expected, got }
+        }
         other => other,
     }
 }

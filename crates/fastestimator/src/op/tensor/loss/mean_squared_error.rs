@@ -54,7 +54,7 @@ mod tests {
         let err = op
             .forward(vec![case24_pred(), Tensor::zeros([4, 3], tch::kind::FLOAT_CPU)], &mut train_state())
             .unwrap_err();
-        assert!(matches!(err, FeError::Mismatch { .. }));
+        assert!(matches!(err, FeError::ShapeMismatch { .. }));
         let msg = err.to_string();
         for part in ["\"y_pred\"", "\"y\"", "[4, 4]", "[4, 3]"] {
             assert!(msg.contains(part), "{msg}");

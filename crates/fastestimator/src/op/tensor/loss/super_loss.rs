@@ -179,9 +179,11 @@ impl TensorOp for SuperLoss {
 
     fn forward(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
         self.check_parameters()?;
-        let base = self.loss.forward(data, state)?.into_iter().next().ok_or_else(|| FeError::Mismatch {
+        let base = self.loss.forward(data, state)?.into_iter().next().ok_or_else(|| FeError::LengthMismatch {
             context: self.name(),
-            reason: "the wrapped loss returned no value".into(),
+            what: "values from the wrapped loss".into(),
+            expected: 1,
+            got: 0,
         })?;
         let base = if base.kind() == Kind::Double { base } else { base.to_kind(Kind::Float) };
         let tau = self.tau(&base, state.mode, state.warmup);

@@ -64,7 +64,7 @@ impl TensorOp for Fuse {
         for op in self.ops.iter_mut() {
             run_on_map(op.as_mut(), &mut map, state)?;
         }
-        outputs_of(&self.io.outputs, &map, "Fuse")
+        outputs_of(&self.io.outputs, &map, "Fuse", state)
     }
 
     fn models(&self) -> Vec<Model> {

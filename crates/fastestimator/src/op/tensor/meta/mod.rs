@@ -15,6 +15,7 @@ use tch::Tensor;
 
 use super::{NetState, TensorOp};
 use crate::error::{FeError, Result};
+use crate::util::missing_key;
 
 /// Run `op` on a local key → tensor map, reading its inputs and writing its outputs.
 pub(crate) fn run_on_map(
@@ -27,9 +28,8 @@ pub(crate) fn run_on_map(
         .inputs
         .iter()
         .map(|k| {
-            map.get(k).map(Tensor::shallow_clone).ok_or_else(|| FeError::Mismatch {
-                context: op.name(),
-                reason: format!("key {k:?} is not available inside the meta op"),
+            map.get(k).map(Tensor::shallow_clone).ok_or_else(|| {
+                missing_key(op.name(), k, map.keys().map(String::as_str), state.mode, state.epoch, &state.ds_id)
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -40,9 +40,11 @@ pub(crate) fn run_on_map(
         }
     }
     if outputs.len() != op.io().outputs.len() {
-        return Err(FeError::Mismatch {
+        return Err(FeError::LengthMismatch {
             context: op.name(),
-            reason: format!("produced {} tensors for {} output keys", outputs.len(), op.io().outputs.len()),
+            what: format!("tensors for the output keys {:?}", op.io().outputs),
+            expected: op.io().outputs.len(),
+            got: outputs.len(),
         });
     }
     for (k, t) in op.io().outputs.iter().zip(outputs) {
@@ -66,12 +68,11 @@ fn as_map(keys: &[String], data: Vec<Tensor>) -> IndexMap<String, Tensor> {
     keys.iter().cloned().zip(data).collect()
 }
 
-fn outputs_of(keys: &[String], map: &IndexMap<String, Tensor>, context: &str) -> Result<Vec<Tensor>> {
+fn outputs_of(keys: &[String], map: &IndexMap<String, Tensor>, context: &str, state: &NetState) -> Result<Vec<Tensor>> {
     keys.iter()
         .map(|k| {
-            map.get(k).map(Tensor::shallow_clone).ok_or_else(|| FeError::Mismatch {
-                context: context.into(),
-                reason: format!("no value for output {k:?}"),
+            map.get(k).map(Tensor::shallow_clone).ok_or_else(|| {
+                missing_key(context, k, map.keys().map(String::as_str), state.mode, state.epoch, &state.ds_id)
             })
         })
         .collect()

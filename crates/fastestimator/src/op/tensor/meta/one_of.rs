@@ -72,7 +72,7 @@ impl TensorOp for OneOf {
         let pick = self.cumulative.iter().position(|&c| u < c).unwrap_or(self.ops.len() - 1);
         let mut map = as_map(&self.io.inputs, data);
         run_on_map(self.ops[pick].as_mut(), &mut map, state)?;
-        outputs_of(&self.io.outputs, &map, "OneOf")
+        outputs_of(&self.io.outputs, &map, "OneOf", state)
     }
 
     fn models(&self) -> Vec<Model> {

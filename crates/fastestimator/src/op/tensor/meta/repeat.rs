@@ -84,14 +84,14 @@ impl TensorOp for Repeat {
                     if max_iter.is_some_and(|m| runs >= m) {
                         break;
                     }
-                    let values = outputs_of(keys, &map, "Repeat")?;
+                    let values = outputs_of(keys, &map, "Repeat", state)?;
                     if !condition(&values) {
                         break;
                     }
                 }
             }
         }
-        outputs_of(&self.io.outputs, &map, "Repeat")
+        outputs_of(&self.io.outputs, &map, "Repeat", state)
     }
 
     fn models(&self) -> Vec<Model> {

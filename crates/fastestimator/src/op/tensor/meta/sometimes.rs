@@ -52,7 +52,7 @@ impl TensorOp for Sometimes {
         if self.prob > state.rng().gen::<f64>() {
             run_on_map(self.op.as_mut(), &mut map, state)?;
         }
-        outputs_of(&self.io.outputs, &map, "Sometimes")
+        outputs_of(&self.io.outputs, &map, "Sometimes", state)
     }
 
     fn models(&self) -> Vec<Model> {
