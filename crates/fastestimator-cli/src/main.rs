@@ -8,6 +8,7 @@
 mod benchmark;
 mod pipeline_benchmark;
 mod rounds;
+mod speed;
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +31,8 @@ enum Command {
     Benchmark(benchmark::BenchmarkArgs),
     /// The CIFAR-10 augmentation chain: samples/s with 1 and 2 workers, against albumentations.
     PipelineBenchmark(pipeline_benchmark::PipelineBenchmarkArgs),
+    /// The Estimator in a user's program vs. a hand-written tch loop and a PyTorch eager loop.
+    Speed(speed::SpeedArgs),
 }
 
 fn main() {
@@ -37,6 +40,7 @@ fn main() {
     let result = match cli.command {
         Command::Benchmark(args) => benchmark::run(&args),
         Command::PipelineBenchmark(args) => pipeline_benchmark::run(&args),
+        Command::Speed(args) => speed::run(&args),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -72,15 +72,6 @@ pub enum FeError {
         /// What is wrong.
         reason: String,
     },
-    /// TEMPORARY catch-all, being replaced by the typed variants below; do not add new uses.
-    #[doc(hidden)]
-    #[error("{context}: {reason}")]
-    Mismatch {
-        /// Where the mismatch was found.
-        context: String,
-        /// What does not match.
-        reason: String,
-    },
     /// Two values that must have the same shape do not.
     #[error("{op}: {left_key:?} has shape {left_shape:?} but {right_key:?} has shape {right_shape:?}")]
     ShapeMismatch {

@@ -1,10 +1,67 @@
-//! Planning before compute: every key that an op or trace needs must be produced upstream.
+//! Planning before compute: every key that an op or trace needs must be produced upstream, for
+//! every signature epoch, before the first batch; then the optional warmup steps.
 
-use crate::error::{FeError, Result};
+use super::Estimator;
+use crate::error::Result;
 use crate::network::Network;
+use crate::op::tensor::NetState;
 use crate::pipeline::Pipeline;
 use crate::trace::{sort_traces, Trace};
-use crate::util::{closest_key, Mode};
+use crate::util::{missing_key, Mode};
+
+impl Estimator {
+    /// Plan (and with `warmup`, run one weight-free step) for every signature epoch — each
+    /// distinct configuration of scheduled datasets, batch sizes, ops and traces — × mode × ds_id.
+    pub(super) fn plan(&mut self, traces: &mut [Box<dyn Trace>], modes: &[Mode], warmup: bool) -> Result<()> {
+        let first = self.epoch_idx.max(1);
+        let epochs: Vec<usize> = if modes == [Mode::Test] {
+            vec![first]
+        } else {
+            let mut points = vec![self.pipeline.change_epochs(self.epochs), self.network.change_epochs(self.epochs)];
+            points.extend(traces.iter().map(|t| t.change_epochs(self.epochs)));
+            crate::schedule::get_signature_epochs(&points, self.epochs).into_iter().filter(|&e| e >= first).collect()
+        };
+        // Every key of every signature epoch is checked before any batch reaches the network.
+        for &epoch in &epochs {
+            self.plan_epoch(traces, modes, false, epoch)?;
+        }
+        if warmup {
+            for &epoch in &epochs {
+                self.plan_epoch(traces, modes, true, epoch)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Check the keys of one signature epoch, or (`warmup`) run its weight-free warmup steps.
+    fn plan_epoch(&mut self, traces: &mut [Box<dyn Trace>], modes: &[Mode], warmup: bool, epoch: usize) -> Result<()> {
+        for t in traces.iter_mut() {
+            t.set_epoch(epoch);
+        }
+        let mut all_keys: Vec<String> = Vec::new();
+        for &mode in modes {
+            for ds_id in self.pipeline.get_ds_ids_at(mode, epoch) {
+                if !warmup {
+                    all_keys.extend(plan_mode(&self.pipeline, &self.network, traces, mode, epoch, &ds_id)?);
+                } else {
+                    let mut loader = self.pipeline.tensor_loader(mode, epoch, &ds_id, Some(1))?;
+                    if let Some(batch) = loader.next() {
+                        let mut batch = batch?;
+                        let mut state = NetState::new(mode, epoch);
+                        state.ds_id = ds_id.clone();
+                        state.warmup = true;
+                        self.network.run_step(&mut batch, state)?;
+                    }
+                }
+            }
+        }
+        if let Some(missing) = self.user_monitor_names.iter().find(|n| !warmup && !all_keys.contains(n)) {
+            let mode = modes.iter().map(|m| m.as_str()).collect::<Vec<_>>().join("/");
+            return Err(missing_key("monitor_names", missing, all_keys.iter().map(String::as_str), mode, epoch, ""));
+        }
+        Ok(())
+    }
+}
 
 /// Check one (mode, epoch, ds_id): pipeline keys → network → traces. Returns every key
 /// available once the traces have run.
@@ -24,14 +81,7 @@ pub(crate) fn plan_mode(
         let t = &traces[i];
         for input in t.io().inputs.iter().filter(|k| *k != "*") {
             if !keys.contains(input) {
-                return Err(FeError::MissingKey {
-                    consumer: t.name(),
-                    key: input.clone(),
-                    mode: mode.to_string(),
-                    epoch,
-                    ds_id: ds_id.to_string(),
-                    closest: closest_key(input, keys.iter().map(String::as_str)),
-                });
+                return Err(missing_key(t.name(), input, keys.iter().map(String::as_str), mode, epoch, ds_id));
             }
         }
         keys.extend(t.io().outputs.iter().cloned());

@@ -8,6 +8,8 @@ use crate::op::tensor::{NetState, TensorOp};
 use crate::util::{closest_key, Mode};
 use crate::value::TensorMap;
 
+use super::StepProfile;
+
 /// The network: an ordered list of TensorOps around one or more models (FE's `fe.Network`).
 ///
 /// ```no_run
@@ -28,6 +30,8 @@ pub struct Network {
     /// Ops from this index on are the UpdateOps that end the network (when there are several):
     /// they hand their gradients over, and the step applies them after the last op.
     first_deferred_update: usize,
+    /// Where the training steps' time went (see [`Network::take_step_profile`]).
+    profile: StepProfile,
 }
 
 impl std::fmt::Debug for Network {
@@ -65,7 +69,7 @@ impl Network {
         let trailing = ops.iter().rev().take_while(|op| op.is_update()).count();
         let first_deferred_update = if trailing > 1 { ops.len() - trailing } else { ops.len() };
         let seed = crate::runtime::deterministic_seed().unwrap_or_else(rand::random);
-        Ok(Network { ops, models, device, seed, first_deferred_update })
+        Ok(Network { ops, models, device, seed, first_deferred_update, profile: StepProfile::default() })
     }
 
     /// Epochs at which a scheduled op changes, for planning.
@@ -147,6 +151,7 @@ impl Network {
     /// updates, and leave the predictions in `batch` next to the inputs. The Network fills in
     /// `state.seed` and `state.req_grad`; `state.warmup` skips weight updates.
     pub fn run_step(&mut self, batch: &mut TensorMap, mut state: NetState) -> Result<()> {
+        let start = std::time::Instant::now();
         let (mode, epoch) = (state.mode, state.epoch);
         let ds_id = state.ds_id.clone();
         if self.device != Device::Cpu {
@@ -208,6 +213,7 @@ impl Network {
                 batch.insert(k.clone(), t);
             }
         }
+        let updates_start = std::time::Instant::now();
         for update in std::mem::take(&mut state.deferred_updates) {
             crate::backend::catch_torch(|| update.apply()).map_err(|reason| FeError::TensorOp {
                 op: format!("UpdateOp({})", update.model.name()),
@@ -217,7 +223,19 @@ impl Network {
                 reason,
             })??;
         }
+        if mode == Mode::Train && !state.warmup {
+            let optimizer = state.optimizer_time + updates_start.elapsed();
+            self.profile.optimizer += optimizer;
+            self.profile.ops += start.elapsed().saturating_sub(optimizer);
+            self.profile.steps += 1;
+        }
         Ok(())
+    }
+
+    /// Where the time of the training steps run since the last call went (ops and optimizer
+    /// steps; `traces` is left for the Estimator to fill), and start counting again.
+    pub fn take_step_profile(&mut self) -> StepProfile {
+        std::mem::take(&mut self.profile)
     }
 
     /// The seed of per-step randomness (batch augmentation, meta ops).

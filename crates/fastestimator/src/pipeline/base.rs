@@ -338,7 +338,7 @@ impl Pipeline {
         let kind = if ops.may_filter() {
             EpochKind::Filtering(Arc::new(ops))
         } else {
-            EpochKind::Indexed(StepBatches::Plain(ops))
+            EpochKind::Indexed(StepBatches::Plain(Box::new(ops)))
         };
         Ok(EpochSource { data: EpochData { ds, plan, ctx }, kind })
     }

@@ -34,7 +34,7 @@ pub(super) enum EpochKind {
 /// Epochs whose batch `step` depends on nothing but `step`.
 pub(super) enum StepBatches {
     /// Batch `b` holds stream positions `b·bs .. (b+1)·bs`.
-    Plain(ActiveOps),
+    Plain(Box<ActiveOps>),
     /// Batch `b` is dataset item `b`.
     Grouped(GroupedOps),
 }

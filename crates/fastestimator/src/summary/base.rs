@@ -25,6 +25,9 @@ pub struct Summary {
     pub data_wait: std::time::Duration,
     /// Training steps taken.
     pub train_steps: u64,
+    /// Where the training steps' time went: ops, optimizer steps, traces.
+    #[serde(skip)]
+    pub step_profile: crate::network::StepProfile,
 }
 
 impl Summary {

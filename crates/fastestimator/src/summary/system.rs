@@ -39,6 +39,8 @@ pub struct System {
     pub data_wait: Duration,
     /// Time spent in training epochs.
     pub train_time: Duration,
+    /// Time the traces' batch callbacks took in training steps.
+    pub trace_time: Duration,
     /// The experiment start time (`YYYYmmdd-HHMMSS`, UTC).
     pub experiment_time: String,
 }
@@ -68,6 +70,7 @@ impl System {
             summary: Summary::new("run"),
             data_wait: Duration::ZERO,
             train_time: Duration::ZERO,
+            trace_time: Duration::ZERO,
             experiment_time: format_utc(secs),
         }
     }

@@ -21,13 +21,15 @@ pub use logger::{format_log_line, Logger};
 pub use scheduled::ScheduledTrace;
 pub use sort::sort_traces;
 
-use crate::error::Result;
+use std::any::Any;
+
+use crate::error::{FeError, Result};
 use crate::network::Network;
 use crate::op::HasIo;
-use crate::summary::System;
+use crate::summary::{LogValue, System};
 
 /// A metric or callback (FE's `Trace`). Every event has a default that does nothing.
-pub trait Trace: HasIo + Send {
+pub trait Trace: HasIo + Send + AsAny {
     /// The trace's name, as shown in logs and errors.
     fn name(&self) -> String;
 
@@ -99,11 +101,41 @@ pub trait Trace: HasIo + Send {
     fn change_epochs(&self, _total_epochs: usize) -> Vec<usize> {
         vec![1]
     }
+}
 
-    /// The checkpointing trace ([`io::RestoreWizard`]) identifies itself here, so the Estimator
-    /// can hand it the whole run's state.
-    fn as_restore_wizard(&mut self) -> Option<&mut io::RestoreWizard> {
-        None
+/// A view of a value as [`Any`], implemented for every `'static` type. It is the supertrait
+/// that lets a trace be found by its type (`is`, `downcast_ref` and `downcast_mut` on
+/// `dyn Trace`); implementors of [`Trace`] never write it.
+pub trait AsAny: Any {
+    /// This value as `&dyn Any`.
+    fn as_any(&self) -> &dyn Any;
+    /// This value as `&mut dyn Any`.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// Find a trace by its type, as `std::any::Any` does: the Estimator finds the
+/// [`io::RestoreWizard`] among the user's traces with `downcast_ref::<RestoreWizard>()`.
+impl dyn Trace {
+    /// Whether this trace is a `T`.
+    pub fn is<T: Trace>(&self) -> bool {
+        AsAny::as_any(self).is::<T>()
+    }
+    /// This trace as a `T`, if it is one.
+    pub fn downcast_ref<T: Trace>(&self) -> Option<&T> {
+        AsAny::as_any(self).downcast_ref::<T>()
+    }
+    /// This trace as a mutable `T`, if it is one.
+    pub fn downcast_mut<T: Trace>(&mut self) -> Option<&mut T> {
+        AsAny::as_any_mut(self).downcast_mut::<T>()
     }
 }
 
@@ -115,5 +147,19 @@ pub(crate) fn to_state<T: serde::Serialize>(value: &T) -> serde_json::Value {
 /// Read a trace's state back (helper for `Trace::load_state`); `trace` names it in errors.
 pub(crate) fn from_state<T: serde::de::DeserializeOwned>(trace: &str, state: &serde_json::Value) -> Result<T> {
     serde_json::from_value(state.clone())
-        .map_err(|e| crate::FeError::Mismatch { context: format!("{trace} state"), reason: e.to_string() })
+        .map_err(|e| FeError::State { owner: trace.to_string(), reason: e.to_string() })
+}
+
+/// The number `trace` monitors: the value of `metric` that an earlier trace wrote with
+/// `write_with_log` this epoch. When nothing wrote it (or it is not a number), a
+/// [`FeError::MissingMetric`] names the trace, the metric, the mode and epoch from `system`, and
+/// the metrics that were written.
+pub(crate) fn monitored_value(trace: &str, metric: &str, data: &Data, system: &System) -> Result<f64> {
+    data.log(metric).and_then(LogValue::as_f64).ok_or_else(|| FeError::MissingMetric {
+        trace: trace.to_string(),
+        metric: metric.to_string(),
+        mode: system.mode.to_string(),
+        epoch: system.epoch_idx,
+        written: data.read_logs().keys().cloned().collect(),
+    })
 }

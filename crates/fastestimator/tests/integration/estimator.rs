@@ -130,3 +130,18 @@ impl<T: fe::op::Configure> ModeStr for T {
         self.mode(m)
     }
 }
+
+/// A trace in the list is found by its type (how the Estimator finds the RestoreWizard).
+#[test]
+fn traces_are_found_by_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut traces: Vec<Box<dyn fe::trace::Trace>> = vec![
+        Box::new(fe::trace::metric::Accuracy::new("y", "y_pred")),
+        Box::new(fe::trace::io::RestoreWizard::new(dir.path(), 2).unwrap()),
+    ];
+    assert!(traces[1].is::<fe::trace::io::RestoreWizard>() && !traces[0].is::<fe::trace::io::RestoreWizard>());
+    let wizard = traces.iter().find_map(|t| t.downcast_ref::<fe::trace::io::RestoreWizard>()).unwrap();
+    assert_eq!(wizard.directory(), dir.path());
+    assert!(traces[1].downcast_mut::<fe::trace::metric::Accuracy>().is_none());
+    assert!(traces[0].downcast_mut::<fe::trace::metric::Accuracy>().is_some());
+}

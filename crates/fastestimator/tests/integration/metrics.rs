@@ -6,8 +6,8 @@ use fastestimator as fe;
 use fe::network::TensorMap;
 use fe::summary::{LogValue, System};
 use fe::trace::metric::{
-    AUCScore, Accuracy, BleuScore, CalibrationError, ConfusionMatrix, Dice, F1Score, MeanAveragePrecision, Precision,
-    Recall, MCC,
+    AUCScore, Accuracy, Average, BleuScore, CalibrationError, CalibrationMethod, ConfusionMatrix, Dice, F1Score,
+    MeanAveragePrecision, MultiClass, Normalize, Precision, Recall, MCC,
 };
 use fe::trace::{Data, Trace};
 use tch::Tensor;
@@ -97,19 +97,20 @@ fn case_4_precision_binary_and_one_hot() {
 #[test]
 fn case_4_forbidden_kwargs_are_construction_errors() {
     for name in ["average", "y_true", "y_pred"] {
-        let err = Precision::new("y", "y_pred").kwarg(name, "macro").err().expect("must fail");
-        assert!(matches!(err, fe::FeError::InvalidParameter { .. }), "{err}");
-        assert!(Recall::new("y", "y_pred").kwarg(name, 1).is_err());
-        assert!(F1Score::new("y", "y_pred").kwarg(name, 1).is_err());
+        // the setter never fails; the trace reports the parameter when bound (or validated)
+        let err = Precision::new("y", "y_pred").kwarg(name, "macro").validate().expect_err("must fail");
+        assert!(matches!(&err, fe::FeError::InvalidParameter { param, .. } if param == name), "{err}");
+        assert!(Recall::new("y", "y_pred").kwarg(name, 1).validate().is_err());
+        assert!(F1Score::new("y", "y_pred").kwarg(name, 1).validate().is_err());
     }
-    assert!(MCC::new("y", "y_pred").kwarg("y_true", 1).is_err());
-    assert!(ConfusionMatrix::new("y", "y_pred", 2).unwrap().kwarg("labels", vec![0i64, 1]).is_err());
-    assert!(Precision::new("y", "y_pred").kwarg("bogus", 1).is_err());
+    assert!(MCC::new("y", "y_pred").kwarg("y_true", 1).validate().is_err());
+    assert!(ConfusionMatrix::new("y", "y_pred", 2).unwrap().kwarg("labels", vec![0i64, 1]).validate().is_err());
+    assert!(Precision::new("y", "y_pred").kwarg("bogus", 1).validate().is_err());
     // extra kwargs are forwarded: zero_division=1 when nothing is predicted positive
-    let mut p = Precision::new("y", "y_pred").kwarg("zero_division", 1.0).unwrap();
+    let mut p = Precision::new("y", "y_pred").kwarg("zero_division", 1.0);
     let d = one(&mut p, labels(&[0, 1]), t2(&[&[0.1], &[0.2]]));
     assert_eq!(scalar(&d, "precision"), 1.0);
-    let mut p = Precision::new("y", "y_pred").kwarg("pos_label", 0).unwrap();
+    let mut p = Precision::new("y", "y_pred").kwarg("pos_label", 0);
     let d = one(&mut p, binary_labels(), binary_pred()); // class 0: tp 1, fp 1
     assert_eq!(scalar(&d, "precision"), 0.5);
 }
@@ -142,7 +143,10 @@ fn case_7_confusion_matrix() {
         other => panic!("{other:?}"),
     }
     // normalize="true": rows sum to 1
-    let mut cm = ConfusionMatrix::new("y", "y_pred", 2).unwrap().kwarg("normalize", "true").unwrap();
+    let mut cm = ConfusionMatrix::new("y", "y_pred", 2).unwrap().kwarg("normalize", "true");
+    let d = one(&mut cm, one_hot_labels(), binary_pred());
+    assert_eq!(array(&d, "confusion_matrix"), vec![1.0, 0.0, 1.0 / 3.0, 2.0 / 3.0]);
+    let mut cm = ConfusionMatrix::new("y", "y_pred", 2).unwrap().normalize(Normalize::True);
     let d = one(&mut cm, one_hot_labels(), binary_pred());
     assert_eq!(array(&d, "confusion_matrix"), vec![1.0, 0.0, 1.0 / 3.0, 2.0 / 3.0]);
     assert!(ConfusionMatrix::new("y", "y_pred", 0).is_err());
@@ -295,7 +299,7 @@ fn calibration_error_matches_the_library() {
     let (y, p) = calibration_data(120);
     let d = calibration(&mut CalibrationError::new("y", "y_pred"), &y, &p, 3);
     assert_eq!(d.log("calibration_error"), Some(&LogValue::F64(0.2059)));
-    let d = calibration(&mut CalibrationError::new("y", "y_pred").method("top-label").unwrap(), &y, &p, 3);
+    let d = calibration(&mut CalibrationError::new("y", "y_pred").method("top-label".parse().unwrap()), &y, &p, 3);
     assert_eq!(d.log("calibration_error"), Some(&LogValue::F64(0.3162)));
     // binary, continuous: p_i = ((13i) % 37 + 1) / 39, y_i = (5i) % 7 < 3 -> 0.3951322123847671
     let pb: Vec<f64> = (0..40).map(|i| ((i * 13) % 37 + 1) as f64 / 39.0).collect();
@@ -313,7 +317,7 @@ fn calibration_error_matches_the_library() {
 fn calibration_error_confidence_interval() {
     let (y, p) = calibration_data(120);
     let run = || {
-        let mut ce = CalibrationError::new("y", "y_pred").confidence_interval(95.0).unwrap().seed(7);
+        let mut ce = CalibrationError::new("y", "y_pred").confidence_interval(95.0).seed(7);
         calibration(&mut ce, &y, &p, 3).log("calibration_error").cloned()
     };
     let Some(LogValue::ValWithError(low, mid, high)) = run() else { panic!("{:?}", run()) };
@@ -326,8 +330,8 @@ fn calibration_error_confidence_interval() {
         assert_eq!((v * 1e4).round() / 1e4, v);
     }
     assert_eq!(run(), Some(LogValue::ValWithError(low, mid, high)), "seeded, so reproducible");
-    assert!(CalibrationError::new("y", "y_pred").confidence_interval(0.0).is_err());
-    assert!(CalibrationError::new("y", "y_pred").method("ece").is_err());
+    assert!(CalibrationError::new("y", "y_pred").confidence_interval(0.0).validate().is_err());
+    assert!("ece".parse::<CalibrationMethod>().is_err());
 }
 
 // AUCScore (values from scikit-learn 1.9.1 roc_auc_score on the same inputs) ---------------------
@@ -347,12 +351,10 @@ fn auc_binary() {
         scalar(&auc(AUCScore::new("y", "y_pred"), y.shallow_clone(), s.shallow_clone()).unwrap(), "auc"),
         0.84375
     );
-    let partial = scalar(
-        &auc(AUCScore::new("y", "y_pred").max_fpr(0.5).unwrap(), y.shallow_clone(), s.shallow_clone()).unwrap(),
-        "auc",
-    );
+    let partial =
+        scalar(&auc(AUCScore::new("y", "y_pred").max_fpr(0.5), y.shallow_clone(), s.shallow_clone()).unwrap(), "auc");
     assert!(close(partial, 0.7916666666666667, 1e-12), "{partial}");
-    let partial = scalar(&auc(AUCScore::new("y", "y_pred").max_fpr(0.3).unwrap(), y, s).unwrap(), "auc");
+    let partial = scalar(&auc(AUCScore::new("y", "y_pred").max_fpr(0.3), y, s).unwrap(), "auc");
     assert!(close(partial, 0.7916666666666666, 1e-12), "{partial}");
     // one class only: undefined, NaN as in scikit-learn
     let d = auc(AUCScore::new("y", "y_pred"), labels(&[1, 1, 1]), Tensor::from_slice(&[0.1, 0.2, 0.3])).unwrap();
@@ -385,15 +387,14 @@ fn auc_multi_class() {
     ];
     for (mc, avg, expected) in cases {
         let (y, p) = multiclass_inputs();
-        let trace = AUCScore::new("y", "y_pred").multi_class(mc).unwrap().average(avg).unwrap();
+        let trace =
+            AUCScore::new("y", "y_pred").multi_class(mc.parse().unwrap()).average(avg.map(|a| a.parse().unwrap()));
         let got = scalar(&auc(trace, y, p).unwrap(), "auc");
         assert!(close(got, expected, 1e-12), "{mc} {avg:?}: {got} vs {expected}");
     }
     let (y, p) = multiclass_inputs();
-    let per_class = array(
-        &auc(AUCScore::new("y", "y_pred").multi_class("ovr").unwrap().average(None).unwrap(), y, p).unwrap(),
-        "auc",
-    );
+    let per_class =
+        array(&auc(AUCScore::new("y", "y_pred").multi_class(MultiClass::Ovr).average(None), y, p).unwrap(), "auc");
     for (g, e) in per_class.iter().zip([0.9166666666666667, 0.8333333333333333, 0.9666666666666667]) {
         assert!(close(*g, e, 1e-12), "{per_class:?}");
     }
@@ -401,8 +402,8 @@ fn auc_multi_class() {
     let (y, p) = multiclass_inputs();
     let err = auc(AUCScore::new("y", "y_pred"), y, p).unwrap_err();
     assert!(err.to_string().contains("multi_class must be in"), "{err}");
-    assert!(AUCScore::new("y", "y_pred").multi_class("ova").is_err());
-    assert!(AUCScore::new("y", "y_pred").average(Some("median")).is_err());
+    assert!("ova".parse::<MultiClass>().is_err());
+    assert!("median".parse::<Average>().is_err());
 }
 
 #[test]
@@ -425,10 +426,13 @@ fn auc_multi_label() {
         (Some("samples"), 0.9166666666666666),
     ];
     for (avg, expected) in cases {
-        let got = scalar(&auc(AUCScore::new("y", "y_pred").average(avg).unwrap(), y(), s()).unwrap(), "auc");
+        let got = scalar(
+            &auc(AUCScore::new("y", "y_pred").average(avg.map(|a: &str| a.parse().unwrap())), y(), s()).unwrap(),
+            "auc",
+        );
         assert!(close(got, expected, 1e-12), "{avg:?}: {got} vs {expected}");
     }
-    let per_label = array(&auc(AUCScore::new("y", "y_pred").average(None).unwrap(), y(), s()).unwrap(), "auc");
+    let per_label = array(&auc(AUCScore::new("y", "y_pred").average(None), y(), s()).unwrap(), "auc");
     for (g, e) in per_label.iter().zip([1.0, 0.888888888888889, 1.0]) {
         assert!(close(*g, e, 1e-12), "{per_label:?}");
     }
@@ -471,7 +475,7 @@ fn bleu_corpus_matches_fe() {
     let refs: &[&[i64]] = &[&[1, 2, 3, 4, 5, 6], &[3, 4, 5, 6, 7, 8]];
     let hyps: &[&[i64]] = &[&[1, 2, 3, 9, 0, 0], &[3, 4, 9, 6, 7, 8]];
     assert_eq!(scalar(&bleu(BleuScore::new("y", "y_pred"), refs, hyps), "bleu_score"), 0.25624);
-    assert_eq!(scalar(&bleu(BleuScore::new("y", "y_pred").n_gram(2).unwrap(), refs, hyps), "bleu_score"), 0.57893);
+    assert_eq!(scalar(&bleu(BleuScore::new("y", "y_pred").n_gram(2), refs, hyps), "bleu_score"), 0.57893);
 
     let mut trace = BleuScore::new("y", "y_pred");
     let mut sys = System::standalone();
@@ -605,4 +609,119 @@ fn map_without_ground_truth_is_minus_one() {
     let pred = vec![vec![vec![1., 1., 2., 2., 1., 0.9, 1.]]];
     assert_eq!(map_of(2, &gt, &pred), (-1.0, -1.0, -1.0));
     assert!(MeanAveragePrecision::new(0).is_err());
+}
+
+// Options: FE's strings parse to enums; invalid values are InvalidParameter when bound ----------
+
+/// The parameter named by an [`fe::FeError::InvalidParameter`], or a panic.
+fn invalid_param(result: fe::Result<()>) -> String {
+    match result {
+        Err(fe::FeError::InvalidParameter { param, .. }) => param,
+        other => panic!("expected InvalidParameter, got {other:?}"),
+    }
+}
+
+#[test]
+fn options_parse_from_fe_strings() {
+    for (s, v) in [("micro", Average::Micro), ("macro", Average::Macro), ("weighted", Average::Weighted)] {
+        assert_eq!(s.parse::<Average>().unwrap(), v);
+        assert_eq!(v.to_string(), s);
+    }
+    assert_eq!("samples".parse::<Average>().unwrap(), Average::Samples);
+    for (s, v) in [("raise", MultiClass::Raise), ("ovr", MultiClass::Ovr), ("ovo", MultiClass::Ovo)] {
+        assert_eq!(s.parse::<MultiClass>().unwrap(), v);
+        assert_eq!(v.to_string(), s);
+    }
+    for (s, v) in [("marginal", CalibrationMethod::Marginal), ("top-label", CalibrationMethod::TopLabel)] {
+        assert_eq!(s.parse::<CalibrationMethod>().unwrap(), v);
+        assert_eq!(v.to_string(), s);
+    }
+    for (s, v) in
+        [("true", Normalize::True), ("pred", Normalize::Pred), ("all", Normalize::All), ("None", Normalize::None)]
+    {
+        assert_eq!(s.parse::<Normalize>().unwrap(), v);
+        assert_eq!(v.to_string(), s);
+    }
+    assert_eq!(invalid_param("ova".parse::<MultiClass>().map(drop)), "multi_class");
+    assert_eq!(invalid_param("median".parse::<Average>().map(drop)), "average");
+    assert_eq!(invalid_param("ece".parse::<CalibrationMethod>().map(drop)), "method");
+    assert_eq!(invalid_param("rows".parse::<Normalize>().map(drop)), "normalize");
+}
+
+#[test]
+fn invalid_options_are_reported_when_bound() {
+    let network = fe::Network::new(vec![]).unwrap();
+    let bound = |trace: &mut dyn Trace| trace.bind(&network);
+    assert_eq!(invalid_param(bound(&mut AUCScore::new("y", "y_pred").max_fpr(0.0))), "max_fpr");
+    assert_eq!(invalid_param(bound(&mut AUCScore::new("y", "y_pred").labels(vec![2, 1]))), "labels");
+    assert_eq!(invalid_param(bound(&mut BleuScore::new("y", "y_pred").n_gram(0))), "n_gram");
+    assert_eq!(
+        invalid_param(bound(&mut CalibrationError::new("y", "y_pred").confidence_interval(100.0))),
+        "confidence_interval"
+    );
+    let cm = || ConfusionMatrix::new("y", "y_pred", 2).unwrap();
+    assert_eq!(invalid_param(bound(&mut cm().kwarg("normalize", "rows"))), "normalize");
+    assert_eq!(invalid_param(bound(&mut cm().kwarg("normalize", 1))), "normalize");
+    assert_eq!(invalid_param(bound(&mut cm().kwarg("labels", vec![0i64, 1]))), "labels");
+    assert_eq!(invalid_param(bound(&mut MCC::new("y", "y_pred").kwarg("sample_weight", vec![1.0]))), "sample_weight");
+    assert_eq!(invalid_param(bound(&mut Precision::new("y", "y_pred").kwarg("zero_division", 0.3))), "zero_division");
+    let mut map = MeanAveragePrecision::new(2).unwrap().output_name("only_map");
+    assert_eq!(invalid_param(bound(&mut map)), "output_names");
+    // the first invalid option is the one reported; valid ones bind
+    let mut p = Precision::new("y", "y_pred").kwarg("average", "macro").kwarg("bogus", 1);
+    assert_eq!(invalid_param(bound(&mut p)), "average");
+    assert!(bound(&mut AUCScore::new("y", "y_pred").max_fpr(1.0).labels(vec![0, 1, 2])).is_ok());
+    // a trace driven without an estimator reports it at the epoch's start
+    let err = epoch(&mut BleuScore::new("y", "y_pred").n_gram(0), vec![]).unwrap_err();
+    assert!(matches!(&err, fe::FeError::InvalidParameter { param, .. } if param == "n_gram"), "{err}");
+}
+
+#[test]
+fn batch_errors_are_typed() {
+    // a key missing from the batch names the trace, the key and the closest key
+    let err = epoch(
+        &mut Accuracy::new("y", "y_pred"),
+        vec![("", vec![("y", labels(&[0, 1])), ("y_prd", t2(&[&[0.2], &[0.6]]))])],
+    )
+    .unwrap_err();
+    match &err {
+        fe::FeError::MissingKey { consumer, key, closest, .. } => {
+            assert_eq!((consumer.as_str(), key.as_str(), closest.as_deref()), ("Accuracy", "y_pred", Some("y_prd")));
+        }
+        other => panic!("{other}"),
+    }
+    // labels and predictions that do not pair up
+    let err = epoch(
+        &mut Accuracy::new("y", "y_pred"),
+        vec![("", vec![("y", labels(&[0, 1, 1])), ("y_pred", t2(&[&[0.2], &[0.6]]))])],
+    )
+    .unwrap_err();
+    assert!(matches!(err, fe::FeError::ShapeMismatch { .. }), "{err}");
+    let err = one_err(&mut Precision::new("y", "y_pred"), labels(&[0, 1, 1]), t2(&[&[0.2], &[0.6]]));
+    assert!(matches!(&err, fe::FeError::LengthMismatch { expected: 3, got: 2, .. }), "{err}");
+    assert!(err.to_string().contains("\"y_pred\""), "{err}");
+    let err = one_err(&mut BleuScore::new("y", "y_pred"), t2(&[&[1.0, 2.0]]), t2(&[&[1.0, 2.0], &[3.0, 4.0]]));
+    assert!(matches!(err, fe::FeError::LengthMismatch { expected: 1, got: 2, .. }), "{err}");
+    let err = one_err(&mut CalibrationError::new("y", "y_pred"), labels(&[0, 1]), t2(&[&[0.2, 0.8], &[1.5, -0.5]]));
+    assert!(matches!(&err, fe::FeError::InvalidValue { key, .. } if key == "y_pred"), "{err}");
+    let err = one_err(
+        &mut AUCScore::new("y", "y_pred"),
+        labels(&[0, 1]),
+        Tensor::zeros([2, 1, 1], (tch::Kind::Float, tch::Device::Cpu)),
+    );
+    assert!(matches!(&err, fe::FeError::UnexpectedShape { key, .. } if key == "y_pred"), "{err}");
+    let err = one_err(
+        &mut AUCScore::new("y", "y_pred"),
+        labels(&[0, 1, 2]),
+        t2(&[&[0.5, 0.5, 0.0], &[0.1, 0.8, 0.1], &[0.2, 0.2, 0.6]]),
+    );
+    assert!(matches!(&err, fe::FeError::InvalidParameter { param, .. } if param == "multi_class"), "{err}");
+    let mut map = MeanAveragePrecision::new(2).unwrap();
+    let err = epoch(&mut map, vec![("", vec![("bbox", t2(&[&[0.0; 5]])), ("pred", boxes(&[vec![]], 7))])]).unwrap_err();
+    assert!(matches!(&err, fe::FeError::UnexpectedShape { key, .. } if key == "bbox"), "{err}");
+}
+
+/// One batch of y / y_pred on the default dataset that must fail.
+fn one_err(trace: &mut dyn Trace, y: Tensor, pred: Tensor) -> fe::FeError {
+    epoch(trace, vec![("", vec![("y", y), ("y_pred", pred)])]).unwrap_err()
 }

@@ -138,3 +138,58 @@ fn killed_runs_resume_exactly() {
     assert!(child(&dir, None, None));
     assert_same(&reference, &dir, "killed before any save");
 }
+
+/// A one-epoch run of a LeNet named `model_name` with `traces` and a RestoreWizard in `dir`.
+fn small_run(dir: &Path, model_name: &str, mut traces: Vec<Box<dyn fe::trace::Trace>>) -> fe::Result<fe::Summary> {
+    let model = fe::build_named(|p| LeNet::new(p, [1, 28, 28], 10), "adam", model_name).unwrap();
+    let network = fe::Network::new(vec![
+        Box::new(ModelOp::new(&model, "x", "y_pred")),
+        Box::new(CrossEntropy::new(["y_pred", "y"], "ce")),
+        Box::new(UpdateOp::new(&model, "ce")),
+    ])
+    .unwrap();
+    traces.push(Box::new(RestoreWizard::new(dir, 1).unwrap()));
+    let mut est = fe::Estimator::builder(digits_pipeline(64, 0, 0, 32, None), network, 2)
+        .train_steps_per_epoch(1)
+        .traces(traces)
+        .silent()
+        .build()
+        .unwrap();
+    est.fit()
+}
+
+/// A save made with other models or other traces is a `RestoreMismatch` that names the folder
+/// and both lists, and a RestoreWizard given among the traces is found (it saves and restores).
+#[test]
+fn a_save_from_another_run_is_a_restore_mismatch() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("ckpt");
+    let accuracy = || -> Vec<Box<dyn fe::trace::Trace>> { vec![Box::new(Accuracy::new("y", "y_pred"))] };
+    let summary = small_run(&dir, "lenet", accuracy()).unwrap();
+    assert_eq!(summary.train_steps, 2);
+    assert!(dir.join("key.txt").exists(), "the RestoreWizard among the traces must save");
+    // Resuming a finished run restores it and runs no further step.
+    assert_eq!(small_run(&dir, "lenet", accuracy()).unwrap().train_steps, 2);
+
+    let err = small_run(&dir, "other", accuracy()).unwrap_err();
+    match &err {
+        fe::FeError::RestoreMismatch { what, saved, current, .. } => {
+            assert_eq!(
+                (what.as_str(), saved.as_slice(), current.as_slice()),
+                ("models", &["lenet".to_string()][..], &["other".to_string()][..])
+            );
+        }
+        other => panic!("expected RestoreMismatch, got {other}"),
+    }
+    assert!(err.to_string().contains(&dir.display().to_string()), "{err}");
+
+    let err = small_run(&dir, "lenet", Vec::new()).unwrap_err();
+    match &err {
+        fe::FeError::RestoreMismatch { what, saved, current, .. } => {
+            assert_eq!(what, "traces");
+            assert!(saved.iter().any(|t| t == "Accuracy"), "{err}");
+            assert!(!current.iter().any(|t| t == "Accuracy"), "{err}");
+        }
+        other => panic!("expected RestoreMismatch, got {other}"),
+    }
+}

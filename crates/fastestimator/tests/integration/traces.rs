@@ -81,6 +81,42 @@ fn case_17_lr_scheduler() {
     assert!((logged - 0.001).abs() < 1e-5);
 }
 
+/// A monitored metric that nothing wrote is a `MissingMetric` naming the trace, the metric, the
+/// mode and epoch, and what was written; a state that does not fit is a `State` error.
+#[test]
+fn a_monitored_metric_not_written_is_a_missing_metric_error() {
+    let (network, model) = lenet_network("adam");
+    let dir = tempfile::tempdir().unwrap();
+    let mut saver = fe::trace::io::BestModelSaver::new(&model, dir.path()).metric("accuracy");
+    saver.bind(&network).unwrap();
+    let mut plateau = ReduceLROnPlateau::new(&model);
+    plateau.bind(&network).unwrap();
+    let traces: [(&mut dyn Trace, &str); 3] =
+        [(&mut EarlyStopping::new("acc"), "acc"), (&mut plateau, "ce"), (&mut saver, "accuracy")];
+    for (trace, want) in traces {
+        let mut sys = System::standalone();
+        sys.mode = Mode::Eval;
+        sys.epoch_idx = 4;
+        let mut data = Data::default();
+        data.write_with_log("loss", 1.0);
+        let err = trace.on_epoch_end(&mut data, &mut sys).unwrap_err();
+        let msg = err.to_string();
+        match &err {
+            fe::FeError::MissingMetric { trace: name, metric, mode, epoch, written } => {
+                assert_eq!((name.as_str(), metric.as_str()), (trace.name().as_str(), want), "{msg}");
+                assert_eq!((mode.as_str(), *epoch), ("eval", 4), "{msg}");
+                assert_eq!(written, &["loss"], "{msg}");
+            }
+            other => panic!("expected MissingMetric, got {other}"),
+        }
+        assert!(msg.contains(&trace.name()) && msg.contains(want) && msg.contains("epoch 4"), "{msg}");
+    }
+
+    let mut es = EarlyStopping::new("loss");
+    let err = es.load_state(&serde_json::json!({"best": "high"})).unwrap_err();
+    assert!(matches!(&err, fe::FeError::State { owner, .. } if owner == "EarlyStopping"), "{err}");
+}
+
 #[test]
 fn model_saver_keeps_the_newest_files_and_csv_logger_writes_rows() {
     let dir = tempfile::tempdir().unwrap();

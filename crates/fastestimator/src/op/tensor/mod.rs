@@ -64,6 +64,8 @@ pub struct NetState {
     /// The updates handed over while `defer_updates` was set, for the Network to apply after
     /// the last op of the step.
     pub deferred_updates: Vec<GradientUpdate>,
+    /// Time spent stepping optimizers in this step (UpdateOp adds to it), for the step profile.
+    pub optimizer_time: std::time::Duration,
 }
 
 /// Gradients for a model's trainable variables, to be applied by its optimizer: what a
@@ -114,6 +116,7 @@ impl NetState {
             op_index: 0,
             defer_updates: false,
             deferred_updates: Vec::new(),
+            optimizer_time: std::time::Duration::ZERO,
         }
     }
 

@@ -168,7 +168,9 @@ impl TensorOp for UpdateOp {
         if state.defer_updates {
             state.deferred_updates.push(GradientUpdate { model: self.model.clone(), gradients: grads });
         } else {
+            let start = std::time::Instant::now();
             self.model.apply_gradients(&grads)?;
+            state.optimizer_time += start.elapsed();
         }
         Ok(Vec::new())
     }

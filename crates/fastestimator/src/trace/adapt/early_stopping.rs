@@ -3,10 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::Compare;
-use crate::error::{FeError, Result};
+use crate::error::Result;
 use crate::op::{impl_has_io, OpIo};
 use crate::summary::{LogValue, System};
-use crate::trace::{from_state, to_state, Data, Trace};
+use crate::trace::{from_state, monitored_value, to_state, Data, Trace};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct State {
@@ -89,10 +89,7 @@ impl Trace for EarlyStopping {
 
     fn on_epoch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
         let monitor = &self.io.inputs[0];
-        let current = data.log(monitor).and_then(LogValue::as_f64).ok_or_else(|| FeError::Mismatch {
-            context: "EarlyStopping".into(),
-            reason: format!("{monitor:?} was not written this epoch"),
-        })?;
+        let current = monitored_value("EarlyStopping", monitor, data, system)?;
         if self.compare.improves(current, self.state.best, self.min_delta) {
             self.state = State { best: current, wait: 0 };
         } else {

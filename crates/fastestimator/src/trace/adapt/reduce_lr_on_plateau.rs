@@ -7,7 +7,7 @@ use crate::error::{FeError, Result};
 use crate::network::{Model, Network};
 use crate::op::{impl_has_io, OpIo};
 use crate::summary::{LogValue, System};
-use crate::trace::{from_state, to_state, Data, Trace};
+use crate::trace::{from_state, monitored_value, to_state, Data, Trace};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct State {
@@ -112,12 +112,9 @@ impl Trace for ReduceLROnPlateau {
         self.io.inputs.clone()
     }
 
-    fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
+    fn on_epoch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
         let metric = self.io.inputs.first().cloned().unwrap_or_default();
-        let current = data.log(&metric).and_then(LogValue::as_f64).ok_or_else(|| FeError::Mismatch {
-            context: "ReduceLROnPlateau".into(),
-            reason: format!("{metric:?} was not written this epoch"),
-        })?;
+        let current = monitored_value("ReduceLROnPlateau", &metric, data, system)?;
         if self.compare.improves(current, self.state.best, 0.0) {
             self.state = State { best: current, wait: 0 };
         } else {

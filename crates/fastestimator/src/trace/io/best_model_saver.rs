@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{FeError, Result};
 use crate::network::{Model, Network};
 use crate::op::{impl_has_io, OpIo};
-use crate::summary::{LogValue, System};
-use crate::trace::{Data, Trace};
+use crate::summary::System;
+use crate::trace::{monitored_value, Data, Trace};
 
 /// Whether a larger or a smaller metric is better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,12 +140,9 @@ impl Trace for BestModelSaver {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
+    fn on_epoch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
         let metric = self.metric.clone().unwrap_or_else(|| "loss".into());
-        let current = data.log(&metric).and_then(LogValue::as_f64).ok_or_else(|| FeError::Mismatch {
-            context: "BestModelSaver".into(),
-            reason: format!("metric {metric:?} was not written this epoch"),
-        })?;
+        let current = monitored_value("BestModelSaver", &metric, data, system)?;
         let improved = match (self.best, self.mode) {
             (None, _) => true,
             (Some(b), SaveBestMode::Max) => current > b,

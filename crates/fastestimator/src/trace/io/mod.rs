@@ -12,5 +12,4 @@ pub use csv_logger::CSVLogger;
 pub use image_saver::{save_png, ImageSaver};
 pub use model_saver::ModelSaver;
 pub use restore_wizard::RestoreWizard;
-pub(crate) use restore_wizard::RunState;
 pub use tensorboard::{EventWriter, TensorBoard};

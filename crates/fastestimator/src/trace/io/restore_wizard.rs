@@ -4,27 +4,13 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::error::{FeError, Result};
 use crate::model::Model;
 use crate::op::{impl_has_io, OpIo};
-use crate::summary::Summary;
 use crate::trace::Trace;
-
-/// Everything a run needs to continue: counters, seeds, history, and each trace's state.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct RunState {
-    pub epoch_idx: usize,
-    pub global_step: u64,
-    pub pipeline_seed: u64,
-    pub network_seed: u64,
-    pub summary: Summary,
-    /// (trace name, state) in the run's trace order.
-    pub traces: Vec<(String, serde_json::Value)>,
-    /// Model names, in the network's order.
-    pub models: Vec<String>,
-}
 
 /// Saves the complete state of a run every `frequency` epochs, alternating between the folders
 /// `<directory>/A` and `<directory>/B`, and records the last complete one in `key.txt`, which is
@@ -33,6 +19,9 @@ pub(crate) struct RunState {
 /// weights, optimizer states, every trace's state, the epoch, the global step, the seeds and the
 /// history, then continues with the next epoch: the final weights and the logged metrics are
 /// the same as those of an uninterrupted run (bit for bit on CPU).
+///
+/// Give it to the Estimator among the other traces; the Estimator finds it by its type. The
+/// wizard stores the files; what the run's state holds is the Estimator's business.
 ///
 /// Unlike FE, this works together with `fe::enable_deterministic`; that is the point.
 pub struct RestoreWizard {
@@ -66,6 +55,7 @@ impl RestoreWizard {
         &self.directory
     }
 
+    /// Whether the run is saved after `epoch` (every `frequency` epochs).
     pub(crate) fn should_save(&self, epoch: usize) -> bool {
         epoch.is_multiple_of(self.frequency)
     }
@@ -86,9 +76,9 @@ impl RestoreWizard {
         }
     }
 
-    /// Write a complete save: the folder not named in `key.txt` is refilled, synced, and only
-    /// then does `key.txt` switch to it.
-    pub(crate) fn save(&self, state: &RunState, models: &[Model]) -> Result<PathBuf> {
+    /// Write a complete save of the models and the run's `state` (as `system.json`): the folder
+    /// not named in `key.txt` is refilled, synced, and only then does `key.txt` switch to it.
+    pub(crate) fn save(&self, state: &impl Serialize, models: &[Model]) -> Result<PathBuf> {
         let current = self.latest()?;
         let name = match current.as_ref().and_then(|p| p.file_name()).and_then(|n| n.to_str()) {
             Some("A") => "B",
@@ -123,7 +113,7 @@ impl RestoreWizard {
             }
         }
         let json = serde_json::to_vec(state)
-            .map_err(|e| FeError::Mismatch { context: "RestoreWizard".into(), reason: e.to_string() })?;
+            .map_err(|e| FeError::State { owner: "RestoreWizard".into(), reason: e.to_string() })?;
         write_synced(&dir.join("system.json"), &json)?;
         wrote();
         sync_dir(&dir)?;
@@ -135,32 +125,25 @@ impl RestoreWizard {
         Ok(dir)
     }
 
-    /// Read the last complete save and load the model files into `models`.
-    pub(crate) fn load(&self, models: &[Model]) -> Result<Option<(RunState, PathBuf)>> {
+    /// The run's state from the last complete save (its `system.json`) and the save's folder,
+    /// or `None` when there is no save yet.
+    pub(crate) fn read_state<S: DeserializeOwned>(&self) -> Result<Option<(S, PathBuf)>> {
         let Some(dir) = self.latest()? else { return Ok(None) };
         let path = dir.join("system.json");
         let bytes = fs::read(&path).map_err(|e| FeError::io("cannot read", &path, e))?;
-        let state: RunState = serde_json::from_slice(&bytes)
-            .map_err(|e| FeError::Format { path: path.clone(), reason: e.to_string() })?;
-        let names: Vec<String> = models.iter().map(Model::name).collect();
-        if names != state.models {
-            return Err(FeError::Mismatch {
-                context: "RestoreWizard".into(),
-                reason: format!(
-                    "the save in {} holds models {:?} but this network has {:?}",
-                    dir.display(),
-                    state.models,
-                    names
-                ),
-            });
-        }
+        let state = serde_json::from_slice(&bytes).map_err(|e| FeError::Format { path, reason: e.to_string() })?;
+        Ok(Some((state, dir)))
+    }
+
+    /// Load the weights (and optimizer states) of `models` from the save in `dir`.
+    pub(crate) fn load_models(&self, dir: &Path, models: &[Model]) -> Result<()> {
         for m in models {
             m.load_weights(&dir.join(format!("{}.safetensors", m.name())))?;
             if m.has_optimizer() {
                 m.load_optimizer(&dir.join(format!("{}_opt.safetensors", m.name())))?;
             }
         }
-        Ok(Some((state, dir)))
+        Ok(())
     }
 }
 
@@ -184,9 +167,5 @@ impl Trace for RestoreWizard {
         tempfile::tempfile_in(&self.directory)
             .map_err(|e| FeError::io("RestoreWizard: cannot write into", &self.directory, e))?;
         Ok(())
-    }
-
-    fn as_restore_wizard(&mut self) -> Option<&mut RestoreWizard> {
-        Some(self)
     }
 }

@@ -3,29 +3,74 @@
 use ndarray::Array1;
 
 use crate::error::{FeError, Result};
-use crate::op::{impl_has_io, OpIo};
-use crate::summary::{LogValue, System};
-use crate::trace::{Data, Trace};
+use crate::op::OpIo;
+use crate::summary::LogValue;
 
-use super::input::read_array;
-use super::per_ds::PerDs;
+use super::kwarg::{option_strings, Deferred};
+use super::metric_trace::MetricTrace;
+use super::metric_trait::{Metric, MetricBatch};
 
-/// How per-class (or per-label) AUCs are combined (scikit-learn's `average`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Average {
+/// How per-class (or per-label) AUCs are combined (scikit-learn's `average`); FE's `None` (one
+/// AUC per class) is `Option::None` where an `Option<Average>` is taken.
+///
+/// Parses from FE's strings `"micro"`, `"macro"`, `"weighted"` and `"samples"`.
+///
+/// ```
+/// use fastestimator::trace::metric::{AUCScore, Average};
+/// let auc = AUCScore::new("y", "y_pred").average(Some("weighted".parse()?));
+/// assert_eq!("samples".parse::<Average>()?, Average::Samples);
+/// assert_eq!(Average::Micro.to_string(), "micro");
+/// # let _ = auc;
+/// # Ok::<(), fastestimator::FeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Average {
+    /// One AUC over all (label, score) pairs of every class (`"micro"`).
     Micro,
+    /// The unweighted mean of the per-class AUCs (`"macro"`, the default).
+    #[default]
     Macro,
+    /// The mean of the per-class AUCs weighted by each class's support (`"weighted"`).
     Weighted,
+    /// The mean of the per-sample AUCs, for multi-label targets (`"samples"`).
     Samples,
 }
 
+option_strings!(Average, "AUCScore", "average", {
+    Average::Micro => "micro",
+    Average::Macro => "macro",
+    Average::Weighted => "weighted",
+    Average::Samples => "samples",
+});
+
 /// How a multi-class problem is reduced to binary ones (scikit-learn's `multi_class`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MultiClass {
+///
+/// Parses from FE's strings `"raise"`, `"ovr"` and `"ovo"`.
+///
+/// ```
+/// use fastestimator::trace::metric::{AUCScore, MultiClass};
+/// let auc = AUCScore::new("y", "y_pred").multi_class("ovr".parse()?);
+/// assert_eq!(MultiClass::Ovo.to_string(), "ovo");
+/// assert!("ova".parse::<MultiClass>().is_err());
+/// # let _ = auc;
+/// # Ok::<(), fastestimator::FeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MultiClass {
+    /// A multi-class target is an error (`"raise"`, the default, as in scikit-learn).
+    #[default]
     Raise,
+    /// One class against the rest (`"ovr"`).
     Ovr,
+    /// Every pair of classes (`"ovo"`).
     Ovo,
 }
+
+option_strings!(MultiClass, "AUCScore", "multi_class", {
+    MultiClass::Raise => "raise",
+    MultiClass::Ovr => "ovr",
+    MultiClass::Ovo => "ovo",
+});
 
 /// Area under the ROC curve of the scores `pred_key` against `true_key` over an epoch (FE's
 /// `AUCScore`), with the semantics of scikit-learn's `roc_auc_score`.
@@ -33,36 +78,41 @@ enum MultiClass {
 /// - **Binary**: labels with two values (as `[batch]` or `[batch, 1]`) and one score per sample;
 ///   the larger label is the positive class. `max_fpr` gives the standardized partial AUC.
 /// - **Multi-class**: integer labels with more than two values and `[batch, classes]`
-///   probabilities (rows summing to 1); `multi_class` must be `"ovr"` or `"ovo"` (the default
-///   `"raise"` is an error at the epoch's end, as in scikit-learn); `average` is `"macro"` or
-///   `"weighted"` (`"micro"` and `None` with `"ovr"` too).
+///   probabilities (rows summing to 1); `multi_class` must be [`MultiClass::Ovr`] or
+///   [`MultiClass::Ovo`] (the default [`MultiClass::Raise`] is an error at the epoch's end, as in
+///   scikit-learn); `average` is macro or weighted (micro and `None` with ovr too).
 /// - **Multi-label**: `[batch, labels]` 0/1 indicators (one-hot labels land here) with one score
 ///   column per label; every `average` is available.
 ///
 /// Runs in eval and test by default and writes `"auc"` (and `"auc|ds_id"` per dataset); a
 /// scalar, or an array with `average(None)`. A class with no positive or no negative sample
 /// makes its AUC undefined: NaN, as current scikit-learn gives (with a warning). `sample_weight`
-/// is not supported.
+/// is not supported. Invalid options are reported as [`FeError::InvalidParameter`] when the trace
+/// is bound (or [validated](MetricTrace::validate)).
 ///
 /// ```
-/// use fastestimator::trace::metric::AUCScore;
-/// let auc = AUCScore::new("y", "y_pred").multi_class("ovo").unwrap().average(Some("weighted")).unwrap();
-/// assert!(AUCScore::new("y", "y_pred").max_fpr(0.0).is_err());
-/// # let _ = auc;
+/// use fastestimator::trace::metric::{AUCScore, Average, MultiClass};
+/// let auc = AUCScore::new("y", "y_pred").multi_class(MultiClass::Ovo).average(Some(Average::Weighted));
+/// // FE's strings parse
+/// let same = AUCScore::new("y", "y_pred").multi_class("ovo".parse()?).average(Some("weighted".parse()?));
+/// assert!(AUCScore::new("y", "y_pred").max_fpr(0.0).validate().is_err());
+/// # let _ = (auc, same);
+/// # Ok::<(), fastestimator::FeError>(())
 /// ```
-pub struct AUCScore {
-    io: OpIo,
+pub type AUCScore = MetricTrace<AUCScoreMetric>;
+
+/// The metric behind [`AUCScore`].
+#[derive(Debug, Clone)]
+pub struct AUCScoreMetric {
     average: Option<Average>,
     multi_class: MultiClass,
     max_fpr: Option<f64>,
     labels: Option<Vec<i64>>,
-    state: PerDs<Scores>,
 }
-impl_has_io!(AUCScore);
 
-/// The epoch's labels and scores, row-major with their widths.
+/// The epoch state of [`AUCScore`]: the labels and scores, row-major with their widths.
 #[derive(Debug, Clone, Default)]
-struct Scores {
+pub struct Scores {
     y_true: Vec<f64>,
     true_width: usize,
     y_score: Vec<f64>,
@@ -72,131 +122,141 @@ struct Scores {
 impl AUCScore {
     /// Macro-averaged AUC written as `"auc"`, raising for multi-class targets.
     pub fn new(true_key: &str, pred_key: &str) -> Self {
-        AUCScore {
-            io: OpIo::new([true_key, pred_key], "auc").with_default_mode("eval,test"),
-            average: Some(Average::Macro),
-            multi_class: MultiClass::Raise,
-            max_fpr: None,
-            labels: None,
-            state: PerDs::default(),
-        }
+        MetricTrace::from_metric(
+            AUCScoreMetric {
+                average: Some(Average::Macro),
+                multi_class: MultiClass::Raise,
+                max_fpr: None,
+                labels: None,
+            },
+            OpIo::new([true_key, pred_key], "auc").with_default_mode("eval,test"),
+        )
     }
 
-    /// Write the result under another name.
-    pub fn output_name(mut self, name: &str) -> Self {
-        self.io.outputs = vec![name.to_string()];
-        self
+    /// How class AUCs are combined (default [`Average::Macro`]); `None` for one AUC per class.
+    pub fn average(self, average: Option<Average>) -> Self {
+        self.with_metric(|m| m.average = average)
     }
 
-    /// Also write `name|ds_id` for every dataset (default true).
-    pub fn per_ds(mut self, per_ds: bool) -> Self {
-        self.state.set_enabled(per_ds);
-        self
-    }
-
-    /// `"micro"`, `"macro"` (default), `"weighted"`, `"samples"`, or `None` for one AUC per class.
-    pub fn average(mut self, average: Option<&str>) -> Result<Self> {
-        self.average = match average {
-            None => None,
-            Some("micro") => Some(Average::Micro),
-            Some("macro") => Some(Average::Macro),
-            Some("weighted") => Some(Average::Weighted),
-            Some("samples") => Some(Average::Samples),
-            Some(other) => {
-                return Err(FeError::param(
-                    "AUCScore",
-                    "average",
-                    format!("expected None or one of 'micro', 'macro', 'samples', 'weighted', got {other:?}"),
-                ))
-            }
-        };
-        Ok(self)
-    }
-
-    /// `"raise"` (default), `"ovr"` (one-vs-rest) or `"ovo"` (one-vs-one) for multi-class targets.
-    pub fn multi_class(mut self, multi_class: &str) -> Result<Self> {
-        self.multi_class = match multi_class {
-            "raise" => MultiClass::Raise,
-            "ovr" => MultiClass::Ovr,
-            "ovo" => MultiClass::Ovo,
-            other => {
-                return Err(FeError::param(
-                    "AUCScore",
-                    "multi_class",
-                    format!("expected one of 'raise', 'ovr', 'ovo', got {other:?}"),
-                ))
-            }
-        };
-        Ok(self)
+    /// How multi-class targets are handled (default [`MultiClass::Raise`]).
+    pub fn multi_class(self, multi_class: MultiClass) -> Self {
+        self.with_metric(|m| m.multi_class = multi_class)
     }
 
     /// Report the standardized partial AUC over false-positive rates in `[0, max_fpr]`
     /// (McClish correction), for binary and multi-label targets; `0 < max_fpr ≤ 1`.
-    pub fn max_fpr(mut self, max_fpr: f64) -> Result<Self> {
-        if !(max_fpr > 0.0 && max_fpr <= 1.0) {
-            return Err(FeError::param("AUCScore", "max_fpr", format!("expected a value in (0, 1], got {max_fpr}")));
-        }
-        self.max_fpr = Some(max_fpr);
-        Ok(self)
+    pub fn max_fpr(self, max_fpr: f64) -> Self {
+        self.with_metric(|m| m.max_fpr = Some(max_fpr))
     }
 
     /// The classes of the score columns, in order, for multi-class targets (default: the labels
-    /// seen in the epoch). Lets a class be absent from an epoch's labels.
-    pub fn labels(mut self, labels: Vec<i64>) -> Self {
-        self.labels = Some(labels);
-        self
-    }
-
-    fn result(&self, s: &Scores) -> Result<LogValue> {
-        roc_auc_score(s, self.average, self.multi_class, self.max_fpr, self.labels.as_deref())
+    /// seen in the epoch); they must be unique and sorted. Lets a class be absent from an epoch's
+    /// labels.
+    pub fn labels(self, labels: Vec<i64>) -> Self {
+        self.with_metric(|m| m.labels = Some(labels))
     }
 }
 
-impl Trace for AUCScore {
-    fn name(&self) -> String {
-        "AUCScore".into()
+impl Metric for AUCScoreMetric {
+    /// (labels, their width, scores, their width)
+    type Batch = (Vec<f64>, usize, Vec<f64>, usize);
+    type State = Scores;
+
+    fn name(&self) -> &str {
+        "AUCScore"
     }
 
-    fn on_epoch_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
-        self.state.clear();
+    fn validate(&self, _io: &OpIo) -> Result<()> {
+        let mut invalid = Deferred::default();
+        if let Some(max_fpr) = self.max_fpr {
+            if !(max_fpr > 0.0 && max_fpr <= 1.0) {
+                invalid.record(FeError::param(
+                    "AUCScore",
+                    "max_fpr",
+                    format!("expected a value in (0, 1], got {max_fpr}"),
+                ));
+            }
+        }
+        if let Some(labels) = &self.labels {
+            if labels.windows(2).any(|w| w[0] >= w[1]) {
+                invalid.record(FeError::param(
+                    "AUCScore",
+                    "labels",
+                    format!("must be unique and ordered, got {labels:?}"),
+                ));
+            }
+        }
+        invalid.result()
+    }
+
+    fn read(&self, batch: &MetricBatch<'_>) -> Result<Self::Batch> {
+        let (y_true, y_score) = (batch.array(0)?, batch.array(1)?);
+        for (i, a) in [(0, &y_true), (1, &y_score)] {
+            if a.ndim() > 2 {
+                return Err(FeError::UnexpectedShape {
+                    op: "AUCScore".into(),
+                    key: batch.key(i)?.to_string(),
+                    expected: "[batch] or [batch, columns]".into(),
+                    got: a.shape().iter().map(|&d| d as i64).collect(),
+                });
+            }
+        }
+        let rows = |a: &ndarray::ArrayD<f64>| a.shape().first().copied().unwrap_or(1);
+        let width = |a: &ndarray::ArrayD<f64>| if a.ndim() <= 1 { 1 } else { a.len() / rows(a).max(1) };
+        if rows(&y_true) != rows(&y_score) {
+            return Err(FeError::LengthMismatch {
+                context: "AUCScore".into(),
+                what: format!("score rows in {:?} (one per label row in {:?})", batch.key(1)?, batch.key(0)?),
+                expected: rows(&y_true),
+                got: rows(&y_score),
+            });
+        }
+        Ok((y_true.iter().copied().collect(), width(&y_true), y_score.iter().copied().collect(), width(&y_score)))
+    }
+
+    fn update(&self, s: &mut Scores, (t, tw, p, sw): &Self::Batch) -> Result<()> {
+        if !s.y_true.is_empty() {
+            for (what, expected, got) in [("label", s.true_width, *tw), ("score", s.score_width, *sw)] {
+                if expected != got {
+                    return Err(FeError::LengthMismatch {
+                        context: "AUCScore".into(),
+                        what: format!("{what} columns in a batch (as in the epoch's earlier batches)"),
+                        expected,
+                        got,
+                    });
+                }
+            }
+        }
+        s.true_width = *tw;
+        s.score_width = *sw;
+        s.y_true.extend_from_slice(t);
+        s.y_score.extend_from_slice(p);
         Ok(())
     }
 
-    fn on_batch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
-        let y_true = read_array(data, &self.io.inputs[0], "AUCScore")?;
-        let y_score = read_array(data, &self.io.inputs[1], "AUCScore")?;
-        let rows = |a: &ndarray::ArrayD<f64>| a.shape().first().copied().unwrap_or(1);
-        let width = |a: &ndarray::ArrayD<f64>| if a.ndim() <= 1 { 1 } else { a.len() / rows(a).max(1) };
-        let (tw, sw) = (width(&y_true), width(&y_score));
-        if rows(&y_true) != rows(&y_score) || y_true.ndim() > 2 || y_score.ndim() > 2 {
-            return Err(err(format!(
-                "labels of shape {:?} and scores of shape {:?} do not describe the same samples",
-                y_true.shape(),
-                y_score.shape()
-            )));
-        }
-        let (t, p): (Vec<f64>, Vec<f64>) = (y_true.iter().copied().collect(), y_score.iter().copied().collect());
-        self.state.update(&system.ds_id, |s| {
-            if !s.y_true.is_empty() && (s.true_width != tw || s.score_width != sw) {
-                return Err(err("the number of label or score columns changed within an epoch".into()));
-            }
-            s.true_width = tw;
-            s.score_width = sw;
-            s.y_true.extend_from_slice(&t);
-            s.y_score.extend_from_slice(&p);
-            Ok(())
-        })
-    }
-
-    fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
-        let this = &*self;
-        let name = this.io.outputs[0].clone();
-        this.state.write(data, &this.io.outputs, |s| Ok(vec![(name.clone(), this.result(s)?)]))
+    fn result(&self, s: &Scores, io: &OpIo) -> Result<Vec<(String, LogValue)>> {
+        let keys = Keys { true_key: &io.inputs[0], pred_key: &io.inputs[1] };
+        let value = roc_auc_score(s, self.average, self.multi_class, self.max_fpr, self.labels.as_deref(), keys)?;
+        Ok(vec![(io.outputs[0].clone(), value)])
     }
 }
 
-fn err(reason: String) -> FeError {
-    FeError::Mismatch { context: "AUCScore".into(), reason }
+/// The keys of the labels and scores, for errors.
+#[derive(Clone, Copy)]
+struct Keys<'a> {
+    true_key: &'a str,
+    pred_key: &'a str,
+}
+
+impl Keys<'_> {
+    fn invalid(&self, pred: bool, reason: impl Into<String>) -> FeError {
+        let key = if pred { self.pred_key } else { self.true_key };
+        FeError::InvalidValue { consumer: "AUCScore".into(), key: key.to_string(), reason: reason.into() }
+    }
+
+    fn count(&self, what: impl Into<String>, expected: usize, got: usize) -> FeError {
+        FeError::LengthMismatch { context: "AUCScore".into(), what: what.into(), expected, got }
+    }
 }
 
 fn column(values: &[f64], width: usize, c: usize) -> Vec<f64> {
@@ -217,16 +277,21 @@ fn roc_auc_score(
     multi_class: MultiClass,
     max_fpr: Option<f64>,
     labels: Option<&[i64]>,
+    keys: Keys<'_>,
 ) -> Result<LogValue> {
     if s.y_true.is_empty() {
-        return Err(err("no samples were seen in this epoch".into()));
+        return Err(keys.invalid(false, "no samples were seen in this epoch"));
     }
     if s.true_width > 1 {
         if s.y_true.iter().any(|&v| v != 0.0 && v != 1.0) {
-            return Err(err("multi-column labels must be 0/1 indicators (multilabel-indicator)".into()));
+            return Err(keys.invalid(false, "multi-column labels must be 0/1 indicators (multilabel-indicator)"));
         }
         if s.score_width != s.true_width {
-            return Err(err(format!("{} label columns but {} score columns", s.true_width, s.score_width)));
+            return Err(keys.count(
+                format!("score columns in {:?} (one per label column in {:?})", keys.pred_key, keys.true_key),
+                s.true_width,
+                s.score_width,
+            ));
         }
         let columns: Vec<(Vec<bool>, Vec<f64>)> = (0..s.true_width)
             .map(|c| {
@@ -239,26 +304,40 @@ fn roc_auc_score(
         return average_binary_score(&columns, &s.y_true, &s.y_score, s.true_width, average, max_fpr);
     }
     if s.y_true.iter().any(|v| v.fract() != 0.0) {
-        return Err(err("labels must be integers (continuous targets are not supported)".into()));
+        return Err(keys.invalid(false, "labels must be integers (continuous targets are not supported)"));
     }
     let classes = sorted_unique(&s.y_true);
     let multiclass = classes.len() > 2 || s.score_width > 2;
     if !multiclass {
         if s.score_width != 1 {
-            return Err(err(format!("binary labels need one score per sample, got {} score columns", s.score_width)));
+            return Err(keys.count(
+                format!("score columns in {:?} for binary labels (one score per sample)", keys.pred_key),
+                1,
+                s.score_width,
+            ));
         }
         let positive = classes[classes.len() - 1];
         let y: Vec<bool> = s.y_true.iter().map(|&v| v == positive).collect();
         return Ok(LogValue::F64(binary_roc_auc(&y, &s.y_score, max_fpr)?));
     }
     if matches!(max_fpr, Some(m) if m != 1.0) {
-        return Err(err(format!(
-            "partial AUC computation is not available in the multi-class setting; max_fpr must be None, got {}",
-            max_fpr.unwrap_or(1.0)
-        )));
+        return Err(FeError::param(
+            "AUCScore",
+            "max_fpr",
+            format!(
+                "partial AUC computation is not available in the multi-class setting; max_fpr must be None, got {}",
+                max_fpr.unwrap_or(1.0)
+            ),
+        ));
     }
     let ovo = match multi_class {
-        MultiClass::Raise => return Err(err("multi_class must be in ('ovo', 'ovr') for a multi-class target".into())),
+        MultiClass::Raise => {
+            return Err(FeError::param(
+                "AUCScore",
+                "multi_class",
+                "multi_class must be in ('ovo', 'ovr') for a multi-class target",
+            ))
+        }
         MultiClass::Ovo => true,
         MultiClass::Ovr => false,
     };
@@ -269,39 +348,49 @@ fn roc_auc_score(
         (1.0 - sum).abs() > 1e-8 + 1e-5 * sum.abs()
     };
     if s.y_score.chunks(k).any(not_probability) {
-        return Err(err(
-            "target scores need to be probabilities for multiclass roc_auc, i.e. they should sum up to 1.0 over classes"
-                .into(),
+        return Err(keys.invalid(
+            true,
+            "target scores need to be probabilities for multiclass roc_auc, i.e. they should sum up to 1.0 over classes",
         ));
     }
     match (average, ovo) {
         (Some(Average::Macro | Average::Weighted), _) | (Some(Average::Micro) | None, false) => {}
-        (None, true) => return Err(err("average=None is not implemented for multi_class='ovo'".into())),
-        (Some(a), _) => return Err(err(format!("average {a:?} is not available for a multi-class target"))),
+        (None, true) => {
+            return Err(FeError::param("AUCScore", "average", "average=None is not implemented for multi_class='ovo'"))
+        }
+        (Some(a), _) => {
+            return Err(FeError::param(
+                "AUCScore",
+                "average",
+                format!("average '{a}' is not available for a multi-class target"),
+            ))
+        }
     }
     let classes: Vec<f64> = match labels {
         Some(l) => {
             let given: Vec<f64> = l.iter().map(|&x| x as f64).collect();
             if sorted_unique(&given) != given {
-                return Err(err("parameter 'labels' must be unique and ordered".into()));
+                return Err(FeError::param("AUCScore", "labels", "parameter 'labels' must be unique and ordered"));
             }
             if given.len() != k {
-                return Err(err(format!(
-                    "number of given labels, {}, not equal to the number of columns in 'y_score', {k}",
-                    given.len()
-                )));
+                return Err(keys.count(
+                    format!("score columns in {:?} (one per given label)", keys.pred_key),
+                    given.len(),
+                    k,
+                ));
             }
             if s.y_true.iter().any(|v| !given.contains(v)) {
-                return Err(err("'y_true' contains labels not in parameter 'labels'".into()));
+                return Err(keys.invalid(false, "'y_true' contains labels not in parameter 'labels'"));
             }
             given
         }
         None => {
             if classes.len() != k {
-                return Err(err(format!(
-                    "number of classes in y_true ({}) not equal to the number of columns in 'y_score' ({k})",
-                    classes.len()
-                )));
+                return Err(keys.count(
+                    format!("score columns in {:?} (one per class in {:?})", keys.pred_key, keys.true_key),
+                    classes.len(),
+                    k,
+                ));
             }
             classes
         }

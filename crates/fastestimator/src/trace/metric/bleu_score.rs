@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use ndarray::{ArrayD, Axis};
 
 use crate::error::{FeError, Result};
-use crate::op::{impl_has_io, OpIo};
-use crate::summary::{LogValue, System};
-use crate::trace::{Data, Trace};
+use crate::op::OpIo;
+use crate::summary::LogValue;
 
-use super::input::{argmax_last, read_array};
-use super::per_ds::PerDs;
+use super::input::argmax_last;
+use super::metric_trace::MetricTrace;
+use super::metric_trait::{Metric, MetricBatch};
 
 /// nltk's `SmoothingFunction` default `k` used by method 4.
 const SMOOTHING_K: f64 = 5.0;
@@ -30,55 +30,51 @@ const SMOOTHING_K: f64 = 5.0;
 ///
 /// ```
 /// use fastestimator::trace::metric::BleuScore;
-/// let bleu = BleuScore::new("target", "pred").n_gram(2).unwrap();
-/// assert!(BleuScore::new("target", "pred").n_gram(0).is_err());
+/// let bleu = BleuScore::new("target", "pred").n_gram(2);
+/// // an invalid order is reported when the trace is bound (or validated)
+/// assert!(BleuScore::new("target", "pred").n_gram(0).validate().is_err());
 /// # let _ = bleu;
 /// ```
-pub struct BleuScore {
-    io: OpIo,
-    n_gram: usize,
-    state: PerDs<BleuCounts>,
-}
-impl_has_io!(BleuScore);
+pub type BleuScore = MetricTrace<BleuScoreMetric>;
 
-/// Corpus statistics: clipped matches and totals per n-gram order, and the summed lengths.
+/// The metric behind [`BleuScore`].
+#[derive(Debug, Clone)]
+pub struct BleuScoreMetric {
+    n_gram: usize,
+}
+
+/// The epoch state of [`BleuScore`]: clipped matches and totals per n-gram order, and the summed
+/// lengths.
 #[derive(Debug, Clone, Default)]
-struct BleuCounts {
+pub struct BleuCounts {
     correct: Vec<u64>,
     total: Vec<u64>,
     hyp_len: u64,
     ref_len: u64,
 }
 
+/// One sentence's statistics and its smoothed BLEU.
+#[derive(Debug, Clone)]
+pub struct Sentence {
+    correct: Vec<u64>,
+    total: Vec<u64>,
+    hyp_len: u64,
+    ref_len: u64,
+    score: f64,
+}
+
 impl BleuScore {
     /// BLEU-4 written as `"bleu_score"`.
     pub fn new(true_key: &str, pred_key: &str) -> Self {
-        BleuScore {
-            io: OpIo::new([true_key, pred_key], "bleu_score").with_default_mode("eval,test"),
-            n_gram: 4,
-            state: PerDs::default(),
-        }
+        MetricTrace::from_metric(
+            BleuScoreMetric { n_gram: 4 },
+            OpIo::new([true_key, pred_key], "bleu_score").with_default_mode("eval,test"),
+        )
     }
 
-    /// Write the result under another name.
-    pub fn output_name(mut self, name: &str) -> Self {
-        self.io.outputs = vec![name.to_string()];
-        self
-    }
-
-    /// Also write `name|ds_id` for every dataset (default true).
-    pub fn per_ds(mut self, per_ds: bool) -> Self {
-        self.state.set_enabled(per_ds);
-        self
-    }
-
-    /// The largest n-gram order (default 4); the weights are uniform, `1/n_gram` each.
-    pub fn n_gram(mut self, n_gram: usize) -> Result<Self> {
-        if n_gram == 0 {
-            return Err(FeError::param("BleuScore", "n_gram", "should be a positive integer"));
-        }
-        self.n_gram = n_gram;
-        Ok(self)
+    /// The largest n-gram order (default 4; at least 1); the weights are uniform, `1/n_gram` each.
+    pub fn n_gram(self, n_gram: usize) -> Self {
+        self.with_metric(|m| m.n_gram = n_gram)
     }
 }
 
@@ -147,22 +143,27 @@ fn bleu(correct: &[u64], total: &[u64], hyp_len: u64, ref_len: u64) -> f64 {
     brevity_penalty(ref_len, hyp_len) * log_sum.exp()
 }
 
+impl Sentence {
+    fn new(reference: &[i64], hypothesis: &[i64], n_gram: usize) -> Self {
+        let (correct, total) = (1..=n_gram).map(|n| modified_precision(reference, hypothesis, n)).unzip();
+        let (hyp_len, ref_len) = (hypothesis.len() as u64, reference.len() as u64);
+        let mut sentence = Sentence { correct, total, hyp_len, ref_len, score: 0.0 };
+        sentence.score = bleu(&sentence.correct, &sentence.total, hyp_len, ref_len);
+        sentence
+    }
+}
+
 impl BleuCounts {
-    fn add(&mut self, reference: &[i64], hypothesis: &[i64], n_gram: usize) -> f64 {
+    fn add(&mut self, sentence: &Sentence) {
+        let n_gram = sentence.correct.len();
         self.correct.resize(n_gram, 0);
         self.total.resize(n_gram, 0);
-        let (mut c, mut t) = (vec![0; n_gram], vec![0; n_gram]);
-        for n in 1..=n_gram {
-            let (m, d) = modified_precision(reference, hypothesis, n);
-            c[n - 1] = m;
-            t[n - 1] = d;
-            self.correct[n - 1] += m;
-            self.total[n - 1] += d;
+        for (n, (&c, &t)) in sentence.correct.iter().zip(&sentence.total).enumerate() {
+            self.correct[n] += c;
+            self.total[n] += t;
         }
-        let (h, r) = (hypothesis.len() as u64, reference.len() as u64);
-        self.hyp_len += h;
-        self.ref_len += r;
-        bleu(&c, &t, h, r)
+        self.hyp_len += sentence.hyp_len;
+        self.ref_len += sentence.ref_len;
     }
 
     fn score(&self) -> f64 {
@@ -171,45 +172,48 @@ impl BleuCounts {
     }
 }
 
-impl Trace for BleuScore {
-    fn name(&self) -> String {
-        "BleuScore".into()
+impl Metric for BleuScoreMetric {
+    type Batch = Vec<Sentence>;
+    type State = BleuCounts;
+
+    fn name(&self) -> &str {
+        "BleuScore"
     }
 
-    fn on_epoch_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
-        self.state.clear();
+    fn validate(&self, _io: &OpIo) -> Result<()> {
+        if self.n_gram == 0 {
+            return Err(FeError::param("BleuScore", "n_gram", "should be a positive integer"));
+        }
         Ok(())
     }
 
-    fn on_batch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
-        let references = sequences(&read_array(data, &self.io.inputs[0], "BleuScore")?);
-        let hypotheses = sequences(&read_array(data, &self.io.inputs[1], "BleuScore")?);
+    fn read(&self, batch: &MetricBatch<'_>) -> Result<Vec<Sentence>> {
+        let references = sequences(&batch.array(0)?);
+        let hypotheses = sequences(&batch.array(1)?);
         if references.len() != hypotheses.len() {
-            return Err(FeError::Mismatch {
+            return Err(FeError::LengthMismatch {
                 context: "BleuScore".into(),
-                reason: format!(
-                    "the number of hypotheses ({}) and of their references ({}) should be the same",
-                    hypotheses.len(),
-                    references.len()
-                ),
+                what: format!("hypotheses in {:?} (one per reference in {:?})", batch.key(1)?, batch.key(0)?),
+                expected: references.len(),
+                got: hypotheses.len(),
             });
         }
-        let n_gram = self.n_gram;
-        let mut sentence_scores = Vec::new();
-        self.state.update(&system.ds_id, |counts| {
-            sentence_scores.clear();
-            for (r, h) in references.iter().zip(&hypotheses) {
-                sentence_scores.push(counts.add(r, h, n_gram));
-            }
-            Ok(())
-        })?;
-        data.write_per_instance_log(self.io.outputs[0].clone(), sentence_scores);
+        Ok(references.iter().zip(&hypotheses).map(|(r, h)| Sentence::new(r, h, self.n_gram)).collect())
+    }
+
+    fn instance_logs(&self, batch: &Vec<Sentence>, io: &OpIo) -> Vec<(String, Vec<f64>)> {
+        vec![(io.outputs[0].clone(), batch.iter().map(|s| s.score).collect())]
+    }
+
+    fn update(&self, counts: &mut BleuCounts, batch: &Vec<Sentence>) -> Result<()> {
+        for sentence in batch {
+            counts.add(sentence);
+        }
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
-        let name = self.io.outputs[0].clone();
-        self.state.write(data, &self.io.outputs, |counts| Ok(vec![(name.clone(), LogValue::F64(counts.score()))]))
+    fn result(&self, counts: &BleuCounts, io: &OpIo) -> Result<Vec<(String, LogValue)>> {
+        Ok(vec![(io.outputs[0].clone(), LogValue::F64(counts.score()))])
     }
 }
 

@@ -5,13 +5,14 @@
 use rand::Rng;
 
 use crate::error::{FeError, Result};
-use crate::op::{impl_has_io, OpIo};
+use crate::op::OpIo;
 use crate::summary::{LogValue, System};
-use crate::trace::{Data, Trace};
 use crate::util::seeded_rng;
 
-use super::input::{read_array, true_labels};
-use super::per_ds::PerDs;
+use super::input::true_labels;
+use super::kwarg::option_strings;
+use super::metric_trace::MetricTrace;
+use super::metric_trait::{Metric, MetricBatch};
 
 /// Number of bins of the continuous (scaling) estimator, as the library uses.
 const NUM_BINS: usize = 15;
@@ -19,28 +20,30 @@ const NUM_BINS: usize = 15;
 const BOOTSTRAP_SAMPLES: usize = 100;
 
 /// Which calibration error [`CalibrationError`] measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Parses from FE's strings `"marginal"` and `"top-label"`.
+///
+/// ```
+/// use fastestimator::trace::metric::{CalibrationError, CalibrationMethod};
+/// let ce = CalibrationError::new("y", "y_pred").method("top-label".parse()?);
+/// assert_eq!(CalibrationMethod::TopLabel.to_string(), "top-label");
+/// assert!("ece".parse::<CalibrationMethod>().is_err());
+/// # let _ = ce;
+/// # Ok::<(), fastestimator::FeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CalibrationMethod {
     /// The error of every class's probability, averaged over classes (`"marginal"`, default).
+    #[default]
     Marginal,
     /// The error of the most confident prediction only (`"top-label"`).
     TopLabel,
 }
 
-impl std::str::FromStr for CalibrationMethod {
-    type Err = FeError;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "marginal" => Ok(CalibrationMethod::Marginal),
-            "top-label" => Ok(CalibrationMethod::TopLabel),
-            other => Err(FeError::param(
-                "CalibrationError",
-                "method",
-                format!("must be either 'marginal' or 'top-label', but got {other}"),
-            )),
-        }
-    }
-}
+option_strings!(CalibrationMethod, "CalibrationError", "method", {
+    CalibrationMethod::Marginal => "marginal",
+    CalibrationMethod::TopLabel => "top-label",
+});
 
 /// The L2 calibration error of the probabilities `pred_key` against the labels `true_key` over an
 /// epoch (FE's `CalibrationError`), following Kumar et al., "Verified Uncertainty Calibration"
@@ -64,24 +67,27 @@ impl std::str::FromStr for CalibrationMethod {
 ///
 /// ```
 /// use fastestimator::trace::metric::CalibrationError;
-/// let ce = CalibrationError::new("y", "y_pred").method("top-label").unwrap().confidence_interval(95.0).unwrap();
-/// assert!(CalibrationError::new("y", "y_pred").confidence_interval(100.0).is_err());
+/// use fastestimator::trace::metric::CalibrationMethod;
+/// let ce = CalibrationError::new("y", "y_pred").method(CalibrationMethod::TopLabel).confidence_interval(95.0);
+/// // an invalid interval is reported when the trace is bound (or validated)
+/// assert!(CalibrationError::new("y", "y_pred").confidence_interval(100.0).validate().is_err());
 /// # let _ = ce;
 /// ```
-pub struct CalibrationError {
-    io: OpIo,
+pub type CalibrationError = MetricTrace<CalibrationErrorMetric>;
+
+/// The metric behind [`CalibrationError`].
+#[derive(Debug, Clone)]
+pub struct CalibrationErrorMetric {
     method: CalibrationMethod,
-    /// `1 − ci/100`, as FE hands it to the library.
-    alpha: Option<f64>,
+    /// The confidence interval in percent, as given.
+    ci: Option<f64>,
     seed: Option<u64>,
     epoch: usize,
-    state: PerDs<Samples>,
 }
-impl_has_io!(CalibrationError);
 
-/// The epoch's labels and probability rows.
+/// The epoch state of [`CalibrationError`]: the labels and probability rows.
 #[derive(Debug, Clone, Default)]
-struct Samples {
+pub struct Samples {
     labels: Vec<i64>,
     /// Row-major `[n, width]` probabilities.
     probs: Vec<f64>,
@@ -91,119 +97,112 @@ struct Samples {
 impl CalibrationError {
     /// The marginal calibration error written as `"calibration_error"`, without an interval.
     pub fn new(true_key: &str, pred_key: &str) -> Self {
-        CalibrationError {
-            io: OpIo::new([true_key, pred_key], "calibration_error").with_default_mode("eval,test"),
-            method: CalibrationMethod::Marginal,
-            alpha: None,
-            seed: None,
-            epoch: 0,
-            state: PerDs::default(),
-        }
+        MetricTrace::from_metric(
+            CalibrationErrorMetric { method: CalibrationMethod::Marginal, ci: None, seed: None, epoch: 0 },
+            OpIo::new([true_key, pred_key], "calibration_error").with_default_mode("eval,test"),
+        )
     }
 
-    /// Write the result under another name.
-    pub fn output_name(mut self, name: &str) -> Self {
-        self.io.outputs = vec![name.to_string()];
-        self
-    }
-
-    /// Also write `name|ds_id` for every dataset (default true).
-    pub fn per_ds(mut self, per_ds: bool) -> Self {
-        self.state.set_enabled(per_ds);
-        self
-    }
-
-    /// `"marginal"` (default) or `"top-label"`; anything else is an error.
-    pub fn method(mut self, method: &str) -> Result<Self> {
-        self.method = method.parse()?;
-        Ok(self)
+    /// [`CalibrationMethod::Marginal`] (default) or [`CalibrationMethod::TopLabel`].
+    pub fn method(self, method: CalibrationMethod) -> Self {
+        self.with_metric(|m| m.method = method)
     }
 
     /// Also report a bootstrap confidence interval; `ci` is a percentage in (0, 100).
-    pub fn confidence_interval(mut self, ci: f64) -> Result<Self> {
-        if !(ci > 0.0 && ci < 100.0) {
-            return Err(FeError::param(
-                "CalibrationError",
-                "confidence_interval",
-                format!("must be between 0 and 100, but got {ci}"),
-            ));
-        }
-        self.alpha = Some(1.0 - ci / 100.0);
-        Ok(self)
+    pub fn confidence_interval(self, ci: f64) -> Self {
+        self.with_metric(|m| m.ci = Some(ci))
     }
 
     /// Seed of the bootstrap resampling (default: the seed of `fe::enable_deterministic`, else 0),
     /// mixed with the epoch number.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
+    pub fn seed(self, seed: u64) -> Self {
+        self.with_metric(|m| m.seed = Some(seed))
+    }
+}
+
+impl Metric for CalibrationErrorMetric {
+    /// (labels, probabilities, width)
+    type Batch = (Vec<i64>, Vec<f64>, usize);
+    type State = Samples;
+
+    fn name(&self) -> &str {
+        "CalibrationError"
     }
 
-    fn result(&self, samples: &Samples) -> Result<LogValue> {
-        let probs = Probs::new(samples)?;
-        let mid = round4(calibration_error(&probs, &samples.labels, self.method, true)?);
-        let Some(alpha) = self.alpha else {
-            return Ok(LogValue::F64(mid));
+    fn validate(&self, _io: &OpIo) -> Result<()> {
+        match self.ci {
+            Some(ci) if !(ci > 0.0 && ci < 100.0) => Err(FeError::param(
+                "CalibrationError",
+                "confidence_interval",
+                format!("must be between 0 and 100, but got {ci}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn begin_epoch(&mut self, system: &System) {
+        self.epoch = system.epoch_idx;
+    }
+
+    fn read(&self, batch: &MetricBatch<'_>) -> Result<Self::Batch> {
+        let labels = true_labels(&batch.array(0)?);
+        let pred = batch.array(1)?;
+        if pred.ndim() > 2 {
+            return Err(FeError::UnexpectedShape {
+                op: "CalibrationError".into(),
+                key: batch.key(1)?.to_string(),
+                expected: "[batch] or [batch, classes]".into(),
+                got: pred.shape().iter().map(|&d| d as i64).collect(),
+            });
+        }
+        let rows = pred.shape().first().copied().unwrap_or(0);
+        if rows != labels.len() {
+            return Err(FeError::LengthMismatch {
+                context: "CalibrationError".into(),
+                what: format!("prediction rows in {:?} (one per label in {:?})", batch.key(1)?, batch.key(0)?),
+                expected: labels.len(),
+                got: rows,
+            });
+        }
+        let width = if pred.ndim() <= 1 { 1 } else { pred.len() / rows.max(1) };
+        Ok((labels, pred.iter().copied().collect(), width))
+    }
+
+    fn update(&self, s: &mut Samples, (labels, values, width): &Self::Batch) -> Result<()> {
+        if !s.labels.is_empty() && s.width != *width {
+            return Err(FeError::LengthMismatch {
+                context: "CalibrationError".into(),
+                what: "prediction columns in a batch (as in the epoch's earlier batches)".into(),
+                expected: s.width,
+                got: *width,
+            });
+        }
+        s.width = *width;
+        s.labels.extend_from_slice(labels);
+        s.probs.extend_from_slice(values);
+        Ok(())
+    }
+
+    fn result(&self, samples: &Samples, io: &OpIo) -> Result<Vec<(String, LogValue)>> {
+        let probs = Probs::new(samples, &io.inputs[0], &io.inputs[1])?;
+        let mid = round4(calibration_error(&probs, &samples.labels, self.method, true));
+        let value = match self.ci {
+            None => LogValue::F64(mid),
+            Some(ci) => {
+                // `1 − ci/100`, as FE hands it to the library.
+                let alpha = 1.0 - ci / 100.0;
+                let seed = self.seed.or_else(crate::runtime::deterministic_seed).unwrap_or(0);
+                let mut rng = seeded_rng(seed, &[self.epoch as u64, samples.labels.len() as u64]);
+                let (low, _, high) = bootstrap_uncertainty(&probs, &samples.labels, self.method, alpha, &mut rng);
+                LogValue::ValWithError(round4(low), mid, round4(high))
+            }
         };
-        let seed = self.seed.or_else(crate::runtime::deterministic_seed).unwrap_or(0);
-        let mut rng = seeded_rng(seed, &[self.epoch as u64, samples.labels.len() as u64]);
-        let (low, _, high) = bootstrap_uncertainty(&probs, &samples.labels, self.method, alpha, &mut rng)?;
-        Ok(LogValue::ValWithError(round4(low), mid, round4(high)))
+        Ok(vec![(io.outputs[0].clone(), value)])
     }
 }
 
 fn round4(x: f64) -> f64 {
     (x * 1e4).round_ties_even() / 1e4
-}
-
-impl Trace for CalibrationError {
-    fn name(&self) -> String {
-        "CalibrationError".into()
-    }
-
-    fn on_epoch_begin(&mut self, _data: &mut Data, system: &mut System) -> Result<()> {
-        self.state.clear();
-        self.epoch = system.epoch_idx;
-        Ok(())
-    }
-
-    fn on_batch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
-        let labels = true_labels(&read_array(data, &self.io.inputs[0], "CalibrationError")?);
-        let pred = read_array(data, &self.io.inputs[1], "CalibrationError")?;
-        let rows = pred.shape().first().copied().unwrap_or(0);
-        let width = if pred.ndim() <= 1 { 1 } else { pred.len() / rows.max(1) };
-        if rows != labels.len() || pred.ndim() > 2 {
-            return Err(FeError::Mismatch {
-                context: "CalibrationError".into(),
-                reason: format!(
-                    "{:?} gives {} labels but {:?} has shape {:?} (expected [batch] or [batch, classes])",
-                    self.io.inputs[0],
-                    labels.len(),
-                    self.io.inputs[1],
-                    pred.shape()
-                ),
-            });
-        }
-        let values: Vec<f64> = pred.iter().copied().collect();
-        self.state.update(&system.ds_id, |s| {
-            if !s.labels.is_empty() && s.width != width {
-                return Err(FeError::Mismatch {
-                    context: "CalibrationError".into(),
-                    reason: format!("predictions changed from {} to {width} columns within an epoch", s.width),
-                });
-            }
-            s.width = width;
-            s.labels.extend_from_slice(&labels);
-            s.probs.extend_from_slice(&values);
-            Ok(())
-        })
-    }
-
-    fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
-        let this = &*self;
-        let name = this.io.outputs[0].clone();
-        this.state.write(data, &this.io.outputs, |samples| Ok(vec![(name.clone(), this.result(samples)?)]))
-    }
 }
 
 /// Probabilities as the library sees them: 1-D for a binary task, else `[n, k]`.
@@ -214,18 +213,32 @@ enum Probs {
 }
 
 impl Probs {
-    fn new(samples: &Samples) -> Result<Self> {
+    /// The epoch's probabilities, checked with its labels (`true_key`, `pred_key` name them).
+    fn new(samples: &Samples, true_key: &str, pred_key: &str) -> Result<Self> {
+        let invalid = |key: &str, reason: String| FeError::InvalidValue {
+            consumer: "CalibrationError".into(),
+            key: key.to_string(),
+            reason,
+        };
         if samples.labels.is_empty() {
-            return Err(FeError::Mismatch {
-                context: "CalibrationError".into(),
-                reason: "no samples were seen in this epoch".into(),
-            });
+            return Err(invalid(true_key, "no samples were seen in this epoch".into()));
         }
         if samples.probs.iter().any(|p| !(0.0..=1.0).contains(p)) {
-            return Err(FeError::Mismatch {
-                context: "CalibrationError".into(),
-                reason: "predictions must be probabilities in [0, 1]".into(),
-            });
+            return Err(invalid(pred_key, "predictions must be probabilities in [0, 1]".into()));
+        }
+        let labels = &samples.labels;
+        if samples.width == 1 {
+            if let Some(bad) = labels.iter().find(|&&l| l != 0 && l != 1) {
+                return Err(invalid(
+                    true_key,
+                    format!("with a single prediction column each label should be 0 or 1, got {bad}"),
+                ));
+            }
+        } else if let Some(bad) = labels.iter().find(|&&l| l < 0 || l >= samples.width as i64) {
+            return Err(invalid(
+                true_key,
+                format!("labels should be between 0 and {}, got {bad}", samples.width.saturating_sub(1)),
+            ));
         }
         Ok(if samples.width == 1 {
             Probs::Binary(samples.probs.clone())
@@ -279,8 +292,9 @@ fn is_discrete(probs: &Probs) -> bool {
     })
 }
 
-/// The library's `get_calibration_error(probs, labels, p=2, debias, mode)`.
-fn calibration_error(probs: &Probs, labels: &[i64], method: CalibrationMethod, debias: bool) -> Result<f64> {
+/// The library's `get_calibration_error(probs, labels, p=2, debias, mode)`, for labels checked
+/// by [`Probs::new`] (a resample keeps them valid).
+fn calibration_error(probs: &Probs, labels: &[i64], method: CalibrationMethod, debias: bool) -> f64 {
     let discrete = is_discrete(probs);
     let ce_1d = |p: &[f64], l: &[f64]| {
         let bins = if discrete { discrete_bins(p) } else { equal_bins(p, NUM_BINS) };
@@ -293,49 +307,35 @@ fn calibration_error(probs: &Probs, labels: &[i64], method: CalibrationMethod, d
     };
     match probs {
         Probs::Binary(p) => {
-            if let Some(bad) = labels.iter().find(|&&l| l != 0 && l != 1) {
-                return Err(label_error(format!(
-                    "with a single prediction column each label should be 0 or 1, got {bad}"
-                )));
-            }
             let l: Vec<f64> = labels.iter().map(|&l| l as f64).collect();
-            Ok(ce_1d(p, &l))
+            ce_1d(p, &l)
         }
-        Probs::Multi { k, rows } => {
-            if let Some(bad) = labels.iter().find(|&&l| l < 0 || l >= *k as i64) {
-                return Err(label_error(format!("labels should be between 0 and {}, got {bad}", k - 1)));
+        Probs::Multi { k, rows } => match method {
+            CalibrationMethod::Marginal => {
+                let total: f64 = (0..*k)
+                    .map(|c| {
+                        let l: Vec<f64> = labels.iter().map(|&y| f64::from(u8::from(y == c as i64))).collect();
+                        ce_1d(&probs.column(c), &l).powi(2)
+                    })
+                    .sum();
+                (total / *k as f64).sqrt()
             }
-            match method {
-                CalibrationMethod::Marginal => {
-                    let total: f64 = (0..*k)
-                        .map(|c| {
-                            let l: Vec<f64> = labels.iter().map(|&y| f64::from(u8::from(y == c as i64))).collect();
-                            ce_1d(&probs.column(c), &l).powi(2)
-                        })
-                        .sum();
-                    Ok((total / *k as f64).sqrt())
-                }
-                CalibrationMethod::TopLabel => {
-                    let (mut conf, mut correct) = (Vec::new(), Vec::new());
-                    for (row, &y) in rows.chunks(*k).zip(labels) {
-                        let mut best = 0;
-                        for (i, &v) in row.iter().enumerate() {
-                            if v > row[best] {
-                                best = i;
-                            }
+            CalibrationMethod::TopLabel => {
+                let (mut conf, mut correct) = (Vec::new(), Vec::new());
+                for (row, &y) in rows.chunks(*k).zip(labels) {
+                    let mut best = 0;
+                    for (i, &v) in row.iter().enumerate() {
+                        if v > row[best] {
+                            best = i;
                         }
-                        conf.push(row[best]);
-                        correct.push(f64::from(u8::from(best as i64 == y)));
                     }
-                    Ok(ce_1d(&conf, &correct))
+                    conf.push(row[best]);
+                    correct.push(f64::from(u8::from(best as i64 == y)));
                 }
+                ce_1d(&conf, &correct)
             }
-        }
+        },
     }
-}
-
-fn label_error(reason: String) -> FeError {
-    FeError::Mismatch { context: "CalibrationError".into(), reason }
 }
 
 /// The library's `get_equal_bins`: upper bin edges splitting the sorted values into `num_bins`
@@ -432,22 +432,22 @@ fn bootstrap_uncertainty(
     method: CalibrationMethod,
     alpha: f64,
     rng: &mut impl Rng,
-) -> Result<(f64, f64, f64)> {
-    let plugin = calibration_error(probs, labels, method, false)?;
+) -> (f64, f64, f64) {
+    let plugin = calibration_error(probs, labels, method, false);
     let n = labels.len();
     let mut estimates = Vec::with_capacity(BOOTSTRAP_SAMPLES);
     for _ in 0..BOOTSTRAP_SAMPLES {
         let idx: Vec<usize> = (0..n).map(|_| rng.gen_range(0..n)).collect();
         let l: Vec<i64> = idx.iter().map(|&i| labels[i]).collect();
-        estimates.push(calibration_error(&probs.resample(&idx), &l, method, false)?);
+        estimates.push(calibration_error(&probs.resample(&idx), &l, method, false));
     }
     estimates.sort_by(f64::total_cmp);
     let base = 2.0 * plugin;
-    Ok((
+    (
         base - percentile(&estimates, 100.0 - alpha / 2.0),
         base - percentile(&estimates, 50.0),
         base - percentile(&estimates, alpha / 2.0),
-    ))
+    )
 }
 
 #[cfg(test)]
@@ -485,13 +485,13 @@ mod tests {
         let probs = [0.2; 6].iter().chain([0.8; 6].iter()).copied().collect::<Vec<_>>();
         let labels = [0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1];
         let s = samples(&labels, &probs, 1);
-        let p = Probs::new(&s).unwrap();
+        let p = Probs::new(&s, "y", "p").unwrap();
         assert!(is_discrete(&p));
         // plug-in: each bin has |mean p − mean label| = 0.3 -> sqrt(0.09) = 0.3
-        let plugin = calibration_error(&p, &labels, CalibrationMethod::Marginal, false).unwrap();
+        let plugin = calibration_error(&p, &labels, CalibrationMethod::Marginal, false);
         assert!((plugin - 0.3).abs() < 1e-12);
         // debiased: 0.09 − 0.5·0.5/5 = 0.04 per bin -> sqrt(0.04) = 0.2
-        let debiased = calibration_error(&p, &labels, CalibrationMethod::Marginal, true).unwrap();
+        let debiased = calibration_error(&p, &labels, CalibrationMethod::Marginal, true);
         assert!((debiased - 0.2).abs() < 1e-12);
     }
 
@@ -501,10 +501,10 @@ mod tests {
         let q = [0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8];
         let rows: Vec<f64> = q.iter().flat_map(|&x| [1.0 - x, x]).collect();
         let labels = [0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1];
-        let p = Probs::new(&samples(&labels, &rows, 2)).unwrap();
-        let marginal = calibration_error(&p, &labels, CalibrationMethod::Marginal, true).unwrap();
+        let p = Probs::new(&samples(&labels, &rows, 2), "y", "p").unwrap();
+        let marginal = calibration_error(&p, &labels, CalibrationMethod::Marginal, true);
         assert!((marginal - 0.2).abs() < 1e-12);
-        let top = calibration_error(&p, &labels, CalibrationMethod::TopLabel, false).unwrap();
+        let top = calibration_error(&p, &labels, CalibrationMethod::TopLabel, false);
         assert!((top - 0.3).abs() < 1e-12);
     }
 

@@ -5,14 +5,62 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ndarray::{Array1, Array2};
 
+use super::input::batch_labels;
 use super::kwarg::{bad_value, forbidden, unsupported, KwargValue};
+use super::metric_trait::{Metric, MetricBatch};
 use crate::error::{FeError, Result};
+use crate::op::OpIo;
 use crate::summary::LogValue;
 
-/// How often each (true label, predicted label) pair occurred, and whether the last batch was
-/// binary (a single prediction column), which is what FE looks at.
+/// A metric computed from the epoch's [`LabelCounts`] under FE's label rules (one-hot and
+/// multi-class scores argmaxed, a single column rounded): every such type is a [`Metric`] that
+/// writes its one value under the first output name. `MCC`, `ConfusionMatrix`, `Precision`,
+/// `Recall` and `F1Score` are.
+pub trait LabelMetric: Send + 'static {
+    /// The name of the trace (FE's class name).
+    const NAME: &'static str;
+
+    /// Check the options, as [`Metric::validate`] (default: nothing to check).
+    fn check(&self, _io: &OpIo) -> Result<()> {
+        Ok(())
+    }
+
+    /// The value of the epoch's counts.
+    fn score(&self, counts: &LabelCounts, io: &OpIo) -> Result<LogValue>;
+}
+
+impl<T: LabelMetric> Metric for T {
+    /// (true labels, predicted labels, whether the predictions are a single column)
+    type Batch = (Vec<i64>, Vec<i64>, bool);
+    type State = LabelCounts;
+
+    fn name(&self) -> &str {
+        T::NAME
+    }
+
+    fn validate(&self, io: &OpIo) -> Result<()> {
+        self.check(io)
+    }
+
+    fn read(&self, batch: &MetricBatch<'_>) -> Result<Self::Batch> {
+        batch_labels(batch)
+    }
+
+    fn update(&self, counts: &mut LabelCounts, (y_true, y_pred, binary): &Self::Batch) -> Result<()> {
+        counts.add(y_true, y_pred, *binary);
+        Ok(())
+    }
+
+    fn result(&self, counts: &LabelCounts, io: &OpIo) -> Result<Vec<(String, LogValue)>> {
+        Ok(vec![(io.outputs[0].clone(), self.score(counts, io)?)])
+    }
+}
+
+/// The epoch state of the classification metrics: how often each (true label, predicted label)
+/// pair occurred, and whether the last batch was binary (a single prediction column), which is
+/// what FE looks at.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct LabelCounts {
+pub struct LabelCounts {
     counts: BTreeMap<(i64, i64), u64>,
     binary: bool,
 }
@@ -66,12 +114,35 @@ impl LabelCounts {
     }
 }
 
-/// Which of scikit-learn's three scores to compute.
+/// Which of scikit-learn's three scores a [`PrfMetric`](super::PrfMetric) computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PrfScore {
+pub enum PrfScore {
+    /// `tp / (tp + fp)` (`precision_score`).
     Precision,
+    /// `tp / (tp + fn)` (`recall_score`).
     Recall,
+    /// `2·tp / (2·tp + fp + fn)` (`f1_score`).
     F1,
+}
+
+impl PrfScore {
+    /// FE's trace name: `"Precision"`, `"Recall"` or `"F1Score"`.
+    pub const fn trace_name(self) -> &'static str {
+        match self {
+            PrfScore::Precision => "Precision",
+            PrfScore::Recall => "Recall",
+            PrfScore::F1 => "F1Score",
+        }
+    }
+
+    /// FE's default output key: `"precision"`, `"recall"` or `"f1_score"`.
+    pub const fn key(self) -> &'static str {
+        match self {
+            PrfScore::Precision => "precision",
+            PrfScore::Recall => "recall",
+            PrfScore::F1 => "f1_score",
+        }
+    }
 }
 
 /// The keyword arguments of `precision_score`/`recall_score`/`f1_score` that the traces accept.
@@ -151,13 +222,21 @@ fn score_of(score: PrfScore, (tp, fp, fn_): (f64, f64, f64), zero_division: f64)
 }
 
 /// FE's choice: `average='binary'` (a scalar for `pos_label`) when the predictions were a single
-/// column, else `average=None` (one score per class, as an array).
-pub(crate) fn prf(score: PrfScore, counts: &LabelCounts, options: &PrfOptions, owner: &str) -> Result<LogValue> {
+/// column, else `average=None` (one score per class, as an array). `owner` and `true_key` name
+/// the trace and its labels in errors.
+pub(crate) fn prf(
+    score: PrfScore,
+    counts: &LabelCounts,
+    options: &PrfOptions,
+    owner: &str,
+    true_key: &str,
+) -> Result<LogValue> {
     if counts.binary() {
         let present = counts.labels();
         if present.len() > 2 {
-            return Err(FeError::Mismatch {
-                context: owner.to_string(),
+            return Err(FeError::InvalidValue {
+                consumer: owner.to_string(),
+                key: true_key.to_string(),
                 reason: format!(
                     "target is multiclass (labels {present:?}) but the predictions are a single column, so \
                      average='binary' is used"
@@ -165,13 +244,11 @@ pub(crate) fn prf(score: PrfScore, counts: &LabelCounts, options: &PrfOptions, o
             });
         }
         if present.len() == 2 && !present.contains(&options.pos_label) {
-            return Err(FeError::Mismatch {
-                context: owner.to_string(),
-                reason: format!(
-                    "pos_label={} is not a valid label; it should be one of {present:?}",
-                    options.pos_label
-                ),
-            });
+            return Err(FeError::param(
+                owner,
+                "pos_label",
+                format!("pos_label={} is not a valid label; it should be one of {present:?}", options.pos_label),
+            ));
         }
         let value = score_of(score, counts.class_counts(options.pos_label), options.zero_division);
         return Ok(LogValue::F64(value));
@@ -197,35 +274,41 @@ mod tests {
         // tp=2 (idx 1, 4), fp=1 (idx 2), fn=1 (idx 3), tn=1
         let c = counts(&[0, 1, 0, 1, 1], &[0, 1, 1, 0, 1], true);
         let o = PrfOptions::default();
-        assert_eq!(prf(PrfScore::Precision, &c, &o, "t").unwrap(), LogValue::F64(2.0 / 3.0));
-        assert_eq!(prf(PrfScore::Recall, &c, &o, "t").unwrap(), LogValue::F64(2.0 / 3.0));
-        assert_eq!(prf(PrfScore::F1, &c, &o, "t").unwrap(), LogValue::F64(4.0 / 6.0));
+        assert_eq!(prf(PrfScore::Precision, &c, &o, "t", "y").unwrap(), LogValue::F64(2.0 / 3.0));
+        assert_eq!(prf(PrfScore::Recall, &c, &o, "t", "y").unwrap(), LogValue::F64(2.0 / 3.0));
+        assert_eq!(prf(PrfScore::F1, &c, &o, "t", "y").unwrap(), LogValue::F64(4.0 / 6.0));
         let o0 = PrfOptions { pos_label: 0, ..PrfOptions::default() };
         // class 0: tp=1, fp=1, fn=1
-        assert_eq!(prf(PrfScore::Precision, &c, &o0, "t").unwrap(), LogValue::F64(0.5));
+        assert_eq!(prf(PrfScore::Precision, &c, &o0, "t", "y").unwrap(), LogValue::F64(0.5));
     }
 
     #[test]
     fn zero_division_and_errors() {
         let c = counts(&[0, 0], &[0, 0], true);
         let mut o = PrfOptions::default();
-        assert_eq!(prf(PrfScore::Precision, &c, &o, "t").unwrap(), LogValue::F64(0.0));
+        assert_eq!(prf(PrfScore::Precision, &c, &o, "t", "y").unwrap(), LogValue::F64(0.0));
         o.set("t", "zero_division", KwargValue::Float(1.0)).unwrap();
-        assert_eq!(prf(PrfScore::Precision, &c, &o, "t").unwrap(), LogValue::F64(1.0));
-        assert!(o.set("t", "zero_division", KwargValue::Float(0.3)).is_err());
-        assert!(o.set("t", "average", KwargValue::Text("macro".into())).is_err());
-        assert!(o.set("t", "sample_weight", KwargValue::Floats(vec![1.0])).is_err());
+        assert_eq!(prf(PrfScore::Precision, &c, &o, "t", "y").unwrap(), LogValue::F64(1.0));
+        let param = |r: Result<()>| match r {
+            Err(FeError::InvalidParameter { param, .. }) => param,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(param(o.set("t", "zero_division", KwargValue::Float(0.3))), "zero_division");
+        assert_eq!(param(o.set("t", "average", KwargValue::Text("macro".into()))), "average");
+        assert_eq!(param(o.set("t", "sample_weight", KwargValue::Floats(vec![1.0]))), "sample_weight");
         let multi = counts(&[0, 1, 2], &[0, 1, 2], true);
-        assert!(prf(PrfScore::Precision, &multi, &PrfOptions::default(), "t").is_err());
+        let err = prf(PrfScore::Precision, &multi, &PrfOptions::default(), "t", "y").unwrap_err();
+        assert!(matches!(&err, FeError::InvalidValue { key, .. } if key == "y"), "{err}");
         let wrong_pos = counts(&[2, 3], &[2, 3], true);
-        assert!(prf(PrfScore::Precision, &wrong_pos, &PrfOptions::default(), "t").is_err());
+        let err = prf(PrfScore::Precision, &wrong_pos, &PrfOptions::default(), "t", "y").unwrap_err();
+        assert!(matches!(&err, FeError::InvalidParameter { param, .. } if param == "pos_label"), "{err}");
     }
 
     #[test]
     fn multiclass_uses_labels_option() {
         let c = counts(&[0, 0, 1, 2], &[0, 1, 1, 2], false);
         let o = PrfOptions { labels: Some(vec![2, 0, 5]), ..PrfOptions::default() };
-        let LogValue::Array(a) = prf(PrfScore::Recall, &c, &o, "t").unwrap() else { panic!() };
+        let LogValue::Array(a) = prf(PrfScore::Recall, &c, &o, "t", "y").unwrap() else { panic!() };
         assert_eq!(a.iter().copied().collect::<Vec<_>>(), vec![1.0, 0.5, 0.0]);
         assert_eq!(c.matrix(&[0, 1, 2]).into_raw_vec_and_offset().0, vec![1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
     }

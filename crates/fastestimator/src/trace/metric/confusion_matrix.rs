@@ -1,19 +1,29 @@
 //! `ConfusionMatrix`: counts of (true class, predicted class) over an epoch.
 
 use crate::error::{FeError, Result};
-use crate::op::{impl_has_io, OpIo};
-use crate::summary::{LogValue, System};
-use crate::trace::{Data, Trace};
+use crate::op::OpIo;
+use crate::summary::LogValue;
 
-use super::classification::LabelCounts;
-use super::input::batch_labels;
-use super::kwarg::{bad_value, forbidden, unsupported, KwargValue};
-use super::per_ds::PerDs;
+use super::classification::{LabelCounts, LabelMetric};
+use super::kwarg::{bad_value, forbidden, option_strings, unsupported, Deferred, KwargValue};
+use super::metric_trace::MetricTrace;
 
-/// How scikit-learn's `confusion_matrix(normalize=...)` divides the counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Normalize {
-    /// Counts as they are (the default).
+/// How [`ConfusionMatrix`] divides the counts (scikit-learn's `confusion_matrix(normalize=...)`).
+///
+/// Parses from FE's strings: `"true"`, `"pred"`, `"all"`, and `"None"` (or `"none"`) for none.
+///
+/// ```
+/// use fastestimator::trace::metric::{ConfusionMatrix, Normalize};
+/// let cm = ConfusionMatrix::new("y", "y_pred", 10)?.normalize("true".parse()?);
+/// assert_eq!("pred".parse::<Normalize>()?, Normalize::Pred);
+/// assert_eq!(Normalize::All.to_string(), "all");
+/// # let _ = cm;
+/// # Ok::<(), fastestimator::FeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Normalize {
+    /// Counts as they are (the default, FE's `None`).
+    #[default]
     None,
     /// Each row sums to 1 (`"true"`).
     True,
@@ -22,6 +32,13 @@ enum Normalize {
     /// The whole matrix sums to 1 (`"all"`).
     All,
 }
+
+option_strings!(Normalize, "ConfusionMatrix", "normalize", {
+    Normalize::None => "None" | "none",
+    Normalize::True => "true",
+    Normalize::Pred => "pred",
+    Normalize::All => "all",
+});
 
 /// The confusion matrix of `pred_key` against `true_key` over an epoch (FE's `ConfusionMatrix`):
 /// rows are true classes, columns predicted ones, for classes `0..num_classes`.
@@ -32,17 +49,21 @@ enum Normalize {
 ///
 /// ```
 /// use fastestimator::trace::metric::ConfusionMatrix;
-/// let cm = ConfusionMatrix::new("y", "y_pred", 10).unwrap().kwarg("normalize", "true").unwrap();
-/// assert!(ConfusionMatrix::new("y", "y_pred", 10).unwrap().kwarg("labels", vec![0i64, 1]).is_err());
+/// let cm = ConfusionMatrix::new("y", "y_pred", 10)?.kwarg("normalize", "true");
+/// // `labels` is set by the trace: reported when the trace is bound (or validated)
+/// assert!(ConfusionMatrix::new("y", "y_pred", 10)?.kwarg("labels", vec![0i64, 1]).validate().is_err());
 /// # let _ = cm;
+/// # Ok::<(), fastestimator::FeError>(())
 /// ```
-pub struct ConfusionMatrix {
-    io: OpIo,
+pub type ConfusionMatrix = MetricTrace<ConfusionMatrixMetric>;
+
+/// The metric behind [`ConfusionMatrix`].
+#[derive(Debug, Clone)]
+pub struct ConfusionMatrixMetric {
     num_classes: usize,
     normalize: Normalize,
-    state: PerDs<LabelCounts>,
+    invalid: Deferred,
 }
-impl_has_io!(ConfusionMatrix);
 
 impl ConfusionMatrix {
     /// A `num_classes × num_classes` confusion matrix written as `"confusion_matrix"`.
@@ -50,47 +71,42 @@ impl ConfusionMatrix {
         if num_classes == 0 {
             return Err(FeError::param("ConfusionMatrix", "num_classes", "must be at least 1"));
         }
-        Ok(ConfusionMatrix {
-            io: OpIo::new([true_key, pred_key], "confusion_matrix").with_default_mode("eval,test"),
-            num_classes,
-            normalize: Normalize::None,
-            state: PerDs::default(),
-        })
+        Ok(MetricTrace::from_metric(
+            ConfusionMatrixMetric { num_classes, normalize: Normalize::None, invalid: Deferred::default() },
+            OpIo::new([true_key, pred_key], "confusion_matrix").with_default_mode("eval,test"),
+        ))
     }
 
-    /// Write the result under another name.
-    pub fn output_name(mut self, name: &str) -> Self {
-        self.io.outputs = vec![name.to_string()];
-        self
-    }
-
-    /// Also write `name|ds_id` for every dataset (default true).
-    pub fn per_ds(mut self, per_ds: bool) -> Self {
-        self.state.set_enabled(per_ds);
-        self
+    /// How the counts are divided (default: not at all).
+    pub fn normalize(self, normalize: Normalize) -> Self {
+        self.with_metric(|m| m.normalize = normalize)
     }
 
     /// An extra keyword argument for `confusion_matrix`, as FE forwards `**kwargs`: `normalize`
     /// (`"true"`, `"pred"` or `"all"`). `y_true`, `y_pred` and `labels` are set by the trace, so
-    /// passing them is an error, as in FE; `sample_weight` is not supported.
-    pub fn kwarg(mut self, name: &str, value: impl Into<KwargValue>) -> Result<Self> {
+    /// passing them is an error, as in FE; `sample_weight` is not supported. An invalid one is
+    /// reported as [`FeError::InvalidParameter`] when the trace is bound (or
+    /// [validated](MetricTrace::validate)).
+    pub fn kwarg(self, name: &str, value: impl Into<KwargValue>) -> Self {
         const FORBIDDEN: [&str; 3] = ["y_true", "y_pred", "labels"];
-        if FORBIDDEN.contains(&name) {
-            return Err(forbidden("ConfusionMatrix", name, &FORBIDDEN));
-        }
-        if name != "normalize" {
-            return Err(unsupported("ConfusionMatrix", name, &["normalize"]));
-        }
-        self.normalize = match value.into() {
-            KwargValue::Text(s) if s == "true" => Normalize::True,
-            KwargValue::Text(s) if s == "pred" => Normalize::Pred,
-            KwargValue::Text(s) if s == "all" => Normalize::All,
-            KwargValue::Text(s) if s == "none" || s == "None" => Normalize::None,
-            other => return Err(bad_value("ConfusionMatrix", name, &other, "\"true\", \"pred\" or \"all\"")),
+        let parsed = if FORBIDDEN.contains(&name) {
+            Err(forbidden("ConfusionMatrix", name, &FORBIDDEN))
+        } else if name != "normalize" {
+            Err(unsupported("ConfusionMatrix", name, &["normalize"]))
+        } else {
+            match value.into() {
+                KwargValue::Text(s) => s.parse::<Normalize>(),
+                other => Err(bad_value("ConfusionMatrix", name, &other, "\"true\", \"pred\" or \"all\"")),
+            }
         };
-        Ok(self)
+        self.with_metric(|m| match parsed {
+            Ok(normalize) => m.normalize = normalize,
+            Err(e) => m.invalid.record(e),
+        })
     }
+}
 
+impl ConfusionMatrixMetric {
     fn matrix(&self, counts: &LabelCounts) -> LogValue {
         let labels: Vec<i64> = (0..self.num_classes as i64).collect();
         let mut m = counts.matrix(&labels);
@@ -114,27 +130,14 @@ impl ConfusionMatrix {
     }
 }
 
-impl Trace for ConfusionMatrix {
-    fn name(&self) -> String {
-        "ConfusionMatrix".into()
+impl LabelMetric for ConfusionMatrixMetric {
+    const NAME: &'static str = "ConfusionMatrix";
+
+    fn check(&self, _io: &OpIo) -> Result<()> {
+        self.invalid.result()
     }
 
-    fn on_epoch_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
-        self.state.clear();
-        Ok(())
-    }
-
-    fn on_batch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
-        let (y_true, y_pred, binary) = batch_labels(data, &self.io.inputs[0], &self.io.inputs[1], "ConfusionMatrix")?;
-        self.state.update(&system.ds_id, |counts| {
-            counts.add(&y_true, &y_pred, binary);
-            Ok(())
-        })
-    }
-
-    fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
-        let name = self.io.outputs[0].clone();
-        let this = &*self;
-        this.state.write(data, &this.io.outputs, |counts| Ok(vec![(name.clone(), this.matrix(counts))]))
+    fn score(&self, counts: &LabelCounts, _io: &OpIo) -> Result<LogValue> {
+        Ok(self.matrix(counts))
     }
 }

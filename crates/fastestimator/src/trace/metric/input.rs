@@ -4,30 +4,21 @@ use ndarray::{ArrayD, Axis, IxDyn};
 use tch::{Device, Kind, Tensor};
 
 use crate::error::{FeError, Result};
-use crate::trace::Data;
 
-/// The tensor under `key`, or an error naming the metric that needs it.
-pub(crate) fn tensor<'a>(data: &'a Data, key: &str, owner: &str) -> Result<&'a Tensor> {
-    data.tensor(key).ok_or_else(|| FeError::Mismatch {
-        context: owner.to_string(),
-        reason: format!("key {key:?} is not in the batch"),
-    })
-}
+use super::metric_trait::MetricBatch;
 
-/// A tensor copied to the host as `f64` (FE's `to_number`).
-pub(crate) fn to_array(t: &Tensor, owner: &str) -> Result<ArrayD<f64>> {
+/// A tensor copied to the host as `f64` (FE's `to_number`); `owner` and `key` name it in errors.
+pub(crate) fn to_array(t: &Tensor, owner: &str, key: &str) -> Result<ArrayD<f64>> {
     let shape: Vec<usize> = t.size().iter().map(|&d| d as usize).collect();
     let flat = t.detach().to_device(Device::Cpu).to_kind(Kind::Double).reshape([-1]);
-    let values = Vec::<f64>::try_from(&flat).map_err(|e| FeError::Torch { context: owner.to_string(), source: e })?;
-    ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|e| FeError::Mismatch {
-        context: owner.to_string(),
-        reason: format!("cannot read a tensor of shape {shape:?}: {e}"),
+    let values = Vec::<f64>::try_from(&flat)
+        .map_err(|e| FeError::Torch { context: format!("{owner}: reading {key:?}"), source: e })?;
+    ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|_| FeError::UnexpectedShape {
+        op: owner.to_string(),
+        key: key.to_string(),
+        expected: "a contiguous tensor".into(),
+        got: t.size(),
     })
-}
-
-/// The batch value under `key` as a host array.
-pub(crate) fn read_array(data: &Data, key: &str, owner: &str) -> Result<ArrayD<f64>> {
-    to_array(tensor(data, key, owner)?, owner)
 }
 
 /// Index of the largest value along the last axis (the first one on ties, as numpy does).
@@ -73,23 +64,17 @@ pub(crate) fn pred_labels(a: &ArrayD<f64>) -> (Vec<i64>, bool) {
     }
 }
 
-/// FE's label rules for classification metrics: `(y_true, y_pred, binary)` for one batch.
-pub(crate) fn batch_labels(
-    data: &Data,
-    true_key: &str,
-    pred_key: &str,
-    owner: &str,
-) -> Result<(Vec<i64>, Vec<i64>, bool)> {
-    let y_true = true_labels(&read_array(data, true_key, owner)?);
-    let (y_pred, binary) = pred_labels(&read_array(data, pred_key, owner)?);
+/// FE's label rules for classification metrics: `(y_true, y_pred, binary)` for one batch, from
+/// the ground truth (input 0) and the predictions (input 1).
+pub(crate) fn batch_labels(batch: &MetricBatch<'_>) -> Result<(Vec<i64>, Vec<i64>, bool)> {
+    let y_true = true_labels(&batch.array(0)?);
+    let (y_pred, binary) = pred_labels(&batch.array(1)?);
     if y_true.len() != y_pred.len() {
-        return Err(FeError::Mismatch {
-            context: owner.to_string(),
-            reason: format!(
-                "{true_key:?} gives {} labels but {pred_key:?} gives {} predictions",
-                y_true.len(),
-                y_pred.len()
-            ),
+        return Err(FeError::LengthMismatch {
+            context: batch.trace().to_string(),
+            what: format!("predictions from {:?} (one per label in {:?})", batch.key(1)?, batch.key(0)?),
+            expected: y_true.len(),
+            got: y_pred.len(),
         });
     }
     Ok((y_true, y_pred, binary))
@@ -115,7 +100,7 @@ mod tests {
     #[test]
     fn tensors_read_back() {
         let t = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0]).reshape([2, 2]);
-        let a = to_array(&t, "test").unwrap();
+        let a = to_array(&t, "test", "t").unwrap();
         assert_eq!(a, array![[1.0, 2.0], [3.0, 4.0]].into_dyn());
     }
 }

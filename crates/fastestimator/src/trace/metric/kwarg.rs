@@ -5,8 +5,9 @@
 ///
 /// ```
 /// use fastestimator::trace::metric::{KwargValue, Precision};
-/// let p = Precision::new("y", "y_pred").kwarg("zero_division", 1.0).unwrap();
-/// assert!(Precision::new("y", "y_pred").kwarg("average", "macro").is_err());
+/// let p = Precision::new("y", "y_pred").kwarg("zero_division", 1.0);
+/// // `average` is set by the trace: reported when the trace is bound (or validated)
+/// assert!(Precision::new("y", "y_pred").kwarg("average", "macro").validate().is_err());
 /// # let _ = (p, KwargValue::Int(1));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -88,3 +89,69 @@ pub(crate) fn unsupported(owner: &str, name: &str, supported: &[&str]) -> crate:
 pub(crate) fn bad_value(owner: &str, name: &str, value: &KwargValue, expected: &str) -> crate::FeError {
     crate::FeError::param(owner, name, format!("expects {expected}, got {value:?}"))
 }
+
+/// The first invalid option given to a metric's infallible setter, kept to be reported as
+/// [`FeError::InvalidParameter`](crate::FeError) when the metric is validated.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Deferred(Option<(String, String, String)>);
+
+impl Deferred {
+    /// Keep `error` unless an earlier one is kept already.
+    pub(crate) fn record(&mut self, error: crate::FeError) {
+        if self.0.is_some() {
+            return;
+        }
+        self.0 = Some(match error {
+            crate::FeError::InvalidParameter { component, param, reason } => (component, param, reason),
+            other => (String::new(), String::new(), other.to_string()),
+        });
+    }
+
+    /// Keep the error of `result`, if any.
+    pub(crate) fn check(&mut self, result: crate::Result<()>) {
+        if let Err(e) = result {
+            self.record(e);
+        }
+    }
+
+    /// The kept error, if any.
+    pub(crate) fn result(&self) -> crate::Result<()> {
+        match &self.0 {
+            None => Ok(()),
+            Some((component, param, reason)) => Err(crate::FeError::param(component, param, reason)),
+        }
+    }
+}
+
+/// Implement `FromStr` (FE's strings; anything else is
+/// [`FeError::InvalidParameter`](crate::FeError) for `$param` of `$component`) and `Display` (the
+/// first string of each variant) for an option enum.
+macro_rules! option_strings {
+    ($ty:ty, $component:literal, $param:literal, { $($variant:path => $($s:literal)|+),+ $(,)? }) => {
+        impl std::str::FromStr for $ty {
+            type Err = $crate::FeError;
+            fn from_str(s: &str) -> $crate::Result<Self> {
+                match s {
+                    $($($s)|+ => Ok($variant),)+
+                    other => Err($crate::FeError::param(
+                        $component,
+                        $param,
+                        format!("expected one of {:?}, got {other:?}", [$(option_strings!(@first $($s)|+)),+]),
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(match self {
+                    $($variant => option_strings!(@first $($s)|+),)+
+                })
+            }
+        }
+    };
+    (@first $first:literal $(| $rest:literal)*) => {
+        $first
+    };
+}
+pub(crate) use option_strings;

@@ -1,14 +1,12 @@
 //! `MCC`: the Matthews correlation coefficient over an epoch (scikit-learn's `matthews_corrcoef`).
 
 use crate::error::Result;
-use crate::op::{impl_has_io, OpIo};
-use crate::summary::System;
-use crate::trace::{Data, Trace};
+use crate::op::OpIo;
+use crate::summary::LogValue;
 
-use super::classification::LabelCounts;
-use super::input::batch_labels;
-use super::kwarg::{forbidden, unsupported, KwargValue};
-use super::per_ds::PerDs;
+use super::classification::{LabelCounts, LabelMetric};
+use super::kwarg::{forbidden, unsupported, Deferred, KwargValue};
+use super::metric_trace::MetricTrace;
 
 /// Matthews correlation coefficient of `pred_key` against `true_key` over an epoch (FE's `MCC`).
 ///
@@ -22,38 +20,32 @@ use super::per_ds::PerDs;
 /// let m = MCC::new("y", "y_pred").output_name("matthews");
 /// # let _ = m;
 /// ```
-pub struct MCC {
-    io: OpIo,
-    state: PerDs<LabelCounts>,
+pub type MCC = MetricTrace<MCCMetric>;
+
+/// The metric behind [`MCC`].
+#[derive(Debug, Clone, Default)]
+pub struct MCCMetric {
+    invalid: Deferred,
 }
-impl_has_io!(MCC);
 
 impl MCC {
     /// MCC written as `"mcc"`.
     pub fn new(true_key: &str, pred_key: &str) -> Self {
-        MCC { io: OpIo::new([true_key, pred_key], "mcc").with_default_mode("eval,test"), state: PerDs::default() }
-    }
-
-    /// Write the result under another name.
-    pub fn output_name(mut self, name: &str) -> Self {
-        self.io.outputs = vec![name.to_string()];
-        self
-    }
-
-    /// Also write `name|ds_id` for every dataset (default true).
-    pub fn per_ds(mut self, per_ds: bool) -> Self {
-        self.state.set_enabled(per_ds);
-        self
+        MetricTrace::from_metric(
+            MCCMetric::default(),
+            OpIo::new([true_key, pred_key], "mcc").with_default_mode("eval,test"),
+        )
     }
 
     /// An extra keyword argument for `matthews_corrcoef`, as FE forwards `**kwargs`. `y_true` and
-    /// `y_pred` are set by the trace (an error, as in FE); `sample_weight` is not supported.
-    pub fn kwarg(self, name: &str, _value: impl Into<KwargValue>) -> Result<Self> {
+    /// `y_pred` are set by the trace (an error, as in FE); `sample_weight` is not supported. The
+    /// error is reported as [`FeError::InvalidParameter`](crate::FeError) when the trace is bound
+    /// (or [validated](MetricTrace::validate)).
+    pub fn kwarg(self, name: &str, _value: impl Into<KwargValue>) -> Self {
         const FORBIDDEN: [&str; 2] = ["y_true", "y_pred"];
-        if FORBIDDEN.contains(&name) {
-            return Err(forbidden("MCC", name, &FORBIDDEN));
-        }
-        Err(unsupported("MCC", name, &[]))
+        let error =
+            if FORBIDDEN.contains(&name) { forbidden("MCC", name, &FORBIDDEN) } else { unsupported("MCC", name, &[]) };
+        self.with_metric(|m| m.invalid.record(error))
     }
 }
 
@@ -73,27 +65,15 @@ pub(crate) fn matthews_corrcoef(counts: &LabelCounts) -> f64 {
     cov_ytyp / (cov_ytyt * cov_ypyp).sqrt()
 }
 
-impl Trace for MCC {
-    fn name(&self) -> String {
-        "MCC".into()
+impl LabelMetric for MCCMetric {
+    const NAME: &'static str = "MCC";
+
+    fn check(&self, _io: &OpIo) -> Result<()> {
+        self.invalid.result()
     }
 
-    fn on_epoch_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
-        self.state.clear();
-        Ok(())
-    }
-
-    fn on_batch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
-        let (y_true, y_pred, binary) = batch_labels(data, &self.io.inputs[0], &self.io.inputs[1], "MCC")?;
-        self.state.update(&system.ds_id, |counts| {
-            counts.add(&y_true, &y_pred, binary);
-            Ok(())
-        })
-    }
-
-    fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
-        let name = self.io.outputs[0].clone();
-        self.state.write(data, &self.io.outputs, |counts| Ok(vec![(name.clone(), matthews_corrcoef(counts).into())]))
+    fn score(&self, counts: &LabelCounts, _io: &OpIo) -> Result<LogValue> {
+        Ok(matthews_corrcoef(counts).into())
     }
 }
 

@@ -1,12 +1,11 @@
 //! `MeanAveragePrecision`: COCO-style mAP, AP50 and AP75 of detected boxes over an epoch.
 
 use crate::error::{FeError, Result};
-use crate::op::{impl_has_io, OpIo};
-use crate::summary::{LogValue, System};
-use crate::trace::{Data, Trace};
+use crate::op::{HasIo, OpIo};
+use crate::summary::LogValue;
 
-use super::input::read_array;
-use super::per_ds::PerDs;
+use super::metric_trace::MetricTrace;
+use super::metric_trait::{Metric, MetricBatch};
 
 /// COCO keeps at most this many detections per image and class.
 const MAX_DETECTIONS: usize = 100;
@@ -33,16 +32,18 @@ const NUM_RECALL: usize = 101;
 ///
 /// ```
 /// use fastestimator::trace::metric::MeanAveragePrecision;
-/// let map = MeanAveragePrecision::new(90).unwrap().keys("bbox", "pred").output_names(["map", "ap50", "ap75"]);
+/// let map = MeanAveragePrecision::new(90)?.keys("bbox", "pred").output_names(["map", "ap50", "ap75"]);
 /// assert!(MeanAveragePrecision::new(0).is_err());
 /// # let _ = map;
+/// # Ok::<(), fastestimator::FeError>(())
 /// ```
-pub struct MeanAveragePrecision {
-    io: OpIo,
+pub type MeanAveragePrecision = MetricTrace<MeanAveragePrecisionMetric>;
+
+/// The metric behind [`MeanAveragePrecision`].
+#[derive(Debug, Clone)]
+pub struct MeanAveragePrecisionMetric {
     num_classes: usize,
-    state: PerDs<Vec<Image>>,
 }
-impl_has_io!(MeanAveragePrecision);
 
 /// An axis-aligned box `[x1, y1, w, h]` with a class.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,7 +57,7 @@ struct Box4 {
 
 /// The ground truth and detections (with scores) of one image.
 #[derive(Debug, Clone, Default)]
-struct Image {
+pub struct Image {
     truth: Vec<Box4>,
     detections: Vec<(Box4, f64)>,
 }
@@ -101,31 +102,26 @@ impl MeanAveragePrecision {
         if num_classes == 0 {
             return Err(FeError::param("MeanAveragePrecision", "num_classes", "must be at least 1"));
         }
-        Ok(MeanAveragePrecision {
-            io: OpIo::new(["bbox", "pred"], ["mAP", "AP50", "AP75"]).with_default_mode("eval,test"),
-            num_classes,
-            state: PerDs::default(),
-        })
+        Ok(MetricTrace::from_metric(
+            MeanAveragePrecisionMetric { num_classes },
+            OpIo::new(["bbox", "pred"], ["mAP", "AP50", "AP75"]).with_default_mode("eval,test"),
+        ))
     }
 
     /// Read the ground truth from `true_key` and the detections from `pred_key`.
     pub fn keys(mut self, true_key: &str, pred_key: &str) -> Self {
-        self.io.inputs = vec![true_key.to_string(), pred_key.to_string()];
+        self.io_mut().inputs = vec![true_key.to_string(), pred_key.to_string()];
         self
     }
 
     /// Write the three results under other names (mAP, AP50, AP75 in this order).
     pub fn output_names(mut self, names: [&str; 3]) -> Self {
-        self.io.outputs = names.iter().map(|s| s.to_string()).collect();
+        self.io_mut().outputs = names.iter().map(|s| s.to_string()).collect();
         self
     }
+}
 
-    /// Also write `name|ds_id` for every dataset (default true).
-    pub fn per_ds(mut self, per_ds: bool) -> Self {
-        self.state.set_enabled(per_ds);
-        self
-    }
-
+impl MeanAveragePrecisionMetric {
     /// The COCO precision table `[iou][recall][class]`, -1 where a class has no ground truth.
     fn precision_table(&self, images: &[Image]) -> Vec<Vec<Vec<f64>>> {
         let ious = iou_thresholds();
@@ -201,7 +197,7 @@ impl MeanAveragePrecision {
         table
     }
 
-    fn results(&self, images: &[Image]) -> Vec<(String, LogValue)> {
+    fn results(&self, images: &[Image], outputs: &[String]) -> Vec<(String, LogValue)> {
         let table = self.precision_table(images);
         let mean_of = |rows: &[Vec<Vec<f64>>]| {
             let valid: Vec<f64> = rows.iter().flatten().flatten().copied().filter(|&v| v > -1.0).collect();
@@ -212,40 +208,53 @@ impl MeanAveragePrecision {
             }
         };
         let values = [mean_of(&table), mean_of(&table[0..1]), mean_of(&table[5..6])];
-        self.io.outputs.iter().cloned().zip(values.map(LogValue::F64)).collect()
+        outputs.iter().cloned().zip(values.map(LogValue::F64)).collect()
     }
 }
 
-fn rows3(a: &ndarray::ArrayD<f64>, width: usize, what: &str) -> Result<Vec<Vec<Vec<f64>>>> {
+fn rows3(a: &ndarray::ArrayD<f64>, width: usize, key: &str) -> Result<Vec<Vec<Vec<f64>>>> {
     if a.ndim() != 3 || a.shape()[2] != width {
-        return Err(FeError::Mismatch {
-            context: "MeanAveragePrecision".into(),
-            reason: format!("{what} must be [batch, boxes, {width}], got shape {:?}", a.shape()),
+        return Err(FeError::UnexpectedShape {
+            op: "MeanAveragePrecision".into(),
+            key: key.to_string(),
+            expected: format!("[batch, boxes, {width}]"),
+            got: a.shape().iter().map(|&d| d as i64).collect(),
         });
     }
     Ok(a.outer_iter().map(|img| img.outer_iter().map(|r| r.iter().copied().collect()).collect()).collect())
 }
 
-impl Trace for MeanAveragePrecision {
-    fn name(&self) -> String {
-        "MeanAveragePrecision".into()
+impl Metric for MeanAveragePrecisionMetric {
+    type Batch = Vec<Image>;
+    type State = Vec<Image>;
+
+    fn name(&self) -> &str {
+        "MeanAveragePrecision"
     }
 
-    fn on_epoch_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
-        self.state.clear();
+    fn validate(&self, io: &OpIo) -> Result<()> {
+        if io.outputs.len() != 3 {
+            return Err(FeError::param(
+                "MeanAveragePrecision",
+                "output_names",
+                format!("needs three names (mAP, AP50, AP75), got {:?}", io.outputs),
+            ));
+        }
         Ok(())
     }
 
-    fn on_batch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
-        let truth = rows3(&read_array(data, &self.io.inputs[0], "MeanAveragePrecision")?, 5, "ground truth")?;
-        let preds = rows3(&read_array(data, &self.io.inputs[1], "MeanAveragePrecision")?, 7, "predictions")?;
+    fn read(&self, batch: &MetricBatch<'_>) -> Result<Vec<Image>> {
+        let truth = rows3(&batch.array(0)?, 5, batch.key(0)?)?;
+        let preds = rows3(&batch.array(1)?, 7, batch.key(1)?)?;
         if truth.len() != preds.len() {
-            return Err(FeError::Mismatch {
+            return Err(FeError::LengthMismatch {
                 context: "MeanAveragePrecision".into(),
-                reason: format!("{} images of ground truth but {} of predictions", truth.len(), preds.len()),
+                what: format!("images in {:?} (one per image in {:?})", batch.key(1)?, batch.key(0)?),
+                expected: truth.len(),
+                got: preds.len(),
             });
         }
-        let images: Vec<Image> = truth
+        Ok(truth
             .iter()
             .zip(&preds)
             .map(|(t, p)| Image {
@@ -260,16 +269,16 @@ impl Trace for MeanAveragePrecision {
                     .map(|r| (Box4 { x: r[0], y: r[1], w: r[2], h: r[3], label: r[4] as i64 }, r[5]))
                     .collect(),
             })
-            .collect();
-        self.state.update(&system.ds_id, |all| {
-            all.extend(images.iter().cloned());
-            Ok(())
-        })
+            .collect())
     }
 
-    fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
-        let this = &*self;
-        this.state.write(data, &this.io.outputs, |images| Ok(this.results(images)))
+    fn update(&self, all: &mut Vec<Image>, images: &Vec<Image>) -> Result<()> {
+        all.extend(images.iter().cloned());
+        Ok(())
+    }
+
+    fn result(&self, images: &Vec<Image>, io: &OpIo) -> Result<Vec<(String, LogValue)>> {
+        Ok(self.results(images, &io.outputs))
     }
 }
 

@@ -1,0 +1,106 @@
+"""The speed benchmark's PyTorch baseline: a plain eager training loop in Python.
+
+Same data (the embedded digits, written by `fastestimator speed`), model (FE's LeNet), loss
+(cross entropy on softmax probabilities, as FE computes it), optimizer (Adam, lr 1e-3), batch
+size and thread count as `speed_estimator`. The data is scaled once up front and batches are
+index-selected from one tensor: the fastest a plain loop can be. Prints `SPEED {json}`.
+"""
+
+import argparse
+import json
+import os
+import resource
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def seconds_since_process_start():
+    with open("/proc/self/stat") as f:
+        after_name = f.read().rsplit(")", 1)[1].split()
+    with open("/proc/uptime") as f:
+        uptime = float(f.read().split()[0])
+    return uptime - float(after_name[19]) / os.sysconf("SC_CLK_TCK")
+
+
+class LeNet(nn.Module):
+    """FE's `fe.architecture.pytorch.LeNet` (input 1x28x28, 10 classes, softmax output)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3)
+        self.conv2 = nn.Conv2d(32, 64, 3)
+        self.conv3 = nn.Conv2d(64, 64, 3)
+        self.fc1 = nn.Linear(64 * 3 * 3, 64)
+        self.fc2 = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = F.relu(self.conv3(x))
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        return torch.softmax(self.fc2(x), dim=-1)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--steps", type=int, default=625)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(42)
+    x = torch.from_numpy(np.fromfile(os.path.join(args.data, "x.u8"), dtype=np.uint8)).reshape(-1, 1, 28, 28)
+    y = torch.from_numpy(np.fromfile(os.path.join(args.data, "y.i64"), dtype=np.int64))
+    x = x.float()
+    lo = x.amin(dim=(1, 2, 3), keepdim=True)
+    hi = x.amax(dim=(1, 2, 3), keepdim=True)
+    x = (x - lo) / (hi - lo).clamp_min(1e-7)
+    model = LeNet()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    bs = args.batch_size
+    perm = torch.randperm(x.shape[0])
+    compute = optimizer = 0.0
+    first_step = None
+    start = time.perf_counter()
+    for s in range(args.steps):
+        t0 = time.perf_counter()
+        idx = perm[s * bs:(s + 1) * bs]
+        xb, yb = x[idx], y[idx]
+        p = model(xb).clamp(1e-7, 1 - 1e-7)
+        loss = F.nll_loss(torch.log(p), yb)
+        opt.zero_grad()
+        loss.backward()
+        t1 = time.perf_counter()
+        opt.step()
+        t2 = time.perf_counter()
+        compute += t1 - t0
+        optimizer += t2 - t1
+        if first_step is None:
+            first_step = seconds_since_process_start()
+        if (s + 1) % 100 == 0:
+            print(f"step {s + 1}: ce = {loss.item():.4f}")
+    elapsed = time.perf_counter() - start
+    steps = args.steps
+    us = lambda t: t * 1e6 / steps
+    report = {
+        "steps_per_sec": steps / elapsed,
+        "first_step_s": first_step,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "step_us": us(elapsed),
+        "data_wait_us": 0.0,
+        "forward_backward_us": us(compute),
+        "optimizer_us": us(optimizer),
+        "traces_us": 0.0,
+        "other_us": us(elapsed - compute - optimizer),
+    }
+    print("SPEED " + json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+//! `fastestimator speed`: the Estimator in a user's own program against a hand-written tch loop
+//! and a plain PyTorch eager loop, side by side, in alternating rounds.
+//!
+//! Every contender is its own process, started fresh each round: `speed_estimator` and
+//! `speed_hand_loop` are example programs built the way a user builds one (no allocator or
+//! setting of their own), and `speed_torch.py` runs on the `.venv`'s torch. This tool's own
+//! allocator therefore touches none of them. Each prints one `SPEED {json}` line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::Args;
+use fastestimator as fe;
+use fe::dataset::data::synthetic_digits::{self, SyntheticDigitsConfig};
+
+/// Options of `fastestimator speed`.
+#[derive(Args, Debug)]
+pub struct SpeedArgs {
+    /// Rounds; each runs every contender once, in an order that rotates from round to round.
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+    /// Training steps per run.
+    #[arg(long, default_value_t = 625)]
+    steps: usize,
+    /// Batch size.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// libtorch threads for every contender (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// The Python that runs the PyTorch loop (default: `.venv/bin/python`, else `python3`).
+    #[arg(long)]
+    python: Option<PathBuf>,
+    /// Leave out the PyTorch loop.
+    #[arg(long)]
+    no_torch: bool,
+}
+
+/// One run's figures, as its `SPEED` line gives them.
+type Figures = BTreeMap<String, f64>;
+
+const CONTENDERS: [&str; 3] = ["estimator", "hand loop", "pytorch"];
+
+/// Run the benchmark and print its figures.
+pub fn run(args: &SpeedArgs) -> fe::Result<()> {
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let examples = examples_dir()?;
+    let data = write_digits(args)?;
+    let python = args.python.clone().unwrap_or_else(|| {
+        let venv = PathBuf::from(".venv/bin/python");
+        if venv.exists() {
+            venv
+        } else {
+            PathBuf::from("python3")
+        }
+    });
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/speed_torch.py");
+    let contenders: Vec<&str> = CONTENDERS.iter().copied().filter(|c| !(args.no_torch && *c == "pytorch")).collect();
+    println!(
+        "fastestimator speed: LeNet, Adam, batch {}, {} steps, libtorch threads {threads}, {} rounds",
+        args.batch_size, args.steps, args.rounds
+    );
+    let common = [
+        "--steps".to_string(),
+        args.steps.to_string(),
+        "--batch-size".into(),
+        args.batch_size.to_string(),
+        "--threads".into(),
+        threads.to_string(),
+    ];
+    let mut rounds: Vec<BTreeMap<&str, Figures>> = Vec::new();
+    for round in 0..args.rounds {
+        let mut results = BTreeMap::new();
+        for k in 0..contenders.len() {
+            let who = contenders[(round + k) % contenders.len()];
+            let mut cmd = match who {
+                "estimator" => Command::new(examples.join("speed_estimator")),
+                "hand loop" => Command::new(examples.join("speed_hand_loop")),
+                _ => {
+                    let mut c = Command::new(&python);
+                    c.arg(&script).arg("--data").arg(data.path());
+                    c
+                }
+            };
+            cmd.args(&common);
+            results.insert(who, run_one(who, &mut cmd)?);
+        }
+        let line: Vec<String> =
+            contenders.iter().map(|c| format!("{c} {:.1} steps/s", results[c]["steps_per_sec"])).collect();
+        println!("round {}: {}", round + 1, line.join(" | "));
+        rounds.push(results);
+    }
+    print_summary(&rounds, &contenders);
+    Ok(())
+}
+
+/// The folder holding the example programs, next to this binary (`target/release/examples`).
+fn examples_dir() -> fe::Result<PathBuf> {
+    let exe = std::env::current_exe().map_err(|e| fe::FeError::io("cannot locate", "fastestimator", e))?;
+    let dir = exe.parent().map(|p| p.join("examples")).unwrap_or_default();
+    for program in ["speed_estimator", "speed_hand_loop"] {
+        if !dir.join(program).exists() {
+            return Err(fe::FeError::param(
+                "speed",
+                "programs",
+                format!(
+                    "{} is missing; build the programs first: cargo build --release -p fastestimator --examples",
+                    dir.join(program).display()
+                ),
+            ));
+        }
+    }
+    Ok(dir)
+}
+
+/// The digits the Rust programs generate, as raw files for the PyTorch loop.
+fn write_digits(args: &SpeedArgs) -> fe::Result<tempfile::TempDir> {
+    let dir = tempfile::tempdir().map_err(|e| fe::FeError::io("cannot create", std::env::temp_dir(), e))?;
+    let cfg = SyntheticDigitsConfig { train_size: args.steps * args.batch_size, eval_size: 0, test_size: 0, seed: 42 };
+    let (train, _, _) = synthetic_digits::load_arrays(&cfg);
+    let x: Vec<u8> = train.images.iter().copied().collect();
+    let y: Vec<u8> = train.labels.iter().flat_map(|v| v.to_le_bytes()).collect();
+    for (name, bytes) in [("x.u8", x), ("y.i64", y)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).map_err(|e| fe::FeError::io("cannot write", &path, e))?;
+    }
+    Ok(dir)
+}
+
+/// Run one contender and read its `SPEED` line.
+fn run_one(who: &str, cmd: &mut Command) -> fe::Result<Figures> {
+    let out = cmd.output().map_err(|e| fe::FeError::io("cannot run", format!("{cmd:?}"), e))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let failed = || {
+        fe::FeError::Worker(format!(
+            "{who} failed ({}): {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or(""),
+            stdout.lines().last().unwrap_or("")
+        ))
+    };
+    if !out.status.success() {
+        return Err(failed());
+    }
+    let json = stdout.lines().find_map(|l| l.strip_prefix("SPEED ")).ok_or_else(failed)?;
+    serde_json::from_str(json).map_err(|_| failed())
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn print_summary(rounds: &[BTreeMap<&str, Figures>], contenders: &[&str]) {
+    let column = |who: &str, key: &str| -> Vec<f64> { rounds.iter().map(|r| r[who][key]).collect() };
+    let ratios = |a: &str, b: &str| -> Vec<f64> {
+        rounds.iter().map(|r| r[a]["steps_per_sec"] / r[b]["steps_per_sec"]).collect()
+    };
+    println!();
+    println!("steps/s (median of rounds): {}", {
+        let v: Vec<String> =
+            contenders.iter().map(|c| format!("{c} {:.1}", median(column(c, "steps_per_sec")))).collect();
+        v.join(" | ")
+    });
+    println!("estimator / hand loop   : {}", crate::rounds::median_of_ratios(&ratios("estimator", "hand loop")));
+    if contenders.contains(&"pytorch") {
+        println!("estimator / pytorch     : {}", crate::rounds::median_of_ratios(&ratios("estimator", "pytorch")));
+    }
+    let est = column("estimator", "steps_per_sec");
+    let (lo, hi) = est.iter().fold((f64::MAX, 0.0f64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    println!(
+        "estimator stability     : {:.1} to {:.1} steps/s over {} runs ({:.1}% spread)",
+        lo,
+        hi,
+        est.len(),
+        100.0 * (hi / lo - 1.0)
+    );
+    println!();
+    println!("per step, microseconds (median of rounds):");
+    println!("{:<22}{:>12}{:>12}{:>12}", "part", "estimator", "hand loop", "overhead");
+    for (label, key) in [
+        ("waiting for data", "data_wait_us"),
+        ("ops (fwd+loss+bwd)", "forward_backward_us"),
+        ("optimizer step", "optimizer_us"),
+        ("traces and logging", "traces_us"),
+        ("other (dispatch etc.)", "other_us"),
+        ("whole step", "step_us"),
+    ] {
+        let (e, h) = (median(column("estimator", key)), median(column("hand loop", key)));
+        println!("{label:<22}{e:>12.0}{h:>12.0}{:>12.0}", e - h);
+    }
+    println!();
+    for c in contenders {
+        println!(
+            "{c:<10} peak RSS {:>7.0} MiB, first training step {:.2} s after process start",
+            median(column(c, "peak_rss_mib")),
+            median(column(c, "first_step_s"))
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! The speed benchmark's baseline: a hand-written tch training loop with the same data, model
+//! (LeNet), loss, optimizer (Adam, lr 1e-3) and batch size as `speed_estimator`, built the same
+//! way. The data is scaled once up front and batches are index-selected from one tensor, the
+//! least work a training loop can do; the gap to it is the framework's overhead.
+
+#[path = "speed/common.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use fastestimator as fe;
+use fe::architecture::LeNet;
+use fe::dataset::data::synthetic_digits::{self, SyntheticDigitsConfig};
+use fe::dataset::Dataset;
+use tch::nn::{self, ModuleT, OptimizerConfig};
+use tch::{Device, Kind, Tensor};
+
+fn main() -> fe::Result<()> {
+    let args = common::SpeedArgs::parse();
+    tch::set_num_threads(args.threads.unwrap_or_else(num_cpus::get).max(1) as i32);
+    tch::manual_seed(42);
+    let cfg = SyntheticDigitsConfig { train_size: args.steps * args.batch_size, eval_size: 0, test_size: 0, seed: 42 };
+    let (train, _, _) = synthetic_digits::load_data(&cfg)?;
+    let n = train.len() as i64;
+    let column = |k: &str| train.column(k).and_then(fe::backend::to_tensor);
+    let (Some(x), Some(y)) = (column("x"), column("y")) else {
+        return Err(fe::FeError::param("speed_hand_loop", "data", "the digits need x and y"));
+    };
+    let x = x.to_kind(Kind::Float).reshape([n, 1, 28, 28]);
+    let (lo, hi) = (x.amin([1, 2, 3], true), x.amax([1, 2, 3], true));
+    let x = (&x - &lo) / (hi - &lo).clamp_min(1e-7);
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = LeNet::new(&vs.root(), [1, 28, 28], 10);
+    let mut opt = nn::Adam::default().build(&vs, 1e-3).map_err(|e| fe::FeError::torch("Adam", e))?;
+    let bs = args.batch_size as i64;
+    let (mut compute, mut optimizer) = (Duration::ZERO, Duration::ZERO);
+    let mut first_step = None;
+    let perm = Tensor::randperm(n, (Kind::Int64, Device::Cpu));
+    let start = Instant::now();
+    for s in 0..args.steps as i64 {
+        let t0 = Instant::now();
+        let idx = perm.narrow(0, s * bs, bs);
+        let (xb, yb) = (x.index_select(0, &idx), y.index_select(0, &idx));
+        let p = net.forward_t(&xb, true).clamp(1e-7, 1.0 - 1e-7);
+        let loss = -p.log().gather(1, &yb.unsqueeze(1), false).mean(Kind::Float);
+        opt.zero_grad();
+        loss.backward();
+        let t1 = Instant::now();
+        opt.step();
+        let t2 = Instant::now();
+        compute += t1 - t0;
+        optimizer += t2 - t1;
+        if first_step.is_none() {
+            first_step = Some(common::seconds_since_process_start());
+        }
+        if (s + 1) % 100 == 0 {
+            println!("step {}: ce = {:.4}", s + 1, loss.double_value(&[]));
+        }
+    }
+    let elapsed = start.elapsed();
+    let steps = args.steps as u64;
+    common::report(&[
+        ("steps_per_sec", steps as f64 / elapsed.as_secs_f64()),
+        ("first_step_s", first_step.unwrap_or(0.0)),
+        ("peak_rss_mib", common::peak_rss_mib()),
+        ("step_us", common::us_per_step(elapsed, steps)),
+        ("data_wait_us", 0.0),
+        ("forward_backward_us", common::us_per_step(compute, steps)),
+        ("optimizer_us", common::us_per_step(optimizer, steps)),
+        ("traces_us", 0.0),
+        ("other_us", common::us_per_step(elapsed.saturating_sub(compute + optimizer), steps)),
+    ]);
+    Ok(())
+}
