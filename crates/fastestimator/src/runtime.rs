@@ -54,7 +54,59 @@ pub fn set_num_threads(n: usize) {
 /// Give libtorch one thread per core unless the user chose a number. Pipeline workers default to
 /// half the cores, and mostly sleep on their bounded queues once ahead.
 pub(crate) fn configure_threads() {
+    tune_allocator();
     if !THREADS_SET.swap(true, Ordering::SeqCst) {
         tch::set_num_threads(num_cpus::get().max(1) as i32);
     }
 }
+
+/// Keep glibc's `malloc` from mapping and unmapping libtorch's large per-step buffers.
+///
+/// By default glibc serves blocks above a *dynamic* threshold (128 KiB, growing to 32 MiB as
+/// freed blocks are seen) with `mmap`, and gives the heap top back to the system whenever 128
+/// KiB are free. A training step allocates and frees the same activation and gradient buffers
+/// every step, so whether they stay in the heap or are mapped, zeroed by the kernel and unmapped
+/// each time depends on the order of the first few frees: the same program ran at two speeds
+/// from one run to the next. Fixing the mmap threshold at 64 MiB and the trim threshold at 128
+/// MiB keeps those buffers in the heap, for a steady speed and no page-fault storm; memory
+/// freed at the end of a run is reused rather than returned.
+///
+/// It runs when the program starts (a constructor in `.init_array`), so every program that
+/// links fastestimator gets it, and again, harmlessly, when an Estimator or Pipeline is built.
+/// It leaves glibc alone when the user set `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`
+/// or `MALLOC_TOP_PAD_` themselves, or set `FE_SYSTEM_MALLOC=1`; a program with its own global
+/// allocator (mimalloc, jemalloc) is unaffected, since glibc's settings do not concern it.
+pub fn tune_allocator() {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(|| {
+        let user_set = ["MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "FE_SYSTEM_MALLOC"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+        if !user_set {
+            set_malloc_thresholds();
+        }
+    });
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn set_malloc_thresholds() {
+    // SAFETY: mallopt only changes glibc's allocation parameters; it is safe to call at any time.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn set_malloc_thresholds() {}
+
+/// Runs [`tune_allocator`] as the program starts, before `main`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[used]
+#[link_section = ".init_array"]
+static TUNE_ALLOCATOR_AT_START: extern "C" fn() = {
+    extern "C" fn tune_at_start() {
+        tune_allocator();
+    }
+    tune_at_start
+};

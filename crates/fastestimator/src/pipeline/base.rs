@@ -126,6 +126,7 @@ impl PipelineBuilder {
 
     /// Validate and build.
     pub fn build(self) -> Result<Pipeline> {
+        crate::runtime::tune_allocator();
         if let Some(e) = self.error {
             return Err(e);
         }

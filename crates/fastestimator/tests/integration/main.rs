@@ -1,5 +1,6 @@
 //! Integration tests, compiled into one binary (linking libtorch once).
 
+mod allocator;
 mod bad_input;
 mod common;
 mod datasets;
