@@ -9,15 +9,21 @@ const PROBE_ENV: &str = "FE_TEST_ALLOCATOR_PROBE";
 /// Whether glibc served a fresh 48 MiB block with `mmap`: such a chunk has the IS_MMAPPED bit
 /// (0x2) in the size word just before the pointer. glibc's dynamic threshold never exceeds 32
 /// MiB, so by default the block is always mapped; the library's threshold is 64 MiB, so with it
-/// the block comes from the heap.
+/// the block comes from the heap (which grows to hold it).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn large_block_is_mmapped() -> bool {
     // SAFETY: the block is allocated, its glibc chunk header read, and freed.
     unsafe {
-        let p = libc::malloc(48 << 20) as *const usize;
+        // Start from a trimmed heap, so the block cannot come from free memory left at its top
+        // by whatever ran before (libtorch's start-up): only the threshold decides.
+        libc::malloc_trim(0);
+        let p = libc::malloc(48 << 20);
         assert!(!p.is_null());
-        let mmapped = *p.offset(-1) & 0x2 != 0;
-        libc::free(p as *mut libc::c_void);
+        // The header lies outside the allocation as the compiler sees it: hide the address from
+        // the optimiser and read it as plain memory.
+        let header = std::hint::black_box(p as usize - std::mem::size_of::<usize>()) as *const usize;
+        let mmapped = std::ptr::read_volatile(header) & 0x2 != 0;
+        libc::free(p);
         mmapped
     }
 }
