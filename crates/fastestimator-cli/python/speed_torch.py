@@ -26,6 +26,39 @@ def seconds_since_process_start():
     return uptime - float(after_name[19]) / os.sysconf("SC_CLK_TCK")
 
 
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + x)
+
+
+class SmallResNet(nn.Module):
+    """The same layers as `small_resnet` in the Rust speed programs."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 32, 3, padding=1, bias=False)
+        self.stem_bn = nn.BatchNorm2d(32)
+        self.block1 = Block(32)
+        self.down = nn.Conv2d(32, 64, 3, stride=2, padding=1, bias=False)
+        self.down_bn = nn.BatchNorm2d(64)
+        self.block2 = Block(64)
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = self.block1(F.relu(self.stem_bn(self.stem(x))))
+        x = self.block2(F.relu(self.down_bn(self.down(x))))
+        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        return torch.softmax(self.fc(x), dim=-1)
+
+
 class LeNet(nn.Module):
     """FE's `fe.architecture.pytorch.LeNet` (input 1x28x28, 10 classes, softmax output)."""
 
@@ -52,16 +85,21 @@ def main():
     parser.add_argument("--steps", type=int, default=625)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--model", default="lenet", choices=["lenet", "resnet"])
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(42)
-    x = torch.from_numpy(np.fromfile(os.path.join(args.data, "x.u8"), dtype=np.uint8)).reshape(-1, 1, 28, 28)
     y = torch.from_numpy(np.fromfile(os.path.join(args.data, "y.i64"), dtype=np.int64))
+    x = torch.from_numpy(np.fromfile(os.path.join(args.data, "x.u8"), dtype=np.uint8))
+    if args.model == "resnet":
+        x = x.reshape(-1, 32, 32, 3).permute(0, 3, 1, 2)
+    else:
+        x = x.reshape(-1, 1, 28, 28)
     x = x.float()
     lo = x.amin(dim=(1, 2, 3), keepdim=True)
     hi = x.amax(dim=(1, 2, 3), keepdim=True)
     x = (x - lo) / (hi - lo).clamp_min(1e-7)
-    model = LeNet()
+    model = SmallResNet() if args.model == "resnet" else LeNet()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     bs = args.batch_size
     perm = torch.randperm(x.shape[0])

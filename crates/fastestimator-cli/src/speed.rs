@@ -20,12 +20,16 @@ pub struct SpeedArgs {
     /// Rounds; each runs every contender once, in an order that rotates from round to round.
     #[arg(long, default_value_t = 5)]
     rounds: usize,
-    /// Training steps per run.
-    #[arg(long, default_value_t = 625)]
-    steps: usize,
-    /// Batch size.
-    #[arg(long, default_value_t = 32)]
-    batch_size: usize,
+    /// The model: `lenet` (FE's MNIST recipe: 28×28×1 digits, batch 32) or `resnet` (a small
+    /// ResNet on 32×32×3 images, batch 128).
+    #[arg(long, default_value = "lenet", value_parser = ["lenet", "resnet"])]
+    model: String,
+    /// Training steps per run (default 625 for LeNet, 50 for the ResNet).
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Batch size (default 32 for LeNet, 128 for the ResNet).
+    #[arg(long)]
+    batch_size: Option<usize>,
     /// libtorch threads for every contender (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
@@ -45,8 +49,11 @@ const CONTENDERS: [&str; 3] = ["estimator", "hand loop", "pytorch"];
 /// Run the benchmark and print its figures.
 pub fn run(args: &SpeedArgs) -> fe::Result<()> {
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let resnet = args.model == "resnet";
+    let steps = args.steps.unwrap_or(if resnet { 50 } else { 625 });
+    let batch_size = args.batch_size.unwrap_or(if resnet { 128 } else { 32 });
     let examples = examples_dir()?;
-    let data = write_digits(args)?;
+    let data = write_data(resnet, steps * batch_size)?;
     let python = args.python.clone().unwrap_or_else(|| {
         let venv = PathBuf::from(".venv/bin/python");
         if venv.exists() {
@@ -58,16 +65,21 @@ pub fn run(args: &SpeedArgs) -> fe::Result<()> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/speed_torch.py");
     let contenders: Vec<&str> = CONTENDERS.iter().copied().filter(|c| !(args.no_torch && *c == "pytorch")).collect();
     println!(
-        "fastestimator speed: LeNet, Adam, batch {}, {} steps, libtorch threads {threads}, {} rounds",
-        args.batch_size, args.steps, args.rounds
+        "fastestimator speed: {}, Adam, batch {batch_size}, {steps} steps, libtorch threads {threads}, {} rounds",
+        if resnet { "small ResNet on 32x32x3" } else { "LeNet on 28x28 digits" },
+        args.rounds
     );
     let common = [
         "--steps".to_string(),
-        args.steps.to_string(),
+        steps.to_string(),
         "--batch-size".into(),
-        args.batch_size.to_string(),
+        batch_size.to_string(),
         "--threads".into(),
         threads.to_string(),
+        "--model".into(),
+        args.model.clone(),
+        "--data".into(),
+        data.path().display().to_string(),
     ];
     let mut rounds: Vec<BTreeMap<&str, Figures>> = Vec::new();
     for round in 0..args.rounds {
@@ -79,7 +91,7 @@ pub fn run(args: &SpeedArgs) -> fe::Result<()> {
                 "hand loop" => Command::new(examples.join("speed_hand_loop")),
                 _ => {
                     let mut c = Command::new(&python);
-                    c.arg(&script).arg("--data").arg(data.path());
+                    c.arg(&script);
                     c
                 }
             };
@@ -114,13 +126,21 @@ fn examples_dir() -> fe::Result<PathBuf> {
     Ok(dir)
 }
 
-/// The digits the Rust programs generate, as raw files for the PyTorch loop.
-fn write_digits(args: &SpeedArgs) -> fe::Result<tempfile::TempDir> {
+/// The data every contender reads, as raw files: `x.u8` (images) and `y.i64` (labels). LeNet
+/// gets the embedded digits; the ResNet gets seeded random 32×32×3 images with labels.
+fn write_data(resnet: bool, samples: usize) -> fe::Result<tempfile::TempDir> {
+    use rand::{Rng, SeedableRng};
     let dir = tempfile::tempdir().map_err(|e| fe::FeError::io("cannot create", std::env::temp_dir(), e))?;
-    let cfg = SyntheticDigitsConfig { train_size: args.steps * args.batch_size, eval_size: 0, test_size: 0, seed: 42 };
-    let (train, _, _) = synthetic_digits::load_arrays(&cfg);
-    let x: Vec<u8> = train.images.iter().copied().collect();
-    let y: Vec<u8> = train.labels.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let (x, labels): (Vec<u8>, Vec<i64>) = if resnet {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+        let x = (0..samples * 32 * 32 * 3).map(|_| rng.gen()).collect();
+        (x, (0..samples).map(|_| rng.gen_range(0..10)).collect())
+    } else {
+        let cfg = SyntheticDigitsConfig { train_size: samples, eval_size: 0, test_size: 0, seed: 42 };
+        let (train, _, _) = synthetic_digits::load_arrays(&cfg);
+        (train.images.iter().copied().collect(), train.labels.to_vec())
+    };
+    let y: Vec<u8> = labels.iter().flat_map(|v| v.to_le_bytes()).collect();
     for (name, bytes) in [("x.u8", x), ("y.i64", y)] {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).map_err(|e| fe::FeError::io("cannot write", &path, e))?;

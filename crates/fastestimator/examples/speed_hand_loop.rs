@@ -1,5 +1,5 @@
 //! The speed benchmark's baseline: a hand-written tch training loop with the same data, model
-//! (LeNet), loss, optimizer (Adam, lr 1e-3) and batch size as `speed_estimator`, built the same
+//! (LeNet or the small ResNet), loss, optimizer (Adam, lr 1e-3) and batch size as `speed_estimator`, built the same
 //! way. The data is scaled once up front and batches are index-selected from one tensor, the
 //! least work a training loop can do; the gap to it is the framework's overhead.
 
@@ -11,8 +11,6 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use fastestimator as fe;
 use fe::architecture::LeNet;
-use fe::dataset::data::synthetic_digits::{self, SyntheticDigitsConfig};
-use fe::dataset::Dataset;
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
@@ -20,18 +18,23 @@ fn main() -> fe::Result<()> {
     let args = common::SpeedArgs::parse();
     tch::set_num_threads(args.threads.unwrap_or_else(num_cpus::get).max(1) as i32);
     tch::manual_seed(42);
-    let cfg = SyntheticDigitsConfig { train_size: args.steps * args.batch_size, eval_size: 0, test_size: 0, seed: 42 };
-    let (train, _, _) = synthetic_digits::load_data(&cfg)?;
-    let n = train.len() as i64;
-    let column = |k: &str| train.column(k).and_then(fe::backend::to_tensor);
-    let (Some(x), Some(y)) = (column("x"), column("y")) else {
-        return Err(fe::FeError::param("speed_hand_loop", "data", "the digits need x and y"));
+    let (images, labels) = args.load()?;
+    let n = labels.len() as i64;
+    let (Some(x), Some(y)) =
+        (fe::backend::to_tensor(&fe::Value::from(images)), fe::backend::to_tensor(&fe::Value::from(labels.into_dyn())))
+    else {
+        return Err(fe::FeError::param("speed_hand_loop", "data", "images and labels must be numeric"));
     };
-    let x = x.to_kind(Kind::Float).reshape([n, 1, 28, 28]);
+    let resnet = args.model == "resnet";
+    let x = if resnet { x.permute([0, 3, 1, 2]) } else { x.reshape([n, 1, 28, 28]) }.to_kind(Kind::Float);
     let (lo, hi) = (x.amin([1, 2, 3], true), x.amax([1, 2, 3], true));
     let x = (&x - &lo) / (hi - &lo).clamp_min(1e-7);
     let vs = nn::VarStore::new(Device::Cpu);
-    let net = LeNet::new(&vs.root(), [1, 28, 28], 10);
+    let net: Box<dyn ModuleT> = if resnet {
+        Box::new(common::small_resnet(&vs.root()))
+    } else {
+        Box::new(LeNet::new(&vs.root(), [1, 28, 28], 10))
+    };
     let mut opt = nn::Adam::default().build(&vs, 1e-3).map_err(|e| fe::FeError::torch("Adam", e))?;
     let bs = args.batch_size as i64;
     let (mut compute, mut optimizer) = (Duration::ZERO, Duration::ZERO);

@@ -1,11 +1,15 @@
-//! What the speed programs share: their arguments and the figures they report.
+//! What the speed programs share: their arguments, their data, the small ResNet, and the
+//! figures they report.
 //!
-//! Each program trains LeNet on the embedded digits for a fixed number of steps and prints one
-//! line, `SPEED {json}`, that `fastestimator speed` reads.
+//! Each program trains a model for a fixed number of steps on the data `fastestimator speed`
+//! wrote (`x.u8`, `y.i64` in `--data`) and prints one line, `SPEED {json}`, that it reads.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use fastestimator as fe;
+use tch::nn;
 
 /// Arguments every speed program takes.
 #[derive(Parser, Debug)]
@@ -22,6 +26,65 @@ pub struct SpeedArgs {
     /// The model: `lenet` (28×28×1 digits) or `resnet` (a small ResNet on 32×32×3 images).
     #[arg(long, default_value = "lenet")]
     pub model: String,
+    /// The folder with the data (`x.u8`: images as bytes, `y.i64`: labels).
+    #[arg(long)]
+    pub data: PathBuf,
+}
+
+impl SpeedArgs {
+    /// The shape of one image: `[28, 28]` for LeNet's digits, `[32, 32, 3]` (HWC) for the ResNet.
+    pub fn image_shape(&self) -> Vec<usize> {
+        if self.model == "resnet" {
+            vec![32, 32, 3]
+        } else {
+            vec![28, 28]
+        }
+    }
+
+    /// The images (`[n, ...image_shape]`, bytes) and labels the driver wrote.
+    pub fn load(&self) -> fe::Result<(ndarray::ArrayD<u8>, ndarray::Array1<i64>)> {
+        let read = |name: &str| {
+            let path = self.data.join(name);
+            std::fs::read(&path).map_err(|e| fe::FeError::io("cannot read", &path, e))
+        };
+        let labels: Vec<i64> =
+            read("y.i64")?.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).collect();
+        let mut shape = vec![labels.len()];
+        shape.extend(self.image_shape());
+        let images = ndarray::ArrayD::from_shape_vec(shape, read("x.u8")?)
+            .map_err(|e| fe::FeError::param("speed", "data", e.to_string()))?;
+        Ok((images, ndarray::Array1::from(labels)))
+    }
+}
+
+/// A small ResNet for 32×32×3 images (a conv stem, two residual stages with a downsampling
+/// convolution, global average pooling, a linear layer and a softmax), the same layers as
+/// `SmallResNet` in `speed_torch.py`.
+pub fn small_resnet(p: &nn::Path) -> nn::SequentialT {
+    let conv = |p: nn::Path, cin, cout, stride| {
+        nn::conv2d(p, cin, cout, 3, nn::ConvConfig { stride, padding: 1, bias: false, ..Default::default() })
+    };
+    let bn = |p: nn::Path, c| nn::batch_norm2d(p, c, Default::default());
+    let block = |p: nn::Path, c: i64| {
+        let (c1, b1, c2, b2) =
+            (conv(&p / "conv1", c, c, 1), bn(&p / "bn1", c), conv(&p / "conv2", c, c, 1), bn(&p / "bn2", c));
+        nn::func_t(move |x, train| {
+            let y = x.apply(&c1).apply_t(&b1, train).relu().apply(&c2).apply_t(&b2, train);
+            (y + x).relu()
+        })
+    };
+    nn::seq_t()
+        .add(conv(p / "stem", 3, 32, 1))
+        .add(bn(p / "stem_bn", 32))
+        .add_fn(|x| x.relu())
+        .add(block(p / "block1", 32))
+        .add(conv(p / "down", 32, 64, 2))
+        .add(bn(p / "down_bn", 64))
+        .add_fn(|x| x.relu())
+        .add(block(p / "block2", 64))
+        .add_fn(|x| x.adaptive_avg_pool2d([1, 1]).flatten(1, -1))
+        .add(nn::linear(p / "fc", 64, 10, Default::default()))
+        .add_fn(|x| x.softmax(-1, tch::Kind::Float))
 }
 
 /// Seconds since this process started (from `/proc`, 10 ms resolution), so start-up costs such
