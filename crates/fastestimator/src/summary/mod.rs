@@ -3,8 +3,10 @@
 
 mod base;
 mod log_value;
+pub mod logs;
 mod system;
 
 pub use base::Summary;
 pub use log_value::LogValue;
+pub use logs::{average_summaries, group_summaries, parse_log_dir, parse_log_file, parse_log_files, parse_log_text};
 pub use system::System;

@@ -8,6 +8,7 @@ mod determinism;
 mod estimator;
 mod fe_cases;
 mod layers;
+mod logs;
 mod metrics;
 mod network_ops;
 mod numpy_ops;
