@@ -1,5 +1,6 @@
 //! `DirDataset`: one sample per file in a folder (FE's `fe.dataset.DirDataset`).
 
+use super::dir_builder::dir_builder_options;
 use std::path::{Path, PathBuf};
 
 use super::file_reader::FileReader;
@@ -126,21 +127,9 @@ impl DirDatasetBuilder {
         self
     }
 
-    /// Only files whose names end with this (for example `.png`).
-    pub fn file_extension(mut self, extension: &str) -> Self {
-        self.file_extension = Some(extension.to_string());
-        self
-    }
-
     /// Whether to look into sub-folders (default true).
     pub fn recursive_search(mut self, recursive: bool) -> Self {
         self.recursive_search = recursive;
-        self
-    }
-
-    /// Read each file with `reader` when its sample is requested.
-    pub fn read_with(mut self, reader: FileReader) -> Self {
-        self.reader = Some(reader);
         self
     }
 
@@ -179,6 +168,8 @@ impl std::fmt::Debug for DirDatasetBuilder {
         f.debug_struct("DirDatasetBuilder").finish_non_exhaustive()
     }
 }
+
+dir_builder_options!(DirDatasetBuilder);
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! `LabeledDirDataset`: files sorted into one folder per class (FE's
 //! `fe.dataset.LabeledDirDataset`).
 
+use super::dir_builder::{dir_builder_options, label_mapping_option};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -151,24 +152,6 @@ impl LabeledDirDatasetBuilder {
         self
     }
 
-    /// Class folder name → label value (FE's `label_mapping`); must cover every class folder.
-    pub fn label_mapping<S: Into<String>>(mut self, mapping: impl IntoIterator<Item = (S, i64)>) -> Self {
-        self.label_mapping = Some(mapping.into_iter().map(|(k, v)| (k.into(), v)).collect());
-        self
-    }
-
-    /// Only files whose names end with this.
-    pub fn file_extension(mut self, extension: &str) -> Self {
-        self.file_extension = Some(extension.to_string());
-        self
-    }
-
-    /// Read each file with `reader` when its sample is requested.
-    pub fn read_with(mut self, reader: FileReader) -> Self {
-        self.reader = Some(reader);
-        self
-    }
-
     /// List the folders.
     pub fn build(self) -> Result<LabeledDirDataset> {
         let classes = files_by_class(&self.root_dir, self.file_extension.as_deref())?;
@@ -218,6 +201,9 @@ impl std::fmt::Debug for LabeledDirDatasetBuilder {
         f.debug_struct("LabeledDirDatasetBuilder").finish_non_exhaustive()
     }
 }
+
+dir_builder_options!(LabeledDirDatasetBuilder);
+label_mapping_option!(LabeledDirDatasetBuilder);
 
 #[cfg(test)]
 mod tests {

@@ -34,6 +34,7 @@ mod batch_dataset;
 mod combined_dataset;
 mod csv_dataset;
 pub mod data;
+mod dir_builder;
 mod dir_dataset;
 mod epoch_order;
 mod extend_dataset;

@@ -1,6 +1,7 @@
 //! `SiameseDirDataset`: pairs of files from class folders, labeled 1 when both come from the
 //! same class (FE's `fe.dataset.SiameseDirDataset`).
 
+use super::dir_builder::{dir_builder_options, label_mapping_option};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -211,24 +212,6 @@ impl SiameseDirDatasetBuilder {
         self
     }
 
-    /// Class folder → class id (see [`super::LabeledDirDataset`]).
-    pub fn label_mapping<S: Into<String>>(mut self, mapping: impl IntoIterator<Item = (S, i64)>) -> Self {
-        self.label_mapping = Some(mapping.into_iter().map(|(k, v)| (k.into(), v)).collect());
-        self
-    }
-
-    /// Only files whose names end with this.
-    pub fn file_extension(mut self, extension: &str) -> Self {
-        self.file_extension = Some(extension.to_string());
-        self
-    }
-
-    /// Read both files of a pair with `reader` when the sample is requested.
-    pub fn read_with(mut self, reader: FileReader) -> Self {
-        self.reader = Some(reader);
-        self
-    }
-
     /// The seed of the pair draws (default: the global deterministic seed if set, else random).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
@@ -316,6 +299,9 @@ impl std::fmt::Debug for SiameseDirDatasetBuilder {
         f.debug_struct("SiameseDirDatasetBuilder").finish_non_exhaustive()
     }
 }
+
+dir_builder_options!(SiameseDirDatasetBuilder);
+label_mapping_option!(SiameseDirDatasetBuilder);
 
 #[cfg(test)]
 mod tests {
