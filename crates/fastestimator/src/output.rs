@@ -22,7 +22,8 @@
 //! ```
 
 use std::cell::RefCell;
-use std::sync::{Arc, RwLock};
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex, RwLock};
 
 /// What kind of line is being emitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,6 +40,9 @@ pub enum Channel {
 type Sink = Arc<dyn Fn(Channel, &str) + Send + Sync>;
 
 static GLOBAL: RwLock<Option<Sink>> = RwLock::new(None);
+
+/// The progress bar on the terminal, if one is shown: default-sink lines are printed above it.
+static PROGRESS: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
 
 thread_local! {
     static SCOPED: RefCell<Vec<Sink>> = const { RefCell::new(Vec::new()) };
@@ -81,8 +85,32 @@ pub fn emit(channel: Channel, line: &str) {
     let global = GLOBAL.read().unwrap_or_else(|e| e.into_inner()).clone();
     match (global, channel) {
         (Some(sink), _) => sink(channel, line),
-        (None, Channel::Log) => println!("{line}"),
+        (None, Channel::Log) => match PROGRESS.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            Some(bar) => bar.suspend(|| println!("{line}")),
+            None => println!("{line}"),
+        },
         (None, Channel::Notice) => eprintln!("{line}"),
+    }
+}
+
+/// Whether this thread's log lines go to the default destination, standard output, and it is a
+/// terminal: then a progress bar may be drawn there (see [`show_progress`]).
+pub(crate) fn prints_to_terminal() -> bool {
+    SCOPED.with(|s| s.borrow().is_empty())
+        && GLOBAL.read().unwrap_or_else(|e| e.into_inner()).is_none()
+        && std::io::stdout().is_terminal()
+}
+
+/// Draw `bar` below the log lines until [`hide_progress`]: lines emitted meanwhile are printed
+/// above it instead of through it.
+pub(crate) fn show_progress(bar: indicatif::ProgressBar) {
+    *PROGRESS.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
+}
+
+/// Remove the progress bar shown with [`show_progress`].
+pub(crate) fn hide_progress() {
+    if let Some(bar) = PROGRESS.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        bar.finish_and_clear();
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Instant;
 use tch::Device;
 
 use super::plan::sort_active;
+use super::progress::StepProgress;
 use super::traces::active_in;
 use super::Estimator;
 use crate::error::{FeError, Result};
@@ -194,6 +195,7 @@ impl Estimator {
         let mut loader = self.pipeline.tensor_loader(mode, epoch, ds_id, steps_override)?;
         system.steps_per_epoch = loader.steps();
         system.eval_log_steps = self.eval_log_steps.clone().unwrap_or_else(|| default_eval_log_steps(loader.steps()));
+        let progress = StepProgress::start(mode, epoch, loader.steps());
         loop {
             let waited = Instant::now();
             let Some(batch) = loader.next() else { break };
@@ -217,6 +219,7 @@ impl Estimator {
                 traces[i].on_batch_end(&mut data, system)?;
             }
             trace_time += traces_ended.elapsed();
+            progress.step();
             if mode == Mode::Train {
                 system.trace_time += trace_time;
             }

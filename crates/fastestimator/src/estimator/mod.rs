@@ -9,6 +9,7 @@ mod base;
 mod checkpoint;
 mod epochs;
 mod plan;
+mod progress;
 mod traces;
 
 pub use base::{Estimator, EstimatorBuilder};
