@@ -52,6 +52,11 @@ pub fn run(args: &SpeedArgs) -> fe::Result<()> {
     let resnet = args.model == "resnet";
     let steps = args.steps.unwrap_or(if resnet { 50 } else { 625 });
     let batch_size = args.batch_size.unwrap_or(if resnet { 128 } else { 32 });
+    for (param, value) in [("rounds", args.rounds), ("steps", steps), ("batch_size", batch_size)] {
+        if value == 0 {
+            return Err(fe::FeError::param("speed", param, "must be at least 1"));
+        }
+    }
     let examples = examples_dir()?;
     let data = write_data(resnet, steps * batch_size)?;
     let python = args.python.clone().unwrap_or_else(|| {
@@ -152,13 +157,14 @@ fn write_data(resnet: bool, samples: usize) -> fe::Result<tempfile::TempDir> {
 fn run_one(who: &str, cmd: &mut Command) -> fe::Result<Figures> {
     let out = cmd.output().map_err(|e| fe::FeError::io("cannot run", format!("{cmd:?}"), e))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let failed = || {
-        fe::FeError::Worker(format!(
-            "{who} failed ({}): {}{}",
+    let failed = || fe::FeError::User {
+        context: format!("fastestimator speed: the {who} run"),
+        reason: format!(
+            "failed ({}): {}{}",
             out.status,
             String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or(""),
             stdout.lines().last().unwrap_or("")
-        ))
+        ),
     };
     if !out.status.success() {
         return Err(failed());

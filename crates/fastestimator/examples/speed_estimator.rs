@@ -47,8 +47,11 @@ impl Trace for FirstStep {
     }
 }
 
-fn main() -> fe::Result<()> {
-    let args = common::SpeedArgs::parse();
+fn main() {
+    common::exit_on_error(run(common::SpeedArgs::parse()));
+}
+
+fn run(args: common::SpeedArgs) -> fe::Result<()> {
     if let Some(t) = args.threads {
         fe::set_num_threads(t);
     }

@@ -14,8 +14,11 @@ use fe::architecture::LeNet;
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
-fn main() -> fe::Result<()> {
-    let args = common::SpeedArgs::parse();
+fn main() {
+    common::exit_on_error(run(common::SpeedArgs::parse()));
+}
+
+fn run(args: common::SpeedArgs) -> fe::Result<()> {
     tch::set_num_threads(args.threads.unwrap_or_else(num_cpus::get).max(1) as i32);
     tch::manual_seed(42);
     let (images, labels) = args.load()?;

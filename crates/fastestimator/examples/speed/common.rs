@@ -116,6 +116,14 @@ pub fn us_per_step(total: Duration, steps: u64) -> f64 {
     total.as_secs_f64() * 1e6 / steps.max(1) as f64
 }
 
+/// End the program with the error's message (not its debug form) and exit status 1.
+pub fn exit_on_error(result: fe::Result<()>) {
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Print the report line: `SPEED {"steps_per_sec": ..., ...}`.
 pub fn report(fields: &[(&str, f64)]) {
     let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\": {v:.6}")).collect();

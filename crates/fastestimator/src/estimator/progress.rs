@@ -34,7 +34,7 @@ impl StepProgress {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
         bar.set_style(style);
-        bar.set_prefix(format!("{} epoch {epoch}", mode_title(mode)));
+        bar.set_prefix(format!("{} epoch {epoch}", mode.title()));
         bar.enable_steady_tick(Duration::from_millis(250));
         bar
     }
@@ -55,15 +55,6 @@ impl Drop for StepProgress {
         } else if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-    }
-}
-
-fn mode_title(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Train => "Train",
-        Mode::Eval => "Eval",
-        Mode::Test => "Test",
-        Mode::Infer => "Infer",
     }
 }
 

@@ -112,7 +112,7 @@ impl Trace for Logger {
     }
 
     fn on_epoch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
-        let header = format!("FastEstimator-{}: ", capitalised(system.mode));
+        let header = format!("FastEstimator-{}: ", system.mode.title());
         self.emit(&header, data, system, Some(system.epoch_idx));
         Ok(())
     }
@@ -122,15 +122,6 @@ impl Trace for Logger {
             self.emit("FastEstimator-Finish: ", data, system, None);
         }
         Ok(())
-    }
-}
-
-fn capitalised(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Train => "Train",
-        Mode::Eval => "Eval",
-        Mode::Test => "Test",
-        Mode::Infer => "Infer",
     }
 }
 

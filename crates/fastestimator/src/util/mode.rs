@@ -33,6 +33,16 @@ impl Mode {
         }
     }
 
+    /// The capitalised name FE prints in its log headers (`Train`, `Eval`, ...).
+    pub fn title(self) -> &'static str {
+        match self {
+            Mode::Train => "Train",
+            Mode::Eval => "Eval",
+            Mode::Test => "Test",
+            Mode::Infer => "Infer",
+        }
+    }
+
     fn bit(self) -> u8 {
         1 << (self as u8)
     }

@@ -157,6 +157,9 @@ fn parse_array(text: &str) -> Option<ArrayD<f64>> {
                 counts[depth - 1] = 0;
             }
             ']' => {
+                if depth == 0 {
+                    return None;
+                }
                 flush(&mut token, &mut values, &mut counts, depth)?;
                 let n = counts[depth - 1];
                 if shape[depth - 1] != 0 && shape[depth - 1] != n {
@@ -173,8 +176,12 @@ fn parse_array(text: &str) -> Option<ArrayD<f64>> {
                     flush(&mut token, &mut values, &mut counts, depth)?;
                 }
             }
+            _ if depth == 0 => return None,
             _ => token.push(c),
         }
+    }
+    if depth != 0 {
+        return None;
     }
     ArrayD::from_shape_vec(shape, values).ok()
 }
@@ -225,6 +232,9 @@ mod tests {
             LogValue::Array(ArrayD::from_shape_vec(vec![2], vec![0.9, 0.8]).unwrap())
         );
         assert_eq!(parse_value("[[1. 2.] [3.]]"), LogValue::Text("[[1. 2.] [3.]]".into()));
+        for bad in ["[1]]", "[[1]", "[1] x", "[a b]", "[]]]["] {
+            assert_eq!(parse_value(bad), LogValue::Text(bad.into()), "{bad}");
+        }
     }
 
     #[test]
