@@ -10,12 +10,18 @@ import argparse
 import json
 import os
 import resource
+import sys
 import time
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+# FE's ResNet9, written out once for the architecture tests; the same module is timed here.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fastestimator", "tests",
+                                "data", "architectures"))
+from fe_models import ResNet9  # noqa: E402
 
 
 def seconds_since_process_start():
@@ -85,24 +91,29 @@ def main():
     parser.add_argument("--steps", type=int, default=625)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--model", default="lenet", choices=["lenet", "resnet"])
+    parser.add_argument("--model", default="lenet", choices=["lenet", "resnet", "resnet9"])
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--amp", action="store_true", help="float16 autocast with a GradScaler (CUDA)")
     args = parser.parse_args()
+    device = torch.device(args.device)
     torch.set_num_threads(args.threads)
     torch.manual_seed(42)
     y = torch.from_numpy(np.fromfile(os.path.join(args.data, "y.i64"), dtype=np.int64))
     x = torch.from_numpy(np.fromfile(os.path.join(args.data, "x.u8"), dtype=np.uint8))
-    if args.model == "resnet":
+    if args.model.startswith("resnet"):
         x = x.reshape(-1, 32, 32, 3).permute(0, 3, 1, 2)
     else:
         x = x.reshape(-1, 1, 28, 28)
     x = x.float()
     lo = x.amin(dim=(1, 2, 3), keepdim=True)
     hi = x.amax(dim=(1, 2, 3), keepdim=True)
-    x = (x - lo) / (hi - lo).clamp_min(1e-7)
-    model = SmallResNet() if args.model == "resnet" else LeNet()
+    x = ((x - lo) / (hi - lo).clamp_min(1e-7)).to(device)
+    y = y.to(device)
+    model = {"resnet": SmallResNet, "resnet9": ResNet9}.get(args.model, LeNet)().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    scaler = torch.amp.GradScaler("cuda", enabled=args.amp)
     bs = args.batch_size
-    perm = torch.randperm(x.shape[0])
+    perm = torch.randperm(x.shape[0], device=device)
     compute = optimizer = 0.0
     first_step = None
     start = time.perf_counter()
@@ -110,12 +121,15 @@ def main():
         t0 = time.perf_counter()
         idx = perm[s * bs:(s + 1) * bs]
         xb, yb = x[idx], y[idx]
-        p = model(xb).clamp(1e-7, 1 - 1e-7)
+        with torch.autocast(args.device, dtype=torch.float16, enabled=args.amp):
+            p = model(xb)
+        p = p.float().clamp(1e-7, 1 - 1e-7)
         loss = F.nll_loss(torch.log(p), yb)
         opt.zero_grad()
-        loss.backward()
+        scaler.scale(loss).backward()
         t1 = time.perf_counter()
-        opt.step()
+        scaler.step(opt)
+        scaler.update()
         t2 = time.perf_counter()
         compute += t1 - t0
         optimizer += t2 - t1
@@ -123,6 +137,8 @@ def main():
             first_step = seconds_since_process_start()
         if (s + 1) % 100 == 0:
             print(f"step {s + 1}: ce = {loss.item():.4f}")
+    if args.device == "cuda":
+        torch.cuda.synchronize()
     elapsed = time.perf_counter() - start
     steps = args.steps
     us = lambda t: t * 1e6 / steps

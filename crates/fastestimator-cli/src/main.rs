@@ -6,6 +6,8 @@
 //! augmentation chain against albumentations in Python.
 
 mod benchmark;
+mod history;
+mod logs;
 mod pipeline_benchmark;
 mod rounds;
 mod speed;
@@ -33,14 +35,20 @@ enum Command {
     PipelineBenchmark(pipeline_benchmark::PipelineBenchmarkArgs),
     /// The Estimator in a user's program vs. a hand-written tch loop and a PyTorch eager loop.
     Speed(speed::SpeedArgs),
+    /// The experiment history: every fit() and test() recorded (list, sql, clear, settings, log).
+    History(history::HistoryArgs),
+    /// Compare runs from their logs: metric-vs-step charts as PNG, SVG and interactive HTML.
+    Logs(logs::LogsArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Benchmark(args) => benchmark::run(&args),
-        Command::PipelineBenchmark(args) => pipeline_benchmark::run(&args),
-        Command::Speed(args) => speed::run(&args),
+    let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
+        Command::Benchmark(args) => benchmark::run(&args).map_err(Into::into),
+        Command::PipelineBenchmark(args) => pipeline_benchmark::run(&args).map_err(Into::into),
+        Command::Speed(args) => speed::run(&args).map_err(Into::into),
+        Command::History(args) => history::run(&args),
+        Command::Logs(args) => logs::run(&args).map_err(Into::into),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -22,8 +22,14 @@ pub struct SpeedArgs {
     rounds: usize,
     /// The model: `lenet` (FE's MNIST recipe: 28×28×1 digits, batch 32) or `resnet` (a small
     /// ResNet on 32×32×3 images, batch 128).
-    #[arg(long, default_value = "lenet", value_parser = ["lenet", "resnet"])]
+    #[arg(long, default_value = "lenet", value_parser = ["lenet", "resnet", "resnet9"])]
     model: String,
+    /// `cpu` (default) or `cuda`: where every contender trains.
+    #[arg(long, default_value = "cpu", value_parser = ["cpu", "cuda"])]
+    device: String,
+    /// Mixed precision for every contender (float16 autocast; CUDA only).
+    #[arg(long)]
+    amp: bool,
     /// Training steps per run (default 625 for LeNet, 50 for the ResNet).
     #[arg(long)]
     steps: Option<usize>,
@@ -46,10 +52,13 @@ type Figures = BTreeMap<String, f64>;
 
 const CONTENDERS: [&str; 3] = ["estimator", "hand loop", "pytorch"];
 
+/// The PyTorch loop's script, relative to the repository root.
+const SCRIPT_IN_CHECKOUT: &str = "crates/fastestimator-cli/python/speed_torch.py";
+
 /// Run the benchmark and print its figures.
 pub fn run(args: &SpeedArgs) -> fe::Result<()> {
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let resnet = args.model == "resnet";
+    let resnet = args.model.starts_with("resnet");
     let steps = args.steps.unwrap_or(if resnet { 50 } else { 625 });
     let batch_size = args.batch_size.unwrap_or(if resnet { 128 } else { 32 });
     for (param, value) in [("rounds", args.rounds), ("steps", steps), ("batch_size", batch_size)] {
@@ -67,15 +76,30 @@ pub fn run(args: &SpeedArgs) -> fe::Result<()> {
             PathBuf::from("python3")
         }
     });
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/speed_torch.py");
+    // The script beside the sources this binary was built from, or, for a binary carried to
+    // another machine, the one in the checkout it runs from.
+    let script =
+        [Path::new(env!("CARGO_MANIFEST_DIR")).join("python/speed_torch.py"), PathBuf::from(SCRIPT_IN_CHECKOUT)]
+            .into_iter()
+            .find(|p| p.exists())
+            .unwrap_or_else(|| PathBuf::from(SCRIPT_IN_CHECKOUT));
     let contenders: Vec<&str> = CONTENDERS.iter().copied().filter(|c| !(args.no_torch && *c == "pytorch")).collect();
     println!(
-        "fastestimator speed: {}, Adam, batch {batch_size}, {steps} steps, libtorch threads {threads}, {} rounds",
-        if resnet { "small ResNet on 32x32x3" } else { "LeNet on 28x28 digits" },
-        args.rounds
+        "fastestimator speed: {}, Adam, batch {batch_size}, {steps} steps, libtorch threads {threads}, {} rounds, \
+         device {}{}",
+        match args.model.as_str() {
+            "resnet" => "small ResNet on 32x32x3",
+            "resnet9" => "FE's ResNet9 on 32x32x3",
+            _ => "LeNet on 28x28 digits",
+        },
+        args.rounds,
+        args.device,
+        if args.amp { ", mixed precision" } else { "" },
     );
-    let common = [
-        "--steps".to_string(),
+    let mut common = vec![
+        "--device".to_string(),
+        args.device.clone(),
+        "--steps".into(),
         steps.to_string(),
         "--batch-size".into(),
         batch_size.to_string(),
@@ -86,6 +110,9 @@ pub fn run(args: &SpeedArgs) -> fe::Result<()> {
         "--data".into(),
         data.path().display().to_string(),
     ];
+    if args.amp {
+        common.push("--amp".into());
+    }
     let mut rounds: Vec<BTreeMap<&str, Figures>> = Vec::new();
     for round in 0..args.rounds {
         let mut results = BTreeMap::new();
@@ -101,6 +128,9 @@ pub fn run(args: &SpeedArgs) -> fe::Result<()> {
                 }
             };
             cmd.args(&common);
+            if args.device == "cpu" {
+                cmd.env("FE_DEVICE", "cpu");
+            }
             results.insert(who, run_one(who, &mut cmd)?);
         }
         let line: Vec<String> =

@@ -4,16 +4,19 @@
 //!
 //! ```text
 //! ./fe cargo run --release -p fastestimator --example dcgan -- --out dcgan_digits.png
+//! ./fe cargo run --release -p fastestimator --example dcgan -- --help
 //! ```
 
 use std::path::PathBuf;
 
-use clap::Parser;
 use fastestimator as fe;
 use fe::dataset::data::synthetic_digits::{self, SyntheticDigitsConfig};
 use fe::network::{FeModel, OptimizerSpec};
 use fe::op::numpy::{ExpandDims, LambdaOp, Normalize};
 use fe::op::tensor::{LambdaOp as TensorLambda, ModelOp, UpdateOp};
+use fe::op::{HasIo, OpIo};
+use fe::summary::System;
+use fe::trace::{Data, Trace};
 use fe::Value;
 use rand_distr::{Distribution, StandardNormal};
 use tch::nn::{self, ModuleT};
@@ -21,24 +24,65 @@ use tch::{Kind, Tensor};
 
 const LATENT: i64 = 64;
 
-#[derive(Parser, Debug)]
-#[command(about = "Train a DCGAN on the embedded digits and save a grid of generated digits")]
-struct Args {
+/// The job's hyperparameters (`--name value` on the command line; `--help` lists them).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Hyperparameters {
     /// Training epochs.
-    #[arg(long, default_value_t = 15)]
     epochs: usize,
     /// Training samples.
-    #[arg(long, default_value_t = 12_000)]
     samples: usize,
     /// Batch size.
-    #[arg(long, default_value_t = 64)]
     batch_size: usize,
     /// Where to write the PNG grid of generated digits.
-    #[arg(long, default_value = "dcgan_digits.png")]
     out: PathBuf,
     /// Seed.
-    #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Cut every training epoch to this many steps.
+    train_steps_per_epoch: Option<usize>,
+}
+
+impl Default for Hyperparameters {
+    fn default() -> Self {
+        Hyperparameters {
+            epochs: 15,
+            samples: 12_000,
+            batch_size: 64,
+            out: "dcgan_digits.png".into(),
+            seed: 42,
+            train_steps_per_epoch: None,
+        }
+    }
+}
+
+/// At the end of training, writes a grid of 64 digits from the generator (FE's apphub draws
+/// them after `fit()`).
+struct SampleGrid {
+    io: OpIo,
+    generator: fe::Model,
+    out: PathBuf,
+}
+
+impl HasIo for SampleGrid {
+    fn io(&self) -> &OpIo {
+        &self.io
+    }
+    fn io_mut(&mut self) -> &mut OpIo {
+        &mut self.io
+    }
+}
+
+impl Trace for SampleGrid {
+    fn name(&self) -> String {
+        "SampleGrid".into()
+    }
+
+    fn on_end(&mut self, _data: &mut Data, _system: &mut System) -> fe::Result<()> {
+        let z = Tensor::randn([64, LATENT], (Kind::Float, self.generator.device()));
+        let samples = tch::no_grad(|| self.generator.forward("z", &z, false))?;
+        save_grid(&samples, &self.out)?;
+        fe::output::log(&format!("FastEstimator-DCGAN: saved 64 generated digits to {}", self.out.display()));
+        Ok(())
+    }
 }
 
 /// z [batch, LATENT] → image [batch, 1, 28, 28] in [-1, 1].
@@ -157,8 +201,12 @@ fn save_grid(images: &Tensor, path: &std::path::Path) -> fe::Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| fe::FeError::io("cannot rename into", path, e))
 }
 
-fn main() -> fe::Result<()> {
-    let args = Args::parse();
+fn main() {
+    fe::cli::main(get_estimator);
+}
+
+/// FE's `get_estimator`: both models, their losses and updates, from the hyperparameters.
+fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
     fe::enable_deterministic(args.seed);
     let cfg = SyntheticDigitsConfig { train_size: args.samples, eval_size: 0, test_size: 0, seed: args.seed };
     let (train, _, _) = synthetic_digits::load_data(&cfg)?;
@@ -189,12 +237,13 @@ fn main() -> fe::Result<()> {
         Box::new(UpdateOp::new(&gen, "gloss")),
         Box::new(UpdateOp::new(&disc, "dloss")),
     ])?;
-    let mut estimator = fe::Estimator::builder(pipeline, network, args.epochs).log_steps(50).build()?;
-    estimator.fit()?;
-
-    let z = Tensor::randn([64, LATENT], (Kind::Float, gen.device()));
-    let samples = tch::no_grad(|| gen.forward("z", &z, false))?;
-    save_grid(&samples, &args.out)?;
-    println!("FastEstimator-DCGAN: saved 64 generated digits to {}", args.out.display());
-    Ok(())
+    let grid = SampleGrid { io: OpIo::new((), ()).with_default_mode("train"), generator: gen, out: args.out };
+    let mut builder = fe::Estimator::builder(pipeline, network, args.epochs)
+        .traces(vec![Box::new(grid)])
+        .log_steps(50)
+        .experiment_name("dcgan");
+    if let Some(n) = args.train_steps_per_epoch {
+        builder = builder.train_steps_per_epoch(n);
+    }
+    builder.build()
 }

@@ -1,17 +1,19 @@
-//! FE's MNIST recipe (apphub `mnist`), line for line: LeNet, Adam, batch 32, 2 epochs.
+//! FE's MNIST recipe (apphub `mnist`), line for line: LeNet, Adam, batch 32, 2 epochs, with
+//! FE's job command line (`fe::cli`).
 //!
-//! Data: real MNIST when its IDX files are in `~/fastestimator_data/MNIST` (or with `--real`,
-//! which downloads them where the internet is reachable); otherwise the embedded generated digits.
+//! Data: real MNIST when its IDX files are in `~/fastestimator_data/MNIST` (or with `--data
+//! real`, which downloads them where the internet is reachable); otherwise the embedded
+//! generated digits.
 //!
 //! ```text
-//! ./fe mnist                      # embedded digits, 2 epochs
-//! ./fe mnist --real               # real MNIST
-//! ./fe mnist --model linear       # a linear softmax model, for comparison
+//! ./fe mnist                                  # embedded digits, 2 epochs, then test
+//! ./fe mnist --data real                      # real MNIST
+//! ./fe mnist train --epochs 1 --model linear  # a linear softmax model, for comparison
+//! ./fe mnist --help                           # every hyperparameter with its default
 //! ```
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
 use fastestimator as fe;
 use fe::architecture::LeNet;
 use fe::dataset::data::{mnist, synthetic_digits};
@@ -22,49 +24,57 @@ use fe::trace::io::{BestModelSaver, SaveBestMode};
 use fe::trace::metric::Accuracy;
 use tch::nn;
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Arch {
-    Lenet,
-    Linear,
-}
-
-#[derive(Parser, Debug)]
-#[command(about = "Train LeNet on MNIST (or the embedded digits) the FastEstimator way")]
-struct Args {
-    /// Use real MNIST (download it if missing and the internet is reachable).
-    #[arg(long)]
-    real: bool,
-    /// Use the embedded generated digits even if real MNIST is present.
-    #[arg(long, conflicts_with = "real")]
-    synthetic: bool,
+/// The job's hyperparameters (`--name value` on the command line).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Hyperparameters {
     /// Training epochs.
-    #[arg(long, default_value_t = 2)]
     epochs: usize,
     /// Batch size.
-    #[arg(long, default_value_t = 32)]
     batch_size: usize,
     /// Cut every training epoch to this many steps.
-    #[arg(long)]
     train_steps_per_epoch: Option<usize>,
+    /// Cut every eval epoch to this many steps.
+    eval_steps_per_epoch: Option<usize>,
     /// Print train progress every N steps.
-    #[arg(long, default_value_t = 100)]
     log_steps: u64,
-    /// Model to train.
-    #[arg(long, value_enum, default_value_t = Arch::Lenet)]
-    model: Arch,
+    /// `lenet`, or `linear` (a linear softmax model, for comparison).
+    model: String,
+    /// `auto` (real MNIST when present), `real` or `synthetic`.
+    data: String,
     /// Where BestModelSaver writes (default: a new temporary folder).
-    #[arg(long)]
     save_dir: Option<PathBuf>,
-    /// Sizes of the embedded dataset: train, eval, test.
-    #[arg(long, num_args = 3, value_names = ["TRAIN", "EVAL", "TEST"])]
-    sizes: Option<Vec<usize>>,
+    /// Sizes of the embedded dataset: [train, eval, test].
+    sizes: Option<[usize; 3]>,
     /// Seed for data, shuffling and initialisation.
-    #[arg(long, default_value_t = 42)]
     seed: u64,
 }
 
-fn load(args: &Args) -> fe::Result<(NumpyDataset, NumpyDataset, NumpyDataset)> {
-    let use_real = args.real || (!args.synthetic && mnist::files_present(None));
+impl Default for Hyperparameters {
+    fn default() -> Self {
+        Hyperparameters {
+            epochs: 2,
+            batch_size: 32,
+            train_steps_per_epoch: None,
+            eval_steps_per_epoch: None,
+            log_steps: 100,
+            model: "lenet".into(),
+            data: "auto".into(),
+            save_dir: None,
+            sizes: None,
+            seed: 42,
+        }
+    }
+}
+
+fn load(args: &Hyperparameters) -> fe::Result<(NumpyDataset, NumpyDataset, NumpyDataset)> {
+    let use_real = match args.data.as_str() {
+        "real" => true,
+        "synthetic" => false,
+        "auto" => mnist::files_present(None),
+        other => {
+            return Err(fe::FeError::param("mnist", "data", format!("expects auto, real or synthetic, got {other:?}")))
+        }
+    };
     if use_real {
         let (train, mut eval) = mnist::load_data(None)?;
         let test = eval.split(0.5, Some(args.seed), None)?;
@@ -86,8 +96,12 @@ fn load(args: &Args) -> fe::Result<(NumpyDataset, NumpyDataset, NumpyDataset)> {
     }
 }
 
-fn main() -> fe::Result<()> {
-    let args = Args::parse();
+fn main() {
+    fe::cli::main(get_estimator);
+}
+
+/// FE's `get_estimator`: the whole recipe from its hyperparameters.
+fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
     fe::enable_deterministic(args.seed);
     let (train_data, eval_data, test_data) = load(&args)?;
 
@@ -99,9 +113,9 @@ fn main() -> fe::Result<()> {
         .ops(vec![Box::new(ExpandDims::new("x", "x").axis(0)), Box::new(Minmax::new("x", "x"))])
         .build()?;
 
-    let model = match args.model {
-        Arch::Lenet => fe::build(|p| LeNet::new(p, [1, 28, 28], 10), "adam")?,
-        Arch::Linear => fe::build(
+    let model = match args.model.as_str() {
+        "lenet" => fe::build(|p| LeNet::new(p, [1, 28, 28], 10), "adam")?,
+        "linear" => fe::build(
             |p| {
                 nn::seq_t()
                     .add_fn(|x| x.flatten(1, -1))
@@ -110,6 +124,7 @@ fn main() -> fe::Result<()> {
             },
             "adam",
         )?,
+        other => return Err(fe::FeError::param("mnist", "model", format!("expects lenet or linear, got {other:?}"))),
     };
     let network = fe::Network::new(vec![
         Box::new(ModelOp::new(&model, "x", "y_pred")),
@@ -129,12 +144,15 @@ fn main() -> fe::Result<()> {
         Box::new(Accuracy::new("y", "y_pred")),
         Box::new(BestModelSaver::new(&model, &save_dir).metric("accuracy").save_best_mode(SaveBestMode::Max)),
     ];
-    let mut builder = fe::Estimator::builder(pipeline, network, args.epochs).traces(traces).log_steps(args.log_steps);
+    let mut builder = fe::Estimator::builder(pipeline, network, args.epochs)
+        .traces(traces)
+        .log_steps(args.log_steps)
+        .experiment_name("mnist");
     if let Some(n) = args.train_steps_per_epoch {
         builder = builder.train_steps_per_epoch(n);
     }
-    let mut estimator = builder.build()?;
-    estimator.fit()?;
-    estimator.test()?;
-    Ok(())
+    if let Some(n) = args.eval_steps_per_epoch {
+        builder = builder.eval_steps_per_epoch(n);
+    }
+    builder.build()
 }

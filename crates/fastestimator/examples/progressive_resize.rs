@@ -6,7 +6,6 @@
 //! ./fe cargo run --release -p fastestimator --example progressive_resize
 //! ```
 
-use clap::Parser;
 use fastestimator as fe;
 use fe::dataset::data::synthetic_digits::{self, SyntheticDigitsConfig};
 use fe::network::FeModel;
@@ -64,19 +63,31 @@ fn resize(side: usize) -> fe::Result<Box<dyn NumpyOp>> {
     Ok(Box::new(Resize::new(side, side)?.image_in("x")))
 }
 
-#[derive(Parser, Debug)]
-#[command(about = "Progressive resizing: 14x14 images in batches of 64 for two epochs, then 28x28 in batches of 32")]
-struct Args {
+/// The job's hyperparameters (`--name value` on the command line; `--help` lists them).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Hyperparameters {
     /// Epochs to train (the switch to full size happens at epoch 3).
-    #[arg(long, default_value_t = 4)]
     epochs: usize,
     /// Seed of the data, the model and the pipeline.
-    #[arg(long, default_value_t = 5)]
     seed: u64,
+    /// Cut every training epoch to this many steps.
+    train_steps_per_epoch: Option<usize>,
+    /// Cut every eval epoch to this many steps.
+    eval_steps_per_epoch: Option<usize>,
 }
 
-fn main() -> fe::Result<()> {
-    let args = Args::parse();
+impl Default for Hyperparameters {
+    fn default() -> Self {
+        Hyperparameters { epochs: 4, seed: 5, train_steps_per_epoch: None, eval_steps_per_epoch: None }
+    }
+}
+
+fn main() {
+    fe::cli::main(get_estimator);
+}
+
+/// FE's `get_estimator`: the whole job from its hyperparameters.
+fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
     fe::enable_deterministic(args.seed);
     let cfg = SyntheticDigitsConfig { train_size: 4000, eval_size: 1000, test_size: 0, seed: args.seed };
     let (train, eval, _) = synthetic_digits::load_data(&cfg)?;
@@ -97,15 +108,20 @@ fn main() -> fe::Result<()> {
         Box::new(CrossEntropy::new(["y_pred", "y"], "ce")),
         Box::new(UpdateOp::new(&model, "ce")),
     ])?;
-    let mut estimator = fe::Estimator::builder(pipeline, network, args.epochs)
+    let mut builder = fe::Estimator::builder(pipeline, network, args.epochs)
         .traces(vec![
             Box::new(Accuracy::new("y", "y_pred")),
             Box::new(ShapeLogger { io: OpIo::new("x", ()).with_default_mode("train") }),
         ])
         .log_steps(50)
-        .build()?;
-    estimator.fit()?;
-    Ok(())
+        .experiment_name("progressive_resize");
+    if let Some(n) = args.train_steps_per_epoch {
+        builder = builder.train_steps_per_epoch(n);
+    }
+    if let Some(n) = args.eval_steps_per_epoch {
+        builder = builder.eval_steps_per_epoch(n);
+    }
+    builder.build()
 }
 
 /// Prints the batch shape the network sees at the start of each training epoch.

@@ -9,7 +9,7 @@ mod common;
 
 use clap::Parser;
 use fastestimator as fe;
-use fe::architecture::LeNet;
+use fe::architecture::{LeNet, ResNet9};
 use fe::dataset::NumpyDataset;
 use fe::op::numpy::univariate::ChannelTranspose;
 use fe::op::numpy::{ExpandDims, Minmax, NumpyOp};
@@ -58,17 +58,20 @@ fn run(args: common::SpeedArgs) -> fe::Result<()> {
     fe::enable_deterministic(42);
     let (images, labels) = args.load()?;
     let train = NumpyDataset::new([("x", fe::Value::from(images)), ("y", fe::Value::from(labels.into_dyn()))])?;
-    let resnet = args.model == "resnet";
-    let ops: Vec<Box<dyn NumpyOp>> = if resnet {
+    let ops: Vec<Box<dyn NumpyOp>> = if args.colour() {
         vec![Box::new(ChannelTranspose::new("x", "x")), Box::new(Minmax::new("x", "x"))]
     } else {
         vec![Box::new(ExpandDims::new("x", "x").axis(0)), Box::new(Minmax::new("x", "x"))]
     };
     let pipeline = fe::Pipeline::builder().train_data(train).batch_size(args.batch_size).ops(ops).build()?;
-    let model = if resnet {
-        fe::build(common::small_resnet, "adam")?
-    } else {
-        fe::build(|p| LeNet::new(p, [1, 28, 28], 10), "adam")?
+    if args.tch_device() == tch::Device::Cpu {
+        std::env::set_var("FE_DEVICE", "cpu");
+    }
+    let options = fe::model::BuildOptions { mixed_precision: args.amp, ..Default::default() };
+    let model = match args.model.as_str() {
+        "resnet" => fe::model::build_with(common::small_resnet, "adam", options)?,
+        "resnet9" => fe::model::build_with(|p| ResNet9::new(p, [3, 32, 32], 10), "adam", options)?,
+        _ => fe::model::build_with(|p| LeNet::new(p, [1, 28, 28], 10), "adam", options)?,
     };
     let network = fe::Network::new(vec![
         Box::new(ModelOp::new(&model, "x", "y_pred")),
@@ -80,6 +83,7 @@ fn run(args: common::SpeedArgs) -> fe::Result<()> {
         vec![Box::new(FirstStep { io: OpIo::new((), ()).with_default_mode("train"), at: first.clone() })];
     let mut estimator = fe::Estimator::builder(pipeline, network, 1).traces(traces).log_steps(100).build()?;
     let summary = estimator.fit()?;
+    args.synchronize();
     let steps = summary.train_steps;
     let first_step = first.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or(0.0);
     let profile = &summary.step_profile;

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use fastestimator as fe;
-use fe::architecture::LeNet;
+use fe::architecture::{LeNet, ResNet9};
 use tch::nn::{self, ModuleT, OptimizerConfig};
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
 fn main() {
     common::exit_on_error(run(common::SpeedArgs::parse()));
@@ -28,27 +28,29 @@ fn run(args: common::SpeedArgs) -> fe::Result<()> {
     else {
         return Err(fe::FeError::param("speed_hand_loop", "data", "images and labels must be numeric"));
     };
-    let resnet = args.model == "resnet";
-    let x = if resnet { x.permute([0, 3, 1, 2]) } else { x.reshape([n, 1, 28, 28]) }.to_kind(Kind::Float);
+    let device = args.tch_device();
+    let x = if args.colour() { x.permute([0, 3, 1, 2]) } else { x.reshape([n, 1, 28, 28]) }.to_kind(Kind::Float);
     let (lo, hi) = (x.amin([1, 2, 3], true), x.amax([1, 2, 3], true));
-    let x = (&x - &lo) / (hi - &lo).clamp_min(1e-7);
-    let vs = nn::VarStore::new(Device::Cpu);
-    let net: Box<dyn ModuleT> = if resnet {
-        Box::new(common::small_resnet(&vs.root()))
-    } else {
-        Box::new(LeNet::new(&vs.root(), [1, 28, 28], 10))
+    let x = ((&x - &lo) / (hi - &lo).clamp_min(1e-7)).to_device(device);
+    let y = y.to_device(device);
+    let vs = nn::VarStore::new(device);
+    let net: Box<dyn ModuleT> = match args.model.as_str() {
+        "resnet" => Box::new(common::small_resnet(&vs.root())),
+        "resnet9" => Box::new(ResNet9::new(&vs.root(), [3, 32, 32], 10)),
+        _ => Box::new(LeNet::new(&vs.root(), [1, 28, 28], 10)),
     };
     let mut opt = nn::Adam::default().build(&vs, 1e-3).map_err(|e| fe::FeError::torch("Adam", e))?;
     let bs = args.batch_size as i64;
     let (mut compute, mut optimizer) = (Duration::ZERO, Duration::ZERO);
     let mut first_step = None;
-    let perm = Tensor::randperm(n, (Kind::Int64, Device::Cpu));
+    let perm = Tensor::randperm(n, (Kind::Int64, device));
     let start = Instant::now();
     for s in 0..args.steps as i64 {
         let t0 = Instant::now();
         let idx = perm.narrow(0, s * bs, bs);
         let (xb, yb) = (x.index_select(0, &idx), y.index_select(0, &idx));
-        let p = net.forward_t(&xb, true).clamp(1e-7, 1.0 - 1e-7);
+        // Under --amp: float16 autocast, the loss in float32 (no loss scaling: the least work).
+        let p = tch::autocast(args.amp, || net.forward_t(&xb, true)).to_kind(Kind::Float).clamp(1e-7, 1.0 - 1e-7);
         let loss = -p.log().gather(1, &yb.unsqueeze(1), false).mean(Kind::Float);
         opt.zero_grad();
         loss.backward();
@@ -64,6 +66,7 @@ fn run(args: common::SpeedArgs) -> fe::Result<()> {
             println!("step {}: ce = {:.4}", s + 1, loss.double_value(&[]));
         }
     }
+    args.synchronize();
     let elapsed = start.elapsed();
     let steps = args.steps as u64;
     common::report(&[

@@ -139,80 +139,65 @@ pub fn get_estimator(
     fe::Estimator::builder(pipeline, network, epochs).traces(traces).log_steps(log_steps).build()
 }
 
-struct Args {
-    epochs: usize,
-    batch_size: usize,
-    seed: u64,
-    root_dir: Option<PathBuf>,
-    offline: bool,
+/// The job's hyperparameters (`--name value` on the command line; `--help` lists them).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Hyperparameters {
+    /// Training epochs.
+    pub epochs: usize,
+    /// Batch size.
+    pub batch_size: usize,
+    /// Seed of the split, the model and the pipeline.
+    pub seed: u64,
+    /// The folder holding `breast_cancer/breast_cancer.csv` (default `~/fastestimator_data`).
+    pub root_dir: Option<PathBuf>,
+    /// Never download the CSV.
+    pub offline: bool,
+    /// Cut every training epoch to this many steps.
+    pub train_steps_per_epoch: Option<usize>,
+    /// Cut every eval epoch to this many steps.
+    pub eval_steps_per_epoch: Option<usize>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args { epochs: 10, batch_size: 32, seed: 42, root_dir: None, offline: false };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
-        match a.as_str() {
-            "--epochs" => args.epochs = value("--epochs")?.parse().map_err(|e| format!("--epochs: {e}"))?,
-            "--batch-size" => {
-                args.batch_size = value("--batch-size")?.parse().map_err(|e| format!("--batch-size: {e}"))?
-            }
-            "--seed" => args.seed = value("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
-            "--root-dir" => args.root_dir = Some(PathBuf::from(value("--root-dir")?)),
-            "--offline" => args.offline = true,
-            "-h" | "--help" => {
-                println!(
-                    "tabular [--epochs N (10)] [--batch-size N (32)] [--seed S (42)] [--root-dir DIR] [--offline]\n\
-                     Trains FE's tabular DNN on breast_cancer.csv from DIR/breast_cancer (default ~/fastestimator_data)."
-                );
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other:?} (try --help)")),
+impl Default for Hyperparameters {
+    fn default() -> Self {
+        Hyperparameters {
+            epochs: 10,
+            batch_size: 32,
+            seed: 42,
+            root_dir: None,
+            offline: false,
+            train_steps_per_epoch: None,
+            eval_steps_per_epoch: None,
         }
     }
-    Ok(args)
 }
 
-fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
-    fe::enable_deterministic(args.seed);
-    let mut loader = BreastCancer::new().download(!args.offline);
-    if let Some(root) = &args.root_dir {
+/// The job from its hyperparameters: the data as FE prepares it, then [`get_estimator`].
+pub fn job(hp: Hyperparameters) -> fe::Result<fe::Estimator> {
+    fe::enable_deterministic(hp.seed);
+    let mut loader = BreastCancer::new().download(!hp.offline);
+    if let Some(root) = &hp.root_dir {
         loader = loader.root_dir(root);
     }
-    let data = match prepare_data(&loader, args.seed) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("{e}\n\nThe tabular example needs scikit-learn's breast_cancer.csv; see README.md (\"Datasets and loaders\").");
-            std::process::exit(1);
-        }
-    };
-    println!(
+    let data = prepare_data(&loader, hp.seed)?;
+    fe::output::log(&format!(
         "Data: {} ({} train / {} eval / {} test)",
         loader.csv_path().display(),
         data.0.len(),
         data.1.len(),
         data.2.len()
-    );
-    let run = || -> fe::Result<()> {
-        let save_dir = tempfile::Builder::new()
-            .prefix("fe_tabular_")
-            .tempdir()
-            .map_err(|e| fe::FeError::io("cannot create", std::env::temp_dir(), e))?
-            .keep();
-        let mut estimator = get_estimator(data, args.epochs, args.batch_size, 10, &save_dir)?;
-        estimator.fit()?;
-        estimator.test()?;
-        Ok(())
-    };
-    if let Err(e) = run() {
-        eprintln!("{e}");
-        std::process::exit(1);
-    }
+    ));
+    let save_dir = tempfile::Builder::new()
+        .prefix("fe_tabular_")
+        .tempdir()
+        .map_err(|e| fe::FeError::io("cannot create", std::env::temp_dir(), e))?
+        .keep();
+    let mut estimator = get_estimator(data, hp.epochs, hp.batch_size, 10, &save_dir)?;
+    estimator.set_experiment_name("tabular");
+    estimator.set_steps_per_epoch(hp.train_steps_per_epoch, hp.eval_steps_per_epoch);
+    Ok(estimator)
+}
+
+fn main() {
+    fe::cli::main(job);
 }

@@ -383,6 +383,15 @@ pub enum FeError {
         /// Its message.
         reason: String,
     },
+    /// The experiment history database cannot be used: it is not a SQLite database, it was
+    /// written by a newer fastestimator-rs (schema version), or a query failed.
+    #[error("history database {}: {reason}", path.display())]
+    History {
+        /// The database file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// libtorch's message without the C++ backtrace that follows it (`Exception raised from ...`,

@@ -37,6 +37,7 @@
 
 pub mod architecture;
 pub mod backend;
+pub mod cli;
 pub mod dataset;
 mod error;
 pub mod estimator;

@@ -24,6 +24,7 @@
 use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex, RwLock};
+use std::thread::LocalKey;
 
 /// What kind of line is being emitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,6 +47,7 @@ static PROGRESS: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
 
 thread_local! {
     static SCOPED: RefCell<Vec<Sink>> = const { RefCell::new(Vec::new()) };
+    static TAPS: RefCell<Vec<Sink>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A sink that drops every line: `output::set_sink(output::silent)`.
@@ -66,19 +68,50 @@ pub fn reset() {
 /// Run `f` with the lines emitted on this thread sent to `sink`; the previous destination is
 /// restored afterwards, also when `f` panics. Scopes nest.
 pub fn with_sink<R>(sink: impl Fn(Channel, &str) + Send + Sync + 'static, f: impl FnOnce() -> R) -> R {
-    struct Pop;
+    with_pushed(&SCOPED, Arc::new(sink), f)
+}
+
+/// Run `f` with `sink` pushed on this thread's `stack`, popping it afterwards, also when `f`
+/// panics.
+fn with_pushed<R>(stack: &'static LocalKey<RefCell<Vec<Sink>>>, sink: Sink, f: impl FnOnce() -> R) -> R {
+    struct Pop(&'static LocalKey<RefCell<Vec<Sink>>>);
     impl Drop for Pop {
         fn drop(&mut self) {
-            SCOPED.with(|s| s.borrow_mut().pop());
+            self.0.with(|s| s.borrow_mut().pop());
         }
     }
-    SCOPED.with(|s| s.borrow_mut().push(Arc::new(sink)));
-    let _pop = Pop;
+    stack.with(|s| s.borrow_mut().push(sink));
+    let _pop = Pop(stack);
     f()
+}
+
+/// Run `f` with every line emitted on this thread also handed to `tap`, while the lines still go
+/// wherever they went before (the experiment history captures a run's log this way). Taps
+/// nest: every active tap sees every line.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use fastestimator::output::{self, Channel};
+///
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let tap = Arc::clone(&seen);
+/// output::with_sink(output::silent, || {
+///     output::with_tap(move |_: Channel, line: &str| tap.lock().unwrap().push(line.to_string()), || {
+///         output::log("FastEstimator-Train: step: 1; ce: 2.3;");
+///     })
+/// });
+/// assert_eq!(seen.lock().unwrap().len(), 1);
+/// ```
+pub fn with_tap<R>(tap: impl Fn(Channel, &str) + Send + Sync + 'static, f: impl FnOnce() -> R) -> R {
+    with_pushed(&TAPS, Arc::new(tap), f)
 }
 
 /// Emit one line (without its trailing newline) on `channel`.
 pub fn emit(channel: Channel, line: &str) {
+    let taps = TAPS.with(|t| t.borrow().clone());
+    for tap in &taps {
+        tap(channel, line);
+    }
     if let Some(sink) = SCOPED.with(|s| s.borrow().last().cloned()) {
         return sink(channel, line);
     }

@@ -23,9 +23,16 @@ pub struct SpeedArgs {
     /// libtorch threads (default: one per core, as the Estimator chooses).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// The model: `lenet` (28×28×1 digits) or `resnet` (a small ResNet on 32×32×3 images).
+    /// The model: `lenet` (28×28×1 digits), `resnet` (a small ResNet on 32×32×3 images) or
+    /// `resnet9` (FE's ResNet9 on 32×32×3 images).
     #[arg(long, default_value = "lenet")]
     pub model: String,
+    /// `cpu` or `cuda`.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Mixed precision: float16 autocast (CUDA only).
+    #[arg(long)]
+    pub amp: bool,
     /// The folder with the data (`x.u8`: images as bytes, `y.i64`: labels).
     #[arg(long)]
     pub data: PathBuf,
@@ -34,10 +41,32 @@ pub struct SpeedArgs {
 impl SpeedArgs {
     /// The shape of one image: `[28, 28]` for LeNet's digits, `[32, 32, 3]` (HWC) for the ResNet.
     pub fn image_shape(&self) -> Vec<usize> {
-        if self.model == "resnet" {
+        if self.colour() {
             vec![32, 32, 3]
         } else {
             vec![28, 28]
+        }
+    }
+
+    /// Whether the model takes 32×32×3 colour images (the ResNets) rather than 28×28 digits.
+    pub fn colour(&self) -> bool {
+        self.model.starts_with("resnet")
+    }
+
+    /// The device to train on. For the CPU, `FE_DEVICE=cpu` keeps the Estimator there too
+    /// (the driver sets it); for CUDA, libtorch's CUDA library is loaded first.
+    pub fn tch_device(&self) -> tch::Device {
+        if self.device == "cuda" && fe::backend::load_cuda() {
+            tch::Device::Cuda(0)
+        } else {
+            tch::Device::Cpu
+        }
+    }
+
+    /// Wait for the device's queued work (CUDA runs asynchronously), so timings are complete.
+    pub fn synchronize(&self) {
+        if let tch::Device::Cuda(i) = self.tch_device() {
+            tch::Cuda::synchronize(i as i64);
         }
     }
 

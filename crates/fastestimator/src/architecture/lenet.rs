@@ -2,8 +2,8 @@
 
 use tch::{nn, Tensor};
 
+use super::layers::{fe_model, Kept};
 use super::torch_init;
-use crate::model::FeModel;
 
 /// FE's LeNet: conv32-pool-conv64-pool-conv64-fc64-fc(classes), softmax output (probabilities).
 /// Input is channels-first, `[batch, C, H, W]`, with H, W ≥ 18.
@@ -41,60 +41,18 @@ impl LeNet {
 impl LeNet {
     const LAYERS: [&'static str; 4] = ["conv1", "conv2", "conv3", "fc1"];
 
-    /// The forward pass, keeping the (post-activation) outputs of the named layers.
-    fn run(&self, xs: &Tensor, keep: &[String]) -> (Tensor, Vec<(String, Tensor)>) {
-        let mut kept = Vec::new();
-        let mut note = |name: &str, t: &Tensor| {
-            if keep.iter().any(|k| k == name) {
-                kept.push((name.to_string(), t.shallow_clone()));
-            }
-        };
+    /// The forward pass, noting the (post-activation) outputs of the named layers.
+    fn run(&self, xs: &Tensor, _train: bool, kept: &mut Kept) -> Tensor {
         let x = xs.apply(&self.conv1).relu();
-        note("conv1", &x);
+        kept.note("conv1", &x);
         let x = x.max_pool2d_default(2).apply(&self.conv2).relu();
-        note("conv2", &x);
+        kept.note("conv2", &x);
         let x = x.max_pool2d_default(2).apply(&self.conv3).relu();
-        note("conv3", &x);
+        kept.note("conv3", &x);
         let x = x.flatten(1, -1).apply(&self.fc1).relu();
-        note("fc1", &x);
-        (x.apply(&self.fc2).softmax(-1, tch::Kind::Float), kept)
+        kept.note("fc1", &x);
+        x.apply(&self.fc2).softmax(-1, tch::Kind::Float)
     }
 }
 
-impl nn::ModuleT for LeNet {
-    fn forward_t(&self, xs: &Tensor, _train: bool) -> Tensor {
-        self.run(xs, &[]).0
-    }
-}
-
-impl FeModel for LeNet {
-    fn input_shape(&self) -> Option<Vec<i64>> {
-        Some(self.input_shape.to_vec())
-    }
-
-    fn layer_names(&self) -> Vec<String> {
-        Self::LAYERS.iter().map(|s| s.to_string()).collect()
-    }
-
-    fn forward_with_layers(
-        &self,
-        xs: &[Tensor],
-        _train: bool,
-        layers: &[String],
-    ) -> std::result::Result<(Tensor, Vec<Tensor>), String> {
-        let [x] = xs else {
-            return Err(format!("LeNet takes one input, got {}", xs.len()));
-        };
-        let (y, kept) = self.run(x, layers);
-        let ordered = layers
-            .iter()
-            .map(|l| {
-                kept.iter()
-                    .find(|(n, _)| n == l)
-                    .map(|(_, t)| t.shallow_clone())
-                    .ok_or_else(|| format!("LeNet has no layer {l:?}"))
-            })
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok((y, ordered))
-    }
-}
+fe_model!(LeNet, "LeNet", input_shape);

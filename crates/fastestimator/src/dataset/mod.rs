@@ -69,6 +69,15 @@ pub trait Dataset: Send + Sync {
     /// The number of samples in one epoch.
     fn len(&self) -> usize;
 
+    /// The dataset's type, without its module path (`NumpyDataset`); the experiment history
+    /// records it.
+    fn type_name(&self) -> String {
+        let full = std::any::type_name::<Self>();
+        let base = full.split('<').next().unwrap_or(full);
+        let short = base.rsplit("::").next().unwrap_or(base);
+        format!("{short}{}", &full[base.len()..])
+    }
+
     /// Whether the dataset holds no samples.
     fn is_empty(&self) -> bool {
         self.len() == 0

@@ -2,6 +2,9 @@
 //! files: `traces.rs` (assemble the trace list), `plan.rs` (check keys, warm up), `epochs.rs`
 //! (the epoch and step loops) and `checkpoint.rs` (restore from and save to a RestoreWizard).
 
+use std::path::PathBuf;
+
+use super::history::HistoryTarget;
 use crate::error::{FeError, Result};
 use crate::network::Network;
 use crate::pipeline::Pipeline;
@@ -49,6 +52,12 @@ pub struct Estimator {
     pub(super) global_step: u64,
     /// The last epoch run (restored from a checkpoint on resume).
     pub(super) epoch_idx: usize,
+    /// Where runs are recorded (`history.rs`).
+    pub(super) history: HistoryTarget,
+    /// The experiment's name: the summaries' name and the history's `experiment`.
+    pub(super) experiment_name: Option<String>,
+    /// Hyperparameters recorded into the history.
+    pub(super) hyperparameters: Vec<(String, serde_json::Value)>,
 }
 
 /// Builder for [`Estimator`].
@@ -93,6 +102,35 @@ impl EstimatorBuilder {
         self
     }
 
+    /// Name the experiment: `fit()` and `test()` return summaries of this name, and the
+    /// experiment history records it (FE's `fit(summary="name")`).
+    pub fn experiment_name(mut self, name: impl Into<String>) -> Self {
+        self.est.set_experiment_name(name);
+        self
+    }
+    /// Record a hyperparameter into the experiment history (any JSON value: a number, a string,
+    /// a bool, ...). Repeating a name replaces its value.
+    ///
+    /// ```no_run
+    /// # fn est() -> fastestimator::estimator::EstimatorBuilder { unimplemented!() }
+    /// let builder = est().hyperparameter("lr", 1e-3).hyperparameter("optimizer", "adam");
+    /// ```
+    pub fn hyperparameter(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.est.set_hyperparameter(name, value);
+        self
+    }
+    /// Record runs into the SQLite database at `path` instead of the default
+    /// `~/fastestimator_data/history.db` (see [`crate::summary::history`]).
+    pub fn history_db(mut self, path: impl Into<PathBuf>) -> Self {
+        self.est.history = HistoryTarget::Path(path.into());
+        self
+    }
+    /// Do not record runs into the experiment history.
+    pub fn no_history(mut self) -> Self {
+        self.est.history = HistoryTarget::Off;
+        self
+    }
+
     /// Validate and build: checks the epoch count and key names, binds the traces to the network
     /// (resolving defaults, checking save folders) and sets libtorch's thread count.
     pub fn build(mut self) -> Result<Estimator> {
@@ -122,8 +160,39 @@ impl Estimator {
                 user_monitor_names: Vec::new(),
                 global_step: 0,
                 epoch_idx: 0,
+                history: HistoryTarget::Default,
+                experiment_name: None,
+                hyperparameters: Vec::new(),
             },
         }
+    }
+
+    /// Name the experiment (see [`EstimatorBuilder::experiment_name`]).
+    pub fn set_experiment_name(&mut self, name: impl Into<String>) {
+        self.experiment_name = Some(name.into());
+    }
+
+    /// Record a hyperparameter into the experiment history (see
+    /// [`EstimatorBuilder::hyperparameter`]); repeating a name replaces its value.
+    pub fn set_hyperparameter(&mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) {
+        let (name, value) = (name.into(), value.into());
+        match self.hyperparameters.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = value,
+            None => self.hyperparameters.push((name, value)),
+        }
+    }
+
+    /// Cut or extend every training and eval epoch to exactly these many steps (`None`: the
+    /// whole dataset), as [`EstimatorBuilder::train_steps_per_epoch`] and
+    /// [`EstimatorBuilder::eval_steps_per_epoch`] do.
+    pub fn set_steps_per_epoch(&mut self, train: Option<usize>, eval: Option<usize>) {
+        self.train_steps_per_epoch = train;
+        self.eval_steps_per_epoch = eval;
+    }
+
+    /// The hyperparameters recorded so far, in order.
+    pub fn hyperparameters(&self) -> &[(String, serde_json::Value)] {
+        &self.hyperparameters
     }
 
     /// The keys the essential traces monitor: the loss keys, the user's monitor names and the
@@ -155,6 +224,10 @@ impl Estimator {
 
     /// Train; `warmup` runs one step per mode without updating weights after planning.
     pub fn fit_with(&mut self, warmup: bool) -> Result<Summary> {
+        self.recorded(Mode::Train, |est| est.fit_unrecorded(warmup))
+    }
+
+    fn fit_unrecorded(&mut self, warmup: bool) -> Result<Summary> {
         self.with_traces(Mode::Train, |est, traces| {
             let modes = est.fit_modes()?;
             est.plan(traces, &modes, warmup)?;
@@ -172,6 +245,10 @@ impl Estimator {
         if !self.pipeline.get_modes().contains(&Mode::Test) {
             return Err(FeError::NoData { mode: "test".into(), ds_id: String::new() });
         }
+        self.recorded(Mode::Test, |est| est.test_unrecorded())
+    }
+
+    fn test_unrecorded(&mut self) -> Result<Summary> {
         self.with_traces(Mode::Test, |est, traces| {
             est.plan(traces, &[Mode::Test], false)?;
             let mut system = est.new_system();

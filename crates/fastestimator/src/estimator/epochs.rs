@@ -192,7 +192,7 @@ impl Estimator {
             Mode::Eval => self.eval_steps_per_epoch,
             _ => None,
         };
-        let mut loader = self.pipeline.tensor_loader(mode, epoch, ds_id, steps_override)?;
+        let mut loader = self.pipeline.tensor_loader_for(mode, epoch, ds_id, steps_override, self.network.device())?;
         system.steps_per_epoch = loader.steps();
         system.eval_log_steps = self.eval_log_steps.clone().unwrap_or_else(|| default_eval_log_steps(loader.steps()));
         let progress = StepProgress::start(mode, epoch, loader.steps());

@@ -44,7 +44,8 @@ impl Estimator {
                 if !warmup {
                     all_keys.extend(plan_mode(&self.pipeline, &self.network, traces, mode, epoch, &ds_id)?);
                 } else {
-                    let mut loader = self.pipeline.tensor_loader(mode, epoch, &ds_id, Some(1))?;
+                    let mut loader =
+                        self.pipeline.tensor_loader_for(mode, epoch, &ds_id, Some(1), self.network.device())?;
                     if let Some(batch) = loader.next() {
                         let mut batch = batch?;
                         let mut state = NetState::new(mode, epoch);

@@ -74,6 +74,8 @@ pub(crate) struct ModelInner {
     optimizer_schedule: Option<OptimizerSchedule>,
     pub(crate) spec: Option<OptimizerSpec>,
     scaler: Option<LossScaler>,
+    /// The gradients of the last optimizer step, kept while `Some` ([`Model::keep_last_gradients`]).
+    last_gradients: Option<Vec<Tensor>>,
 }
 
 /// A cheap, clonable handle to one model: its variables, its module, its optimizer and its name.
@@ -101,7 +103,7 @@ impl Model {
         let optimizer = spec.as_ref().map(|s| s.instantiate(&vs)).transpose()?;
         let optimizer_schedule = None;
         let scaler = mixed_precision.then(LossScaler::default);
-        let inner = ModelInner { vs, module, optimizer, optimizer_schedule, spec, scaler };
+        let inner = ModelInner { vs, module, optimizer, optimizer_schedule, spec, scaler, last_gradients: None };
         Ok(Model { name: name.into(), inner: Arc::new(Mutex::new(inner)) })
     }
 
@@ -332,12 +334,53 @@ impl Model {
             });
         }
         opt.step_with(grads);
+        if let Some(kept) = inner.last_gradients.as_mut() {
+            *kept = grads.iter().map(Tensor::shallow_clone).collect();
+        }
         Ok(())
+    }
+
+    /// From now on keep the gradients of each optimizer step for [`Model::last_gradients`]
+    /// (`true`), or stop keeping them and drop those kept (`false`). Kept gradients hold up to one
+    /// extra copy of the trainable variables in memory between steps.
+    pub fn keep_last_gradients(&self, keep: bool) {
+        let mut inner = self.lock();
+        if keep != inner.last_gradients.is_some() {
+            inner.last_gradients = keep.then(Vec::new);
+        }
+    }
+
+    /// The gradients the last optimizer step applied, one per trainable variable in the order of
+    /// [`Model::named_trainable_variables`] (undefined where a variable got none); empty unless
+    /// kept ([`Model::keep_last_gradients`]) and a step was taken since.
+    pub fn last_gradients(&self) -> Vec<Tensor> {
+        self.lock().last_gradients.as_ref().map(|g| g.iter().map(Tensor::shallow_clone).collect()).unwrap_or_default()
     }
 
     /// Shallow handles to the trainable variables (gradients flow through them).
     pub fn trainable_variables(&self) -> Vec<Tensor> {
         self.lock().vs.trainable_variables()
+    }
+
+    /// The trainable variables with their names (`conv1.weight`, ...), as shallow handles in
+    /// the order of [`Model::trainable_variables`] (the order of gradients); a variable whose
+    /// name cannot be told (one without storage) is called `param<i>`.
+    pub fn named_trainable_variables(&self) -> Vec<(String, Tensor)> {
+        let inner = self.lock();
+        let names: std::collections::HashMap<usize, String> = inner
+            .vs
+            .variables()
+            .into_iter()
+            .filter(|(_, t)| !t.data_ptr().is_null())
+            .map(|(name, t)| (t.data_ptr() as usize, name))
+            .collect();
+        let trainable = inner.vs.trainable_variables().into_iter().enumerate();
+        trainable
+            .map(|(i, t)| {
+                let name = (!t.data_ptr().is_null()).then(|| names.get(&(t.data_ptr() as usize))).flatten();
+                (name.cloned().unwrap_or_else(|| format!("param{i}")), t)
+            })
+            .collect()
     }
 
     /// The optimizer's state as named tensors (empty without an optimizer).

@@ -78,6 +78,11 @@ impl Network {
         crate::schedule::get_signature_epochs(&points, total_epochs)
     }
 
+    /// The names of the ops, in order.
+    pub fn op_names(&self) -> Vec<String> {
+        self.ops.iter().map(|op| op.name()).collect()
+    }
+
     /// The models used by the ops, in order of first use.
     pub fn models(&self) -> &[Model] {
         &self.models

@@ -197,6 +197,29 @@ impl Pipeline {
         self.seed = seed;
     }
 
+    /// The number of worker threads that prepare batches.
+    pub fn num_process(&self) -> usize {
+        self.num_process
+    }
+
+    /// The names of the ops, in order.
+    pub fn op_names(&self) -> Vec<String> {
+        self.ops.iter().map(|op| op.name()).collect()
+    }
+
+    /// Every dataset in use at `epoch`: its mode, ds_id (empty when unnamed) and the dataset.
+    pub fn datasets_at(&self, epoch: usize) -> Vec<(Mode, String, Arc<dyn Dataset>)> {
+        let mut out = Vec::new();
+        for (&mode, datasets) in &self.data {
+            for (ds_id, schedule) in datasets {
+                if let Some(ds) = schedule.at(epoch) {
+                    out.push((mode, ds_id.clone(), Arc::clone(ds)));
+                }
+            }
+        }
+        out
+    }
+
     /// The modes that have data in some epoch.
     pub fn get_modes(&self) -> Vec<Mode> {
         self.data.keys().copied().collect()
@@ -394,10 +417,30 @@ impl Pipeline {
         ds_id: &str,
         steps_per_epoch: Option<usize>,
     ) -> Result<Loader<TensorMap>> {
+        self.tensor_loader_for(mode, epoch, ds_id, steps_per_epoch, tch::Device::Cpu)
+    }
+
+    /// [`Pipeline::tensor_loader`] for a network on `device`. For a CUDA device the workers put
+    /// each batch in page-locked (pinned) memory, so the step's copy to the GPU is asynchronous
+    /// and does not block it (PyTorch's `pin_memory=True` with `non_blocking=True`).
+    pub fn tensor_loader_for(
+        &self,
+        mode: Mode,
+        epoch: usize,
+        ds_id: &str,
+        steps_per_epoch: Option<usize>,
+        device: tch::Device,
+    ) -> Result<Loader<TensorMap>> {
+        let pin = device.is_cuda();
         self.epoch_source(mode, epoch, ds_id, steps_per_epoch, true)?.loader(
             self.num_process,
             self.prefetch,
-            |sample| Ok(sample.iter().filter_map(|(k, v)| to_tensor(v).map(|t| (k.clone(), t))).collect()),
+            move |sample| {
+                Ok(sample
+                    .iter()
+                    .filter_map(|(k, v)| to_tensor(v).map(|t| (k.clone(), if pin { t.pin_memory(device) } else { t })))
+                    .collect())
+            },
         )
     }
 

@@ -28,6 +28,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("summary", 9),
     ("trace", 10),
     ("estimator", 11),
+    ("cli", 12),
 ];
 
 /// Items that `lib.rs` re-exports at the crate root, and the module each comes from.

@@ -1,13 +1,17 @@
 //! Integration tests, compiled into one binary (linking libtorch once).
 
 mod allocator;
+mod apphub;
+mod architectures;
 mod bad_input;
 mod common;
 mod datasets;
 mod determinism;
 mod estimator;
 mod fe_cases;
+mod history;
 mod layers;
+mod log_plots;
 mod logs;
 mod metrics;
 mod network_ops;
@@ -16,5 +20,6 @@ mod output;
 mod resume;
 mod robustness;
 mod schedules;
+mod tensorboard;
 mod traces;
 mod training;

@@ -307,7 +307,7 @@ fn a_seeded_recipe_builds_the_same_weights_whatever_ran_before() {
 }
 
 /// The example binaries that cargo builds next to this test binary.
-fn example(name: &str) -> PathBuf {
+pub fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     exe.parent().and_then(Path::parent).unwrap().join("examples").join(name)
 }

@@ -3,7 +3,7 @@
 use fastestimator as fe;
 use fe::summary::{LogValue, System};
 use fe::trace::adapt::{Compare, EarlyStopping, LRScheduler, ReduceLROnPlateau};
-use fe::trace::io::{CSVLogger, ModelSaver, TensorBoard};
+use fe::trace::io::{CSVLogger, ModelSaver};
 use fe::trace::{Data, Trace};
 use fe::Mode;
 
@@ -156,60 +156,6 @@ fn model_saver_keeps_the_newest_files_and_csv_logger_writes_rows() {
         .unwrap()
         .to_string();
     assert!(err.contains("max_to_keep"), "{err}");
-}
-
-/// Writes real event files, then reads them back with the `tensorboard` package's own reader.
-#[test]
-fn tensorboard_files_read_back_with_tensorboard() {
-    let python = std::env::var("FE_PYTHON").unwrap_or_else(|_| "python".into());
-    let have = |py: &str| {
-        std::process::Command::new(py).args(["-c", "import tensorboard"]).status().is_ok_and(|s| s.success())
-    };
-    if !have(&python) {
-        let status = std::process::Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "tensorboard"])
-            .status()
-            .expect("python with pip is on PATH (./fe puts the venv's python there)");
-        assert!(status.success(), "installing tensorboard into the venv failed");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let pipeline = digits_pipeline(96, 32, 0, 16, None);
-    let (network, _) = lenet_network("adam");
-    let mut est = fe::Estimator::builder(pipeline, network, 2)
-        .traces(vec![Box::new(fe::trace::metric::Accuracy::new("y", "y_pred")), Box::new(TensorBoard::new(dir.path()))])
-        .log_steps(3)
-        .build()
-        .unwrap();
-    let summary = est.fit().unwrap();
-    let script = r#"
-import sys, glob, json
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-out = {}
-for mode in ("train", "eval"):
-    acc = EventAccumulator(glob.glob(sys.argv[1] + "/" + mode)[0]); acc.Reload()
-    out[mode] = {tag: [[e.step, e.value] for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
-print(json.dumps(out))
-"#;
-    let output =
-        std::process::Command::new(&python).args(["-c", script, dir.path().to_str().unwrap()]).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let read: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    // Train loss at steps 1, 3 and 6 (log steps), eval accuracy at the end of each epoch (steps 6, 12).
-    let ce: Vec<(u64, f64)> = read["train"]["ce"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p[0].as_u64().unwrap(), p[1].as_f64().unwrap()))
-        .collect();
-    let want = summary.get(Mode::Train, "ce").unwrap();
-    assert_eq!(ce.iter().map(|p| p.0).collect::<Vec<_>>(), want.keys().copied().collect::<Vec<_>>());
-    for (step, value) in &ce {
-        assert!((value - want[step].as_f64().unwrap()).abs() < 1e-6);
-    }
-    let acc = read["eval"]["accuracy"].as_array().unwrap();
-    assert_eq!(acc.len(), 2);
-    assert_eq!(acc[1][0].as_u64(), Some(12));
-    assert!((acc[1][1].as_f64().unwrap() - summary.last(Mode::Eval, "accuracy").unwrap()).abs() < 1e-6);
 }
 
 struct Keyed {

@@ -12,4 +12,4 @@ pub use csv_logger::CSVLogger;
 pub use image_saver::{save_png, ImageSaver};
 pub use model_saver::ModelSaver;
 pub use restore_wizard::RestoreWizard;
-pub use tensorboard::{EventWriter, TensorBoard};
+pub use tensorboard::{EventWriter, Frequency, HParamValue, Histogram, TensorBoard};

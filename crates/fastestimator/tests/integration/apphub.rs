@@ -1,0 +1,81 @@
+//! The apphub smoke test, as FE's nightly CI runs its apphub: every example job, through its
+//! command line (`fe::cli`), for 2 epochs of 2 training and 2 evaluation steps at batch 8.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// FE's nightly settings.
+const NIGHTLY: [&str; 8] =
+    ["--epochs", "2", "--batch_size", "8", "--train_steps_per_epoch", "2", "--eval_steps_per_epoch", "2"];
+
+/// An example program `cargo test` built beside this test binary.
+fn example(name: &str) -> PathBuf {
+    let path = crate::robustness::example(name);
+    assert!(path.exists(), "{} is missing: `cargo test` builds the examples", path.display());
+    path
+}
+
+/// Run a job with the nightly settings (minus any `skip`ped ones) and `extra` arguments; returns
+/// its output.
+fn smoke(name: &str, skip: &[&str], extra: &[&str]) -> String {
+    let mut args: Vec<&str> = Vec::new();
+    for pair in NIGHTLY.chunks(2) {
+        if !skip.contains(&pair[0]) {
+            args.extend(pair);
+        }
+    }
+    args.extend(extra);
+    let out = Command::new(example(name)).args(&args).env("FE_PROGRESS", "0").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{name} {args:?} failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("FastEstimator-Finish: step: 4;"), "{name}: 2 epochs of 2 steps expected:\n{stdout}");
+    stdout
+}
+
+#[test]
+fn mnist_job_runs_with_fe_nightly_settings() {
+    let out = smoke("mnist", &[], &["--sizes", "[64, 32, 32]", "--data", "synthetic"]);
+    assert!(out.contains("FastEstimator-Eval: step: 4; epoch: 2;"), "{out}");
+    assert!(out.contains("FastEstimator-Test: step: 4;"), "{out}");
+}
+
+#[test]
+fn dcgan_job_runs_with_fe_nightly_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.png");
+    let out = smoke("dcgan", &["--eval_steps_per_epoch"], &["--samples", "64", "--out", grid.to_str().unwrap()]);
+    assert!(out.contains("FastEstimator-DCGAN: saved 64 generated digits"), "{out}");
+    assert!(image::open(&grid).is_ok());
+}
+
+#[test]
+fn lr_schedule_job_runs_with_fe_nightly_settings() {
+    smoke("lr_schedule", &[], &[]);
+}
+
+#[test]
+fn progressive_resize_job_runs_with_fe_nightly_settings() {
+    let out = smoke("progressive_resize", &["--batch_size"], &[]);
+    assert!(out.contains("FastEstimator-ShapeLogger: epoch 1: batch x [64, 14, 14, 1]"), "{out}");
+}
+
+#[test]
+fn tabular_job_runs_with_fe_nightly_settings() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("breast_cancer")).unwrap();
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sklearn/breast_cancer.csv");
+    std::fs::copy(csv, root.path().join("breast_cancer/breast_cancer.csv")).unwrap();
+    let out = smoke("tabular", &[], &["--root_dir", root.path().to_str().unwrap(), "--offline"]);
+    assert!(out.contains("FastEstimator-Test: step: 4;"), "{out}");
+}
+
+#[test]
+fn a_job_names_an_unknown_hyperparameter_and_the_closest_one() {
+    let out = Command::new(example("lr_schedule")).args(["train", "--epoch", "1"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`epoch`") && err.contains("did you mean \"epochs\""), "{err}");
+    let help = Command::new(example("lr_schedule")).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--epochs <12>") && help.contains("--seed <3>"), "{help}");
+}
