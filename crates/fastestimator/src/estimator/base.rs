@@ -58,6 +58,8 @@ pub struct Estimator {
     pub(super) experiment_name: Option<String>,
     /// Hyperparameters recorded into the history.
     pub(super) hyperparameters: Vec<(String, serde_json::Value)>,
+    /// The history's handle on the run in progress (`history.rs`), for the checkpoints.
+    pub(super) history_run: Option<crate::summary::history::HistoryHandle>,
 }
 
 /// Builder for [`Estimator`].
@@ -163,6 +165,7 @@ impl Estimator {
                 history: HistoryTarget::Default,
                 experiment_name: None,
                 hyperparameters: Vec::new(),
+                history_run: None,
             },
         }
     }

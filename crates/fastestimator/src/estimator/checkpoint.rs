@@ -30,6 +30,9 @@ pub(super) struct RunState {
     pub traces: Vec<(String, serde_json::Value)>,
     /// Model names, in the network's order.
     pub models: Vec<String>,
+    /// The experiment history's id of the run that saved it (a resumed run continues that row).
+    #[serde(default)]
+    pub history_run: Option<i64>,
 }
 
 impl Estimator {
@@ -63,6 +66,9 @@ impl Estimator {
         system.summary = state.summary;
         self.pipeline.set_seed(state.pipeline_seed);
         self.network.set_seed(state.network_seed);
+        if let (Some(earlier), Some(handle)) = (state.history_run, &self.history_run) {
+            handle.resumed_from(earlier);
+        }
         crate::output::log(&format!(
             "FastEstimator-RestoreWizard: Restored from {} at epoch {}, step {}",
             dir.display(),
@@ -86,6 +92,7 @@ impl Estimator {
             summary: system.summary.clone(),
             traces: traces.iter().map(|t| (t.name(), t.state())).collect(),
             models: self.network.models().iter().map(|m| m.name()).collect(),
+            history_run: self.history_run.as_ref().map(|h| h.run_id()),
         };
         let dir = wizard.save(&state, self.network.models())?;
         crate::output::log(&format!("FastEstimator-RestoreWizard: Saved state to {}", dir.display()));

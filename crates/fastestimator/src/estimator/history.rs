@@ -48,7 +48,9 @@ impl Estimator {
                 return self.named(run);
             }
         };
+        self.history_run = recorder.handle();
         let result = output::with_tap(recorder.log_tap(), || self.named(run));
+        self.history_run = None;
         let (status, error) = match &result {
             Ok(_) => (RunStatus::Completed, None),
             Err(e) => (RunStatus::Failed, Some((error_kind(e), e.to_string()))),

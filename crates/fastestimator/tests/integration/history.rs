@@ -274,3 +274,41 @@ fn a_run_killed_with_sigkill_shows_as_unfinished() {
     assert_eq!(table.column("train_end").unwrap(), [""]);
     assert!(reader.log(1).unwrap().unwrap().contains("FastEstimator-Train: step: 1;"));
 }
+
+/// A LeNet run with a RestoreWizard in `wizard`, recorded into `db`.
+fn resumable(db: &Path, wizard: &Path, epochs: usize) -> fe::Estimator {
+    let model = fe::build_named(|p| fe::architecture::LeNet::new(p, [1, 28, 28], 10), "adam", "resumed_model").unwrap();
+    let network = fe::Network::new(vec![
+        Box::new(ModelOp::new(&model, "x", "y_pred")),
+        Box::new(CrossEntropy::new(["y_pred", "y"], "ce")),
+        Box::new(UpdateOp::new(&model, "ce")),
+    ])
+    .unwrap();
+    fe::Estimator::builder(digits_pipeline(32, 16, 0, 16, Some(1)), network, epochs)
+        .traces(vec![Box::new(fe::trace::io::RestoreWizard::new(wizard, 1).unwrap())])
+        .log_steps(1)
+        .history_db(db)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_resumed_run_continues_its_row_with_a_restart_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, wizard) = (dir.path().join("history.db"), dir.path().join("wizard"));
+    quiet(|| resumable(&db, &wizard, 1).fit()).unwrap();
+    // Another run in between, so the resumed one is not simply the newest row.
+    quiet(|| small_estimator(&db, 1, 0).fit()).unwrap();
+    quiet(|| resumable(&db, &wizard, 2).fit()).unwrap();
+
+    let reader = HistoryReader::open(&db).unwrap();
+    let table = reader.runs(&HistoryQuery { metrics: true, ..Default::default() }).unwrap();
+    assert_eq!(table.column("pk").unwrap(), ["2", "1"], "{table:?}");
+    assert_eq!(table.column("n_restarts").unwrap(), ["0", "1"]);
+    assert_eq!(table.column("status").unwrap(), ["Completed", "Completed"]);
+    let metrics = table.column("metrics").unwrap()[1];
+    assert_eq!(metrics.matches("train ce: ").count(), 1, "the earlier end is replaced: {metrics}");
+    let log = reader.log(1).unwrap().unwrap();
+    assert!(log.contains("FastEstimator-RestoreWizard: Restored from"), "{log}");
+    assert!(log.contains("FastEstimator-Finish: step: 2;") && log.contains("FastEstimator-Finish: step: 4;"), "{log}");
+}

@@ -22,6 +22,6 @@ mod schema;
 
 pub use reader::{HistoryQuery, HistoryReader, HistoryTable};
 pub use record::{DatasetRecord, RunRecord, RunStatus};
-pub use recorder::HistoryRecorder;
+pub use recorder::{HistoryHandle, HistoryRecorder};
 pub use retention::HistorySettings;
 pub use schema::{default_history_path, SCHEMA_VERSION};

@@ -8,6 +8,8 @@
 //! batch written before the kill, shown afterwards as `Unfinished`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -33,7 +35,35 @@ struct RunEnd {
 
 enum Message {
     Log(String),
+    /// The run continues an earlier one (restored from a checkpoint): that run's id.
+    Resume(i64),
     End(RunEnd),
+}
+
+/// A handle on a recording run for the code that runs it: its id, and a way to say that it
+/// continues an earlier run (FE's restart bookkeeping).
+#[derive(Clone)]
+pub struct HistoryHandle {
+    run_id: Arc<AtomicI64>,
+    sender: Sender<Message>,
+}
+
+impl HistoryHandle {
+    /// The run's primary key: the earlier run's after [`HistoryHandle::resumed_from`].
+    pub fn run_id(&self) -> i64 {
+        self.run_id.load(Ordering::SeqCst)
+    }
+
+    /// This run continues run `earlier` (a checkpoint written by it was restored). As FE's
+    /// `HistoryRecorder` does, the history keeps one row for both: the earlier row, now running
+    /// again with `n_restarts` raised by one and this run's log appended; if the earlier row is
+    /// gone (retention), this run's row takes its id.
+    pub fn resumed_from(&self, earlier: i64) {
+        if earlier != self.run_id() {
+            self.run_id.store(earlier, Ordering::SeqCst);
+            let _ = self.sender.send(Message::Resume(earlier));
+        }
+    }
 }
 
 /// Records one run into the history database (FE's `HistoryRecorder`).
@@ -48,7 +78,7 @@ enum Message {
 /// recorder.finish(RunStatus::Completed, None, None).unwrap();
 /// ```
 pub struct HistoryRecorder {
-    run_id: i64,
+    run_id: Arc<AtomicI64>,
     path: PathBuf,
     sender: Option<Sender<Message>>,
     writer: Option<JoinHandle<Result<()>>>,
@@ -67,12 +97,23 @@ impl HistoryRecorder {
             .name("fe-history".into())
             .spawn(move || write_loop(conn, run_id, &receiver).map_err(|e| history_error(&writer_path, e)))
             .map_err(|e| history_error(&path, format!("could not start the writer thread: {e}")))?;
-        Ok(HistoryRecorder { run_id, path, sender: Some(sender), writer: Some(writer) })
+        Ok(HistoryRecorder {
+            run_id: Arc::new(AtomicI64::new(run_id)),
+            path,
+            sender: Some(sender),
+            writer: Some(writer),
+        })
     }
 
     /// The run's primary key (`pk`) in the `history` table.
     pub fn run_id(&self) -> i64 {
-        self.run_id
+        self.run_id.load(Ordering::SeqCst)
+    }
+
+    /// A handle for the code that runs the run (see [`HistoryHandle`]); `None` once finished.
+    pub fn handle(&self) -> Option<HistoryHandle> {
+        let sender = self.sender.clone()?;
+        Some(HistoryHandle { run_id: Arc::clone(&self.run_id), sender })
     }
 
     /// The database file.
@@ -201,8 +242,8 @@ fn insert_run(conn: &mut Connection, record: &RunRecord) -> rusqlite::Result<i64
     Ok(pk)
 }
 
-/// The writer thread: batches of log lines, then the run's end.
-fn write_loop(mut conn: Connection, pk: i64, receiver: &Receiver<Message>) -> rusqlite::Result<()> {
+/// The writer thread: batches of log lines, restarts, then the run's end.
+fn write_loop(mut conn: Connection, mut pk: i64, receiver: &Receiver<Message>) -> rusqlite::Result<()> {
     let mut pending = String::new();
     loop {
         let Ok(first) = receiver.recv() else {
@@ -214,6 +255,11 @@ fn write_loop(mut conn: Connection, pk: i64, receiver: &Receiver<Message>) -> ru
         while let Some(m) = message.take() {
             match m {
                 Message::Log(line) => pending.push_str(&line),
+                Message::Resume(earlier) => {
+                    append_log(&mut conn, pk, &pending)?;
+                    pending.clear();
+                    pk = continue_run(&mut conn, pk, earlier)?;
+                }
                 Message::End(end) => {
                     append_log(&mut conn, pk, &pending)?;
                     return write_end(&mut conn, pk, &end);
@@ -224,6 +270,40 @@ fn write_loop(mut conn: Connection, pk: i64, receiver: &Receiver<Message>) -> ru
         append_log(&mut conn, pk, &pending)?;
         pending.clear();
     }
+}
+
+/// Make run `current` the continuation of run `earlier`; returns the id the run records under
+/// from now on (`earlier`).
+fn continue_run(conn: &mut Connection, current: i64, earlier: i64) -> rusqlite::Result<i64> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let exists: bool = tx.query_row("SELECT count(*) FROM history WHERE pk = ?1", [earlier], |r| r.get(0))?;
+    if exists {
+        tx.execute("INSERT OR IGNORE INTO logs (log, fk) VALUES ('', ?1)", [earlier])?;
+        tx.execute(
+            "UPDATE logs SET log = log || (SELECT log FROM logs WHERE fk = ?2) WHERE fk = ?1",
+            params![earlier, current],
+        )?;
+        tx.execute("DELETE FROM history WHERE pk = ?1", [current])?;
+        // The earlier end (if it had one) is superseded by this run's.
+        tx.execute("DELETE FROM metrics WHERE fk = ?1", [earlier])?;
+        tx.execute("DELETE FROM errors WHERE fk = ?1", [earlier])?;
+        tx.execute(
+            "UPDATE history SET status = ?1, train_end = NULL, host = ?2, pid = ?3, n_restarts = n_restarts + 1 \
+             WHERE pk = ?4",
+            params![RunStatus::Running.as_str(), host_name(), i64::from(std::process::id()), earlier],
+        )?;
+    } else {
+        // The earlier row is gone: this run's row (and its children) take the earlier id.
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON;")?;
+        for table in
+            ["features", "hyperparameters", "datasets", "pipeline", "network", "traces", "errors", "logs", "metrics"]
+        {
+            tx.execute(&format!("UPDATE {table} SET fk = ?1 WHERE fk = ?2"), params![earlier, current])?;
+        }
+        tx.execute("UPDATE history SET pk = ?1, n_restarts = n_restarts + 1 WHERE pk = ?2", params![earlier, current])?;
+    }
+    tx.commit()?;
+    Ok(earlier)
 }
 
 fn append_log(conn: &mut Connection, pk: i64, text: &str) -> rusqlite::Result<()> {
