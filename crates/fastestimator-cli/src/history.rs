@@ -103,6 +103,15 @@ pub fn run(args: &HistoryArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 fn run_to(args: &HistoryArgs, out: &mut dyn Write) -> Result<(), Box<dyn std::error::Error>> {
     let path = args.db.clone().unwrap_or_else(default_history_path);
+    // A database named on the command line must exist: a typo would otherwise create an empty one.
+    if args.db.is_some() && !path.exists() {
+        return Err(format!(
+            "no history database at {} (runs record into {} by default)",
+            path.display(),
+            default_history_path().display()
+        )
+        .into());
+    }
     let reader = HistoryReader::open(&path)?;
     match &args.action {
         None => {
@@ -192,6 +201,17 @@ mod tests {
         let mut out = Vec::new();
         run_to(&cli.history, &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_missing_database_named_on_the_command_line_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("nope.db");
+        let cli = Cli::try_parse_from(["history", "--db", db.to_str().unwrap()]).unwrap();
+        let err = run_to(&cli.history, &mut Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("no history database at") && err.contains("nope.db"), "{err}");
+        assert!(!db.exists(), "nothing is created");
+        assert!(Cli::try_parse_from(["history", "--limit", "x"]).is_err());
     }
 
     #[test]

@@ -17,8 +17,12 @@
 //!   and the closest known name. The values are recorded into the experiment history.
 //! - `--summary NAME` names the experiment; `--warmup false` skips the warmup step.
 //!
-//! ```no_run
+//! ```
 //! use fastestimator as fe;
+//! use fe::architecture::LeNet;
+//! use fe::dataset::data::synthetic_digits::{self, SyntheticDigitsConfig};
+//! use fe::op::numpy::{ExpandDims, Minmax};
+//! use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
 //!
 //! #[derive(serde::Serialize, serde::Deserialize)]
 //! struct Hyperparameters {
@@ -33,14 +37,35 @@
 //!     }
 //! }
 //!
+//! /// FE's `get_estimator`: the whole job from its hyperparameters.
 //! fn get_estimator(hp: Hyperparameters) -> fe::Result<fe::Estimator> {
-//!     # unimplemented!()
-//!     // build the pipeline, network and Estimator from `hp`
+//!     let cfg = SyntheticDigitsConfig { train_size: 64, eval_size: 0, test_size: 0, seed: 1 };
+//!     let (train, _, _) = synthetic_digits::load_data(&cfg)?;
+//!     let pipeline = fe::Pipeline::builder()
+//!         .train_data(train)
+//!         .batch_size(hp.batch_size)
+//!         .ops(vec![Box::new(ExpandDims::new("x", "x").axis(0)), Box::new(Minmax::new("x", "x"))])
+//!         .build()?;
+//!     let model = fe::build(|p| LeNet::new(p, [1, 28, 28], 10), "adam")?;
+//!     let network = fe::Network::new(vec![
+//!         Box::new(ModelOp::new(&model, "x", "y_pred")),
+//!         Box::new(CrossEntropy::new(["y_pred", "y"], "ce")),
+//!         Box::new(UpdateOp::new(&model, "ce")),
+//!     ])?;
+//!     let mut builder = fe::Estimator::builder(pipeline, network, hp.epochs).silent().no_history();
+//!     if let Some(n) = hp.train_steps_per_epoch {
+//!         builder = builder.train_steps_per_epoch(n);
+//!     }
+//!     builder.build()
 //! }
 //!
-//! fn main() {
-//!     fe::cli::main(get_estimator);
-//! }
+//! // A job's `main` is `fe::cli::main(get_estimator)`; here the same command line is given
+//! // explicitly: `train --epochs 1 --train_steps_per_epoch 2 --batch-size 16`.
+//! let args = ["train", "--epochs", "1", "--train_steps_per_epoch", "2", "--batch-size", "16"];
+//! let args = fe::cli::JobArgs::parse(args.map(String::from)).unwrap();
+//! let result = fe::cli::run(&args, get_estimator).unwrap();
+//! assert_eq!(result.train.unwrap().train_steps, 2);
+//! assert!(result.test.is_none());
 //! ```
 
 mod hyperparameters;

@@ -113,9 +113,32 @@ impl EstimatorBuilder {
     /// Record a hyperparameter into the experiment history (any JSON value: a number, a string,
     /// a bool, ...). Repeating a name replaces its value.
     ///
-    /// ```no_run
-    /// # fn est() -> fastestimator::estimator::EstimatorBuilder { unimplemented!() }
-    /// let builder = est().hyperparameter("lr", 1e-3).hyperparameter("optimizer", "adam");
+    /// ```
+    /// use fastestimator as fe;
+    /// use fe::dataset::NumpyDataset;
+    /// use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
+    /// let x: Vec<f32> = (0..16).map(|i| i as f32).collect();
+    /// let y: Vec<i64> = (0..8).map(|i| i % 2).collect();
+    /// let ds = NumpyDataset::new([
+    ///     ("x", fe::Value::from(ndarray::Array2::from_shape_vec((8, 2), x).unwrap().into_dyn())),
+    ///     ("y", fe::Value::from(y)),
+    /// ])
+    /// .unwrap();
+    /// let pipeline = fe::Pipeline::builder().train_data(ds).batch_size(4).build().unwrap();
+    /// let model = fe::build(|p| tch::nn::linear(p / "fc", 2, 2, Default::default()), "adam").unwrap();
+    /// let network = fe::Network::new(vec![
+    ///     Box::new(ModelOp::new(&model, "x", "y_pred")),
+    ///     Box::new(CrossEntropy::new(["y_pred", "y"], "ce").from_logits(true)),
+    ///     Box::new(UpdateOp::new(&model, "ce")),
+    /// ])
+    /// .unwrap();
+    /// let est = fe::Estimator::builder(pipeline, network, 1)
+    ///     .hyperparameter("lr", 1e-3)
+    ///     .hyperparameter("optimizer", "adam")
+    ///     .hyperparameter("lr", 2e-3)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(est.hyperparameters(), [("lr".to_string(), 2e-3.into()), ("optimizer".to_string(), "adam".into())]);
     /// ```
     pub fn hyperparameter(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
         self.est.set_hyperparameter(name, value);
