@@ -86,7 +86,7 @@ pub(super) fn forward_keeping(
 
 /// `nn::ModuleT` and [`crate::model::FeModel`] for an architecture `$ty` with a method
 /// `run(&self, x, train, &mut Kept) -> Tensor` and a constant `LAYERS` (the layers it notes);
-/// `$name` names it in errors. With `input_shape`, the model reports its `input_shape: [i64; 3]`
+/// `$name` names it in errors. With `input_shape`, the model reports its `input_shape: [i64; N]`
 /// field as the shape it expects (checked on every forward pass).
 macro_rules! fe_model {
     ($ty:ty, $name:literal $(, $input_shape:ident)?) => {

@@ -6,15 +6,19 @@
 //! [`crate::backend::load_model`]), FE's defaults, FE's initialisation and FE's outputs.
 
 mod attention_unet;
+mod language_model;
 mod layers;
 mod lenet;
 mod resnet9;
+mod review_sentiment;
 pub mod torch_init;
 mod unet;
 mod wideresnet;
 
 pub use attention_unet::AttentionUNet;
+pub use language_model::LanguageModel;
 pub use lenet::LeNet;
 pub use resnet9::ResNet9;
+pub use review_sentiment::ReviewSentiment;
 pub use unet::UNet;
 pub use wideresnet::WideResidualNetwork;

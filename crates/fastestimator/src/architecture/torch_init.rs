@@ -53,6 +53,47 @@ pub fn conv2d<'a>(
     nn::conv2d(vs, in_channels, out_channels, kernel_size, config)
 }
 
+/// `torch.nn.Conv1d(in_channels, out_channels, kernel_size, ...)` with PyTorch's
+/// initialisation; stride, padding, groups and the rest come from `config`.
+pub fn conv1d<'a>(
+    vs: impl std::borrow::Borrow<nn::Path<'a>>,
+    in_channels: i64,
+    out_channels: i64,
+    kernel_size: i64,
+    config: nn::ConvConfig,
+) -> nn::Conv1D {
+    let fan_in = in_channels / config.groups.max(1) * kernel_size;
+    let config = nn::ConvConfig { ws_init: WEIGHT_INIT, bs_init: bias_init(fan_in), ..config };
+    nn::conv1d(vs, in_channels, out_channels, kernel_size, config)
+}
+
+/// `torch.nn.Embedding(num_embeddings, embedding_dim)` with PyTorch's initialisation: weights
+/// drawn from N(0, 1) (tch's own default is the same; this names it).
+pub fn embedding<'a>(
+    vs: impl std::borrow::Borrow<nn::Path<'a>>,
+    num_embeddings: i64,
+    embedding_dim: i64,
+) -> nn::Embedding {
+    let config = nn::EmbeddingConfig { ws_init: nn::Init::Randn { mean: 0.0, stdev: 1.0 }, ..Default::default() };
+    nn::embedding(vs, num_embeddings, embedding_dim, config)
+}
+
+/// The configuration of a one-layer, one-direction `torch.nn.LSTM(input_size, hidden_size,
+/// batch_first=batch_first)` with PyTorch's initialisation: every weight and bias drawn from
+/// U(−1/√hidden_size, 1/√hidden_size). Its parameters are named as PyTorch names them
+/// (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`).
+pub fn lstm_config(hidden_size: i64, batch_first: bool) -> nn::RNNConfig {
+    let init = bias_init(hidden_size);
+    nn::RNNConfig {
+        batch_first,
+        w_ih_init: init,
+        w_hh_init: init,
+        b_ih_init: Some(init),
+        b_hh_init: Some(init),
+        ..Default::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

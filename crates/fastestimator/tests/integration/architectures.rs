@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use fastestimator as fe;
-use fe::architecture::{AttentionUNet, ResNet9, UNet, WideResidualNetwork};
+use fe::architecture::{AttentionUNet, LanguageModel, ResNet9, ReviewSentiment, UNet, WideResidualNetwork};
 use tch::{Kind, Tensor};
 
 /// Run the fixture script with the venv's torch and parse the JSON it prints.
@@ -22,13 +22,24 @@ fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
     (a - b).abs().max().double_value(&[])
 }
 
-/// The round trip for the fixture's model `name`, which `build` makes here, on inputs of
-/// `shape = [C, H, W]`: PyTorch's weights load here and give PyTorch's outputs, ours load into
+/// A batch of 4 random images of `shape = [C, H, W]`.
+fn images(shape: [i64; 3]) -> impl Fn() -> Tensor {
+    let [c, h, w] = shape;
+    move || Tensor::rand([4, c, h, w], (Kind::Float, tch::Device::Cpu))
+}
+
+/// A batch of random token ids below `vocab`, of `shape`.
+fn tokens(vocab: i64, shape: [i64; 2]) -> impl Fn() -> Tensor {
+    move || Tensor::randint(vocab, shape, (Kind::Int64, tch::Device::Cpu))
+}
+
+/// The round trip for the fixture's model `name`, which `build` makes here, on inputs that
+/// `input` makes (as the fixture's do): PyTorch's weights load here and give PyTorch's outputs, ours load into
 /// PyTorch (`strict=True`) and give ours; the parameter counts of that model and of FE's default
 /// one (`build_default`) are PyTorch's. Returns the model trained and saved here.
 fn weights_move_both_ways(
     name: &str,
-    shape: [i64; 3],
+    input: impl Fn() -> Tensor,
     build: impl Fn() -> fe::Model,
     build_default: impl Fn() -> fe::Model,
 ) -> fe::Model {
@@ -49,12 +60,11 @@ fn weights_move_both_ways(
 
     // Here → PyTorch: a model whose BatchNorm statistics (if any) moved in training.
     let model = build();
-    let [c, h, w] = shape;
     for _ in 0..2 {
-        let _ = model.forward("x", &(Tensor::rand([4, c, h, w], (Kind::Float, tch::Device::Cpu)) * 2), true).unwrap();
+        let _ = model.forward("x", &input(), true).unwrap();
     }
     fe::backend::save_model(&model, dir.path(), Some("rust_weights"), false).unwrap();
-    let x = Tensor::rand([4, c, h, w], (Kind::Float, tch::Device::Cpu));
+    let x = input();
     let y = model.forward("x", &x, false).unwrap();
     Tensor::write_safetensors(&[("x", &x), ("y", &y)], dir.path().join("rust_io.safetensors")).unwrap();
     // The fixture loads them with `load_state_dict(strict=True)`.
@@ -75,7 +85,7 @@ fn layer_shapes(model: &fe::Model, shape: [i64; 3], layers: &[&str]) -> Vec<Vec<
 #[test]
 fn resnet9_weights_move_both_ways_with_pytorch() {
     let build = || fe::build(|p| ResNet9::new(p, [3, 32, 32], 10), "adam").unwrap();
-    let _ = weights_move_both_ways("resnet9", [3, 32, 32], build, build);
+    let _ = weights_move_both_ways("resnet9", images([3, 32, 32]), build, build);
 }
 
 #[test]
@@ -97,7 +107,7 @@ fn unet_weights_move_both_ways_with_pytorch() {
     // Two input channels and three outputs, so both ends of the network are checked.
     let build = || fe::build(|p| UNet::new(p, [2, 32, 32], 3), "adam").unwrap();
     let build_default = || fe::build(|p| UNet::new(p, [1, 128, 128], 1), "adam").unwrap();
-    let model = weights_move_both_ways("unet", [2, 32, 32], build, build_default);
+    let model = weights_move_both_ways("unet", images([2, 32, 32]), build, build_default);
     let shapes = layer_shapes(&model, [2, 32, 32], &["enc1", "enc4", "bottle_neck", "dec2"]);
     assert_eq!(shapes, [vec![2, 64, 32, 32], vec![2, 512, 4, 4], vec![2, 512, 4, 4], vec![2, 64, 32, 32]]);
 }
@@ -114,7 +124,7 @@ fn unet_refuses_sizes_that_are_not_multiples_of_16() {
 fn attention_unet_weights_move_both_ways_with_pytorch() {
     let build = || fe::build(|p| AttentionUNet::new(p, [2, 32, 32]), "adam").unwrap();
     let build_default = || fe::build(|p| AttentionUNet::new(p, [1, 128, 128]), "adam").unwrap();
-    let model = weights_move_both_ways("attention_unet", [2, 32, 32], build, build_default);
+    let model = weights_move_both_ways("attention_unet", images([2, 32, 32]), build, build_default);
     let shapes = layer_shapes(&model, [2, 32, 32], &["attn4", "dec3", "attn1"]);
     assert_eq!(shapes, [vec![2, 512, 4, 4], vec![2, 128, 16, 16], vec![2, 64, 32, 32]]);
 }
@@ -130,7 +140,7 @@ fn wideresnet_weights_move_both_ways_with_pytorch() {
     // WRN-16-2 (two units per group) with 7 classes; FE's default WRN-28-10 for the count.
     let build = || fe::build(|p| WideResidualNetwork::new(p, 16, 7, 2, 0.0), "sgd").unwrap();
     let build_default = || fe::build(|p| WideResidualNetwork::new(p, 28, 10, 10, 0.0), "sgd").unwrap();
-    let model = weights_move_both_ways("wideresnet", [3, 32, 32], build, build_default);
+    let model = weights_move_both_ways("wideresnet", images([3, 32, 32]), build, build_default);
     let shapes = layer_shapes(&model, [3, 32, 32], &["block1", "block3", "pool"]);
     assert_eq!(shapes, [vec![2, 32, 32, 32], vec![2, 128, 8, 8], vec![2, 128]]);
 }
@@ -153,6 +163,43 @@ fn wideresnet_refuses_depths_that_are_not_6n_plus_4() {
         let err = build_error(|p| WideResidualNetwork::new(p, depth, 10, 2, 0.0));
         assert!(err.contains("6n + 4"), "{err}");
     }
+}
+
+#[test]
+fn review_sentiment_weights_move_both_ways_with_pytorch() {
+    let build = || fe::build(|p| ReviewSentiment::new(p, 50, 40), "adam").unwrap();
+    let build_default = || fe::build(|p| ReviewSentiment::new(p, 10000, 500), "adam").unwrap();
+    let model = weights_move_both_ways("review_sentiment", tokens(50, [4, 40]), build, build_default);
+    // A review's probability does not depend on the rest of its batch (FE's module's does).
+    let x = tokens(50, [4, 40])();
+    let batch = model.forward("x", &x, false).unwrap();
+    let alone = model.forward("x", &x.narrow(0, 2, 1), false).unwrap();
+    assert!(max_abs_diff(&batch.narrow(0, 2, 1), &alone) < 1e-6);
+}
+
+#[test]
+fn review_sentiment_refuses_lengths_it_cannot_pool_and_inputs_of_another_length() {
+    let err = build_error(|p| ReviewSentiment::new(p, 100, 42));
+    assert!(err.contains("multiple of 4"), "{err}");
+    let model = fe::build(|p| ReviewSentiment::new(p, 100, 40), "adam").unwrap();
+    let err = model.forward("x", &tokens(100, [2, 36])(), false).unwrap_err().to_string();
+    assert!(err.contains("[2, 36]") && err.contains("[batch, 40]"), "{err}");
+}
+
+#[test]
+fn language_model_weights_move_both_ways_with_pytorch() {
+    let build = || fe::build(|p| LanguageModel::new(p, 30, 8, 16), "adam").unwrap();
+    let build_default = || fe::build(|p| LanguageModel::new(p, 10000, 300, 600), "adam").unwrap();
+    let model = weights_move_both_ways("language_model", tokens(30, [6, 4]), build, build_default);
+    // FE's Xavier-uniform LSTM weights: bound √(6 / (fan_in + fan_out)).
+    let w = variable(&model, "lstm_layer.weight_hh_l0");
+    assert_eq!(w.size(), [64, 16]);
+    assert!(w.abs().max().double_value(&[]) <= (6.0 / 80.0f64).sqrt());
+    // Dropout acts in training only.
+    let x = tokens(30, [6, 4])();
+    let eval = |m: &fe::Model| m.forward("x", &x, false).unwrap();
+    assert_eq!(max_abs_diff(&eval(&model), &eval(&model)), 0.0);
+    assert!(max_abs_diff(&model.forward("x", &x, true).unwrap(), &eval(&model)) > 0.0);
 }
 
 /// One trainable variable of `model` by its state-dict name.

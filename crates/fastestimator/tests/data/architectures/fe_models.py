@@ -280,13 +280,61 @@ class WideResidualNetwork(nn.Module):
         return self.fc(torch.flatten(out, 1))
 
 
-# name: (the model the round trip uses, its input shape, FE's default model)
+class ReviewSentiment(nn.Module):
+    """FE's IMDB apphub model (imdb_torch.py), with one change the Rust docs explain: the LSTM
+    reads the [batch, 32, max_len / 4] tensor batch-first, so a review's output does not depend
+    on the other reviews in its batch. The state dict is FE's."""
+
+    def __init__(self, max_words=10000, max_len=500, embedding_size=64, hidden_units=64):
+        super().__init__()
+        self.embedding = nn.Embedding(max_words, embedding_size)
+        self.conv1d = nn.Conv1d(in_channels=embedding_size, out_channels=32, kernel_size=3, padding=1)
+        self.maxpool1d = nn.MaxPool1d(kernel_size=4)
+        self.lstm = nn.LSTM(input_size=max_len // 4, hidden_size=hidden_units, num_layers=1, batch_first=True)
+        self.fc1 = nn.Linear(in_features=hidden_units, out_features=250)
+        self.fc2 = nn.Linear(in_features=250, out_features=1)
+
+    def forward(self, x):
+        x = self.maxpool1d(F.relu(self.conv1d(self.embedding(x).permute((0, 2, 1)))))
+        output, _ = self.lstm(x)
+        x = F.relu(self.fc1(torch.tanh(output[:, -1])))
+        return torch.sigmoid(self.fc2(x))
+
+
+class LanguageModel(nn.Module):
+    """FE's PTB apphub model (BuildModel in ptb_torch.py): sequence-first input, flattened logits."""
+
+    def __init__(self, vocab_size=10000, embedding_dim=300, rnn_units=600):
+        super().__init__()
+        self.embed_layer = nn.Embedding(vocab_size, embedding_dim)
+        self.lstm_layer = nn.LSTM(embedding_dim, rnn_units)
+        self.dropout = nn.Dropout(0.5)
+        self.fc = nn.Linear(rnn_units, vocab_size)
+        nn.init.xavier_uniform_(self.lstm_layer.weight_ih_l0.data)
+        nn.init.xavier_uniform_(self.lstm_layer.weight_hh_l0.data)
+
+    def forward(self, x):
+        x, _ = self.lstm_layer(self.embed_layer(x))
+        return self.fc(self.dropout(x.reshape(x.size(0) * x.size(1), x.size(2))))
+
+
+def images(shape):
+    return lambda: torch.rand(4, *shape)
+
+
+def tokens(vocab, shape):
+    return lambda: torch.randint(0, vocab, shape)
+
+
+# name: (the model the round trip uses, a maker of its input batch, FE's default model)
 MODELS = {
-    "resnet9": (ResNet9, (3, 32, 32), ResNet9),
-    "unet": (lambda: UNet((2, 32, 32), output_channel=3), (2, 32, 32), UNet),
-    "attention_unet": (lambda: AttentionUNet((2, 32, 32)), (2, 32, 32), AttentionUNet),
-    "wideresnet": (lambda: WideResidualNetwork(depth=16, classes=7, widen_factor=2), (3, 32, 32),
+    "resnet9": (ResNet9, images((3, 32, 32)), ResNet9),
+    "unet": (lambda: UNet((2, 32, 32), output_channel=3), images((2, 32, 32)), UNet),
+    "attention_unet": (lambda: AttentionUNet((2, 32, 32)), images((2, 32, 32)), AttentionUNet),
+    "wideresnet": (lambda: WideResidualNetwork(depth=16, classes=7, widen_factor=2), images((3, 32, 32)),
                    WideResidualNetwork),
+    "review_sentiment": (lambda: ReviewSentiment(max_words=50, max_len=40), tokens(50, (4, 40)), ReviewSentiment),
+    "language_model": (lambda: LanguageModel(30, 8, 16), tokens(30, (6, 4)), LanguageModel),
 }
 
 
@@ -296,10 +344,10 @@ def parameters(model):
 
 def main():
     action, name, folder = sys.argv[1:4]
-    build, shape, build_default = MODELS[name]
+    build, make_input, build_default = MODELS[name]
     torch.manual_seed(0)
     model = build()
-    x = torch.rand(4, *shape)
+    x = make_input()
     if action == "export":
         # Two training-mode passes so the BatchNorm statistics (where there are any) are not
         # their defaults.
@@ -307,7 +355,7 @@ def main():
             model.train()
             with torch.no_grad():
                 for _ in range(2):
-                    model(torch.rand(4, *shape) * 2)
+                    model(make_input())
         model.eval()
         with torch.no_grad():
             y = model(x)
