@@ -383,6 +383,47 @@ pub enum FeError {
         /// Its message.
         reason: String,
     },
+    /// A hyperparameter search has no result yet, so it has no best result.
+    #[error("search {search:?}: no search summary yet, so best parameters are not available")]
+    EmptySearch {
+        /// The search's name.
+        search: String,
+    },
+    /// A search's results hold several fields and no `optimize_field` says which one decides
+    /// the best (FE: "Multiple keys exist in result dictionary and optimize_field is None").
+    #[error("search {search:?}: multiple keys exist in the results ({}) and optimize_field is None", fields.join(", "))]
+    AmbiguousSearchField {
+        /// The search's name.
+        search: String,
+        /// The fields the results hold.
+        fields: Vec<String>,
+    },
+    /// The `optimize_field` of a search is missing from a trial's results.
+    #[error("search {search:?}: the optimize_field {field:?} is not in the results of trial {search_idx}; they hold {}", available.join(", "))]
+    UnknownSearchField {
+        /// The search's name.
+        search: String,
+        /// The field asked for.
+        field: String,
+        /// The trial lacking it.
+        search_idx: usize,
+        /// The fields that trial's results hold.
+        available: Vec<String>,
+    },
+    /// Evaluating one point of a hyperparameter search failed: the evaluation function returned
+    /// an error, or the worker process evaluating it crashed. The results of other points are
+    /// kept (and saved, when the search saves).
+    #[error("search {search:?}: evaluating {params} (search_idx {search_idx}) failed: {reason}")]
+    SearchTrial {
+        /// The search's name.
+        search: String,
+        /// The trial's index.
+        search_idx: usize,
+        /// The point, as FE prints parameters (`{'lr': 0.01, 'batch_size': 32}`).
+        params: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// The experiment history database cannot be used: it is not a SQLite database, it was
     /// written by a newer fastestimator-rs (schema version), or a query failed.
     #[error("history database {}: {reason}", path.display())]

@@ -48,6 +48,7 @@ pub mod output;
 pub mod pipeline;
 pub mod runtime;
 pub mod schedule;
+pub mod search;
 pub mod summary;
 pub mod trace;
 pub mod util;

@@ -1,6 +1,7 @@
 //! Run-wide state: the deterministic seed, libtorch's thread count, the lock around libtorch's
-//! global generator, and the count behind automatic model names. It sits below everything else,
-//! so any layer may read it; `lib.rs` only re-exports its public functions.
+//! global generator, the count behind automatic model names, and the hyperparameter-search trial
+//! being evaluated. It sits below everything else, so any layer may read it; `lib.rs` only
+//! re-exports its public functions.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -23,6 +24,46 @@ pub(crate) fn next_model_index() -> usize {
 pub(crate) fn torch_rng_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The trial of a hyperparameter search (`fe::search`) that the current thread is evaluating:
+/// the search's name, the trial's `search_idx` and its parameters. While a search runs its
+/// evaluation function, an Estimator built and fitted inside records its run into the experiment
+/// history under the search's name, with these parameters as hyperparameters (when the user gave
+/// no experiment name or hyperparameter of that name).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchTrial {
+    /// The search's name (`grid_search`, `golden_section_search`, ...).
+    pub search: String,
+    /// The trial's index in the search, from 1.
+    pub search_idx: usize,
+    /// The trial's parameters, in order.
+    pub params: Vec<(String, serde_json::Value)>,
+}
+
+thread_local! {
+    static SEARCH_TRIAL: std::cell::RefCell<Option<SearchTrial>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The search trial the current thread is evaluating, if any (see [`SearchTrial`]).
+pub fn current_search_trial() -> Option<SearchTrial> {
+    SEARCH_TRIAL.with(|t| t.borrow().clone())
+}
+
+/// Run `f` as the evaluation of `trial` on this thread; the previous trial (normally none) is
+/// restored afterwards, also when `f` panics. Like FE's Search, it also starts automatic model
+/// names again at `model` (FE resets `fe_build_count` per trial).
+pub fn with_search_trial<R>(trial: SearchTrial, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<SearchTrial>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            SEARCH_TRIAL.with(|t| *t.borrow_mut() = previous);
+        }
+    }
+    BUILD_COUNT.store(0, Ordering::SeqCst);
+    let _restore = Restore(SEARCH_TRIAL.with(|t| t.borrow_mut().replace(trial)));
+    f()
 }
 
 /// Make every run reproducible (FE's `fe.enable_deterministic(seed)`): seeds libtorch, and

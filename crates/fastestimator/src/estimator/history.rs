@@ -94,12 +94,24 @@ impl Estimator {
             .next()
             .map(|a| PathBuf::from(&a).file_name().map_or_else(|| a.clone(), |f| f.to_string_lossy().into_owned()))
             .unwrap_or_default();
+        // A run inside a hyperparameter search's trial is recorded under the search's name,
+        // with the trial's parameters (those the user did not record under the same name).
+        let trial = crate::runtime::current_search_trial();
+        let mut hyperparameters = self.hyperparameters.clone();
+        if let Some(trial) = &trial {
+            let extra = trial.params.iter().cloned().chain([("search_idx".to_string(), trial.search_idx.into())]);
+            for (name, value) in extra {
+                if !hyperparameters.iter().any(|(n, _)| *n == name) {
+                    hyperparameters.push((name, value));
+                }
+            }
+        }
         RunRecord {
             file,
-            experiment: self.experiment_name.clone(),
+            experiment: self.experiment_name.clone().or_else(|| trial.map(|t| t.search)),
             kind: if mode == Mode::Test { "test" } else { "fit" }.to_string(),
             args: std::env::args().skip(1).collect(),
-            hyperparameters: self.hyperparameters.clone(),
+            hyperparameters,
             features,
             datasets,
             pipeline: self.pipeline.op_names(),

@@ -29,6 +29,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("trace", 10),
     ("estimator", 11),
     ("cli", 12),
+    ("search", 12),
 ];
 
 /// Items that `lib.rs` re-exports at the crate root, and the module each comes from.

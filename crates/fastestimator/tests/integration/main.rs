@@ -20,6 +20,7 @@ mod output;
 mod resume;
 mod robustness;
 mod schedules;
+mod search;
 mod tensorboard;
 mod traces;
 mod training;

@@ -217,7 +217,7 @@ impl LogPlot {
 
 /// Write `bytes` to `path` through a temporary file in the same folder, synced and renamed, so
 /// a reader sees the old file or the whole new one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut builder = tempfile::Builder::new();
     builder.prefix(".fe-plot-");
