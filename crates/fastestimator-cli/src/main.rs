@@ -3,12 +3,14 @@
 //! `fastestimator benchmark` measures the Estimator's LeNet training throughput against a
 //! minimal hand-written tch loop on the same data, model, optimizer and batch size.
 //! `fastestimator pipeline-benchmark` measures the pipeline op library on FE's CIFAR-10
-//! augmentation chain against albumentations in Python.
+//! augmentation chain against albumentations in Python. `fastestimator plot` draws a saved
+//! hyperparameter search.
 
 mod benchmark;
 mod history;
 mod logs;
 mod pipeline_benchmark;
+mod plot;
 mod rounds;
 mod speed;
 
@@ -39,6 +41,9 @@ enum Command {
     History(history::HistoryArgs),
     /// Compare runs from their logs: metric-vs-step charts as PNG, SVG and interactive HTML.
     Logs(logs::LogsArgs),
+    /// Draw a saved hyperparameter search: FE's chart (line, heatmap or parallel coordinates)
+    /// as PNG and interactive HTML.
+    Plot(plot::PlotArgs),
 }
 
 fn main() {
@@ -49,6 +54,7 @@ fn main() {
         Command::Speed(args) => speed::run(&args).map_err(Into::into),
         Command::History(args) => history::run(&args),
         Command::Logs(args) => logs::run(&args).map_err(Into::into),
+        Command::Plot(args) => plot::run(&args).map_err(Into::into),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

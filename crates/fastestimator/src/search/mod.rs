@@ -43,6 +43,7 @@ mod grid_search;
 mod params;
 mod result;
 mod state;
+mod visualize;
 mod worker;
 
 pub use base::{EvalFn, Search};
@@ -51,6 +52,7 @@ pub use grid_search::GridSearch;
 pub use params::Params;
 pub use result::{BestMode, SearchResult};
 pub use state::{SearchState, Trial};
+pub use visualize::{plot_search, visualize_search, SearchPlot, SearchPlotFiles, SearchPlotKind, SearchPlotOptions};
 pub use worker::WORKER_ENV;
 
 #[cfg(test)]

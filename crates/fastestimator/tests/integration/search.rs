@@ -156,7 +156,8 @@ fn a_parallel_grid_search_gives_the_sequential_result() {
     assert_each_point_once(&crashed);
     let resumed = saved(&crashed);
     assert_eq!(resumed.trials.len(), 9);
-    let points = |s: &SearchState| s.trials.iter().map(|t| (t.params.to_string(), t.result.clone())).collect::<Vec<_>>();
+    let points =
+        |s: &SearchState| s.trials.iter().map(|t| (t.params.to_string(), t.result.clone())).collect::<Vec<_>>();
     let mut got = points(&resumed);
     let mut want = points(&saved(&sequential));
     got.sort_by(|a, b| a.0.cmp(&b.0));

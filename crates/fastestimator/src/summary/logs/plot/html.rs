@@ -147,7 +147,7 @@ fn ds_path(index: usize) -> String {
 }
 
 /// Text for an element or attribute.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

@@ -24,6 +24,14 @@ pub use options::LogPlotOptions;
 pub use series::{LogChart, LogChartKind, LogSeries, LogText};
 pub use style::Rgb;
 
+// Shared with the search plots (`fe::search::visualize_search`): the font, FE's colours, natural
+// order, text escaping and PNG encoding.
+pub(crate) use font::{ensure_font, FAMILY};
+pub(crate) use html::escape;
+pub(crate) use names::natural_order;
+pub(crate) use raster::{downsample, encode_png};
+pub(crate) use style::colors;
+
 use crate::error::{FeError, Result};
 use crate::summary::Summary;
 use crate::util::Mode;

@@ -35,7 +35,6 @@ pub(crate) fn figure_size(plot: &LogPlot) -> (u32, u32) {
 
 /// The figure as an encoded PNG.
 pub(crate) fn png(plot: &LogPlot) -> Result<Vec<u8>> {
-    use image::ImageEncoder as _;
     let (width, height) = figure_size(plot);
     let (big_w, big_h) = (width * SUPERSAMPLE, height * SUPERSAMPLE);
     let mut big = vec![255u8; big_w as usize * big_h as usize * 3];
@@ -45,15 +44,21 @@ pub(crate) fn png(plot: &LogPlot) -> Result<Vec<u8>> {
         root.present().map_err(|e| drawing_error("PNG", e))?;
     }
     let pixels = downsample(&big, width as usize, height as usize, SUPERSAMPLE as usize);
+    encode_png(&pixels, width, height, "plot_logs")
+}
+
+/// Encode RGB `pixels` (`width`×`height`) as a PNG; `consumer` names the caller in errors.
+pub(crate) fn encode_png(pixels: &[u8], width: u32, height: u32, consumer: &str) -> Result<Vec<u8>> {
+    use image::ImageEncoder as _;
     let mut out = Vec::new();
     image::codecs::png::PngEncoder::new_with_quality(
         &mut out,
         image::codecs::png::CompressionType::Best,
         image::codecs::png::FilterType::Adaptive,
     )
-    .write_image(&pixels, width, height, image::ExtendedColorType::Rgb8)
+    .write_image(pixels, width, height, image::ExtendedColorType::Rgb8)
     .map_err(|e| FeError::InvalidValue {
-        consumer: "plot_logs".into(),
+        consumer: consumer.into(),
         key: "PNG".into(),
         reason: format!("cannot encode the image: {e}"),
     })?;
@@ -61,7 +66,7 @@ pub(crate) fn png(plot: &LogPlot) -> Result<Vec<u8>> {
 }
 
 /// Average each `k`×`k` block of an RGB image `k` times the size `width`×`height`.
-fn downsample(big: &[u8], width: usize, height: usize, k: usize) -> Vec<u8> {
+pub(crate) fn downsample(big: &[u8], width: usize, height: usize, k: usize) -> Vec<u8> {
     let big_w = width * k;
     let mut out = vec![0u8; width * height * 3];
     for y in 0..height {
