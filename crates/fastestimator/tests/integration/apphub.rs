@@ -70,6 +70,24 @@ fn tabular_job_runs_with_fe_nightly_settings() {
 }
 
 #[test]
+fn cifar10_fast_job_runs_with_fe_nightly_settings() {
+    let root = tempfile::tempdir().unwrap();
+    let out = smoke("cifar10_fast", &[], &["--sizes", "[32, 16, 16]", "--data_dir", root.path().to_str().unwrap()]);
+    assert!(out.contains("Data: generated shapes (32 train / 16 eval / 16 test"), "{out}");
+    assert!(out.contains("FastEstimator-Eval: step: 4; epoch: 2;"), "{out}");
+    assert!(out.contains("FastEstimator-Test: step: 4;"), "{out}");
+}
+
+#[test]
+fn unet_job_runs_with_fe_nightly_settings() {
+    let root = tempfile::tempdir().unwrap();
+    let extra = ["--samples", "20", "--image_size", "16", "--data_dir", root.path().to_str().unwrap()];
+    let out = smoke("unet", &[], &extra);
+    assert!(out.contains("Data: generated 16×16 blob images (16 train / 4 eval"), "{out}");
+    assert!(out.contains("FastEstimator-Eval: step: 4; epoch: 2; Dice: "), "{out}");
+}
+
+#[test]
 fn a_job_names_an_unknown_hyperparameter_and_the_closest_one() {
     let out = Command::new(example("lr_schedule")).args(["train", "--epoch", "1"]).output().unwrap();
     assert!(!out.status.success());

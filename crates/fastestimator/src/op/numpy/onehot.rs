@@ -8,7 +8,8 @@ use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
 
 /// Integer label(s) → one-hot along a new last axis, as float32; with smoothing `s`,
-/// `onehot * (1 - s) + s / num_classes` (multi-io).
+/// `onehot * (1 - s) + s / num_classes` (multi-io). A single label, scalar or `[1]` (as CIFAR
+/// loaders store it), gives `[num_classes]`, as in FE.
 ///
 /// ```
 /// use fastestimator::op::numpy::{NumpyOp, Onehot, OpState};
@@ -49,7 +50,9 @@ impl Onehot {
                 format!("{} is outside [0, 1]", self.label_smoothing),
             ));
         }
-        let mut shape = labels.shape().to_vec();
+        // FE takes one label per sample: a label stored as `[1]` (CIFAR's `(n, 1)` columns) gives
+        // `[num_classes]`, as a scalar does. Larger arrays get a new last axis.
+        let mut shape = if labels.len() == 1 { Vec::new() } else { labels.shape().to_vec() };
         shape.push(self.num_classes);
         // Computed in f64 so that e.g. 1 - 0.1 + 0.025 rounds to exactly 0.925f32.
         let smoothing = f64::from(self.label_smoothing);
@@ -108,6 +111,9 @@ mod tests {
         assert_eq!(run(&op, Value::from(2i64)).unwrap(), Value::from(vec![0.0f32, 0.0, 1.0, 0.0]));
         let two_d = run(&op, Value::I64(array![[0i64, 1], [2, 3]].into_dyn())).unwrap();
         assert_eq!(two_d.shape(), &[2, 2, 4]);
+        // FE's `(n, 1)` label columns: one label per sample, one row out.
+        let column = run(&op, Value::I64(array![3i64].into_dyn())).unwrap();
+        assert_eq!(column, Value::from(vec![0.0f32, 0.0, 0.0, 1.0]));
         assert!(run(&op, Value::from(4i64)).is_err());
         assert!(run(&op, Value::from(1.5f32)).is_err());
     }
