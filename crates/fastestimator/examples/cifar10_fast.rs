@@ -141,17 +141,13 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
         Box::new(BestModelSaver::new(&model, &save_dir).metric("accuracy").save_best_mode(SaveBestMode::Max)),
         Box::new(LRScheduler::by_step(&model, lr_schedule)),
     ];
-    let mut builder = fe::Estimator::builder(pipeline, network, args.epochs)
+    let mut estimator = fe::Estimator::builder(pipeline, network, args.epochs)
         .traces(traces)
         .log_steps(args.log_steps)
-        .experiment_name("cifar10_fast");
-    if let Some(n) = args.train_steps_per_epoch {
-        builder = builder.train_steps_per_epoch(n);
-    }
-    if let Some(n) = args.eval_steps_per_epoch {
-        builder = builder.eval_steps_per_epoch(n);
-    }
-    builder.build()
+        .experiment_name("cifar10_fast")
+        .build()?;
+    estimator.set_steps_per_epoch(args.train_steps_per_epoch, args.eval_steps_per_epoch);
+    Ok(estimator)
 }
 
 /// `(train, eval, test)`: ciFAIR-10 (eval split in half for test, as FE does) or generated shapes.

@@ -144,17 +144,13 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
         Box::new(Dice::new("mask", "pred_segment")),
         Box::new(BestModelSaver::new(&model, &save_dir).metric("Dice").save_best_mode(SaveBestMode::Max)),
     ];
-    let mut builder = fe::Estimator::builder(pipeline, network, args.epochs)
+    let mut estimator = fe::Estimator::builder(pipeline, network, args.epochs)
         .traces(traces)
         .log_steps(args.log_steps)
-        .experiment_name("unet");
-    if let Some(n) = args.train_steps_per_epoch {
-        builder = builder.train_steps_per_epoch(n);
-    }
-    if let Some(n) = args.eval_steps_per_epoch {
-        builder = builder.eval_steps_per_epoch(n);
-    }
-    builder.build()
+        .experiment_name("unet")
+        .build()?;
+    estimator.set_steps_per_epoch(args.train_steps_per_epoch, args.eval_steps_per_epoch);
+    Ok(estimator)
 }
 
 /// Train and eval data, the image side, and the ops that turn a sample into `image` and `mask`
