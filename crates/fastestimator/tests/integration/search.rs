@@ -194,3 +194,53 @@ fn every_trial_is_recorded_in_the_history_under_the_search_name() {
     assert!(hps.iter().all(|h| h.contains("note=\"mine\"")), "{hps:?}");
     assert_eq!(table.column("status").unwrap(), ["Completed", "Completed"]);
 }
+
+#[test]
+fn the_search_lr_example_runs_both_searches_and_draws_them() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data/breast_cancer");
+    std::fs::create_dir_all(&data).unwrap();
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sklearn/breast_cancer.csv");
+    std::fs::copy(csv, data.join("breast_cancer.csv")).unwrap();
+    let save = root.path().join("out");
+    let data_root = root.path().join("data");
+    let args = [
+        "--root_dir",
+        data_root.to_str().unwrap(),
+        "--offline",
+        "--save_dir",
+        save.to_str().unwrap(),
+        "--epochs",
+        "1",
+        "--max_epochs",
+        "3",
+        "--max_iter",
+        "1",
+        "--n_jobs",
+        "2",
+        "--lr",
+        "0.001",
+        "0.01",
+        "--batch_size",
+        "32",
+        "64",
+    ];
+    let out = Command::new(crate::robustness::example("search_lr"))
+        .args(args)
+        .env("FE_HISTORY_DB", root.path().join("history.db"))
+        .env_remove(fe::search::WORKER_ENV)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let evaluated = stdout.lines().filter(|l| l.starts_with("FastEstimator-Search: Evaluated {'lr': ")).count();
+    assert_eq!(evaluated, 4, "{stdout}");
+    assert!(
+        stdout.contains("Best of the grid: {'lr': ") && stdout.contains("Golden Section Search Finished"),
+        "{stdout}"
+    );
+    assert_eq!(saved(&save).trials.len(), 4);
+    for file in ["grid_search.png", "grid_search.html", "golden_section_search.png", "golden_section_search.html"] {
+        assert!(save.join("plots").join(file).is_file(), "{file}");
+    }
+}
