@@ -60,9 +60,14 @@ impl LanguageModel {
 
     /// The forward pass, noting the outputs of the named layers.
     fn run(&self, xs: &Tensor, train: bool, kept: &mut Kept) -> Tensor {
+        assert!(xs.dim() == 2, "LanguageModel takes [seq_len, batch] token ids, got shape {:?}", xs.size());
         let x = xs.to_kind(tch::Kind::Int64).apply(&self.embed_layer);
         kept.note("embed_layer", &x);
-        let (x, _) = self.lstm_layer.seq(&x);
+        // Sequence-first: the initial state is per batch entry, `x.size()[1]` of them. (tch's
+        // `RNN::seq` sizes it by `size()[0]`, the batch-first batch, and libtorch's oneDNN LSTM
+        // does not check it: a batch larger than the sequence length corrupts memory.)
+        let state = self.lstm_layer.zero_state(x.size()[1]);
+        let (x, _) = self.lstm_layer.seq_init(&x, &state);
         kept.note("lstm_layer", &x);
         x.flatten(0, 1).dropout(Self::DROPOUT, train).apply(&self.fc)
     }

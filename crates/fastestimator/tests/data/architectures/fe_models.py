@@ -334,7 +334,7 @@ MODELS = {
     "wideresnet": (lambda: WideResidualNetwork(depth=16, classes=7, widen_factor=2), images((3, 32, 32)),
                    WideResidualNetwork),
     "review_sentiment": (lambda: ReviewSentiment(max_words=50, max_len=40), tokens(50, (4, 40)), ReviewSentiment),
-    "language_model": (lambda: LanguageModel(30, 8, 16), tokens(30, (6, 4)), LanguageModel),
+    "language_model": (lambda: LanguageModel(30, 8, 16), tokens(30, (5, 12)), LanguageModel),
 }
 
 
