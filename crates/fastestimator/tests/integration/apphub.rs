@@ -88,6 +88,52 @@ fn unet_job_runs_with_fe_nightly_settings() {
 }
 
 #[test]
+fn imdb_job_runs_with_fe_nightly_settings() {
+    let root = tempfile::tempdir().unwrap();
+    let extra =
+        ["--sizes", "[64, 32]", "--max_len", "40", "--max_words", "300", "--root_dir", root.path().to_str().unwrap()];
+    let out = smoke("imdb", &[], &extra);
+    assert!(out.contains("Data: a generated two-class corpus (64 train / 32 eval reviews"), "{out}");
+    assert!(out.contains("FastEstimator-Eval: step: 4; epoch: 2; accuracy: "), "{out}");
+}
+
+#[test]
+fn language_model_job_runs_with_fe_nightly_settings() {
+    let root = tempfile::tempdir().unwrap();
+    let extra = [
+        "--sizes",
+        "[300, 100, 100]",
+        "--embedding_dim",
+        "16",
+        "--rnn_units",
+        "32",
+        "--data_dir",
+        root.path().to_str().unwrap(),
+    ];
+    let out = smoke("language_model", &[], &extra);
+    assert!(out.contains("the generator's own perplexity on the eval text is"), "{out}");
+    assert!(out.contains("FastEstimator-Eval: step: 4; epoch: 2; ce: ") && out.contains("perplexity: "), "{out}");
+}
+
+#[test]
+fn siamese_job_runs_with_fe_nightly_settings() {
+    let root = tempfile::tempdir().unwrap();
+    let extra = [
+        "--alphabets",
+        "[2, 4, 3]",
+        "--one_shot_n",
+        "5",
+        "--one_shot_trials",
+        "4",
+        "--data_dir",
+        root.path().to_str().unwrap(),
+    ];
+    let out = smoke("siamese", &[], &extra);
+    assert!(out.contains("Data: generated glyphs (2 training and 4 evaluation alphabets of 3 characters"), "{out}");
+    assert!(out.contains("FastEstimator-Eval: step: 4; epoch: 2;") && out.contains("one_shot_accuracy: "), "{out}");
+}
+
+#[test]
 fn a_job_names_an_unknown_hyperparameter_and_the_closest_one() {
     let out = Command::new(example("lr_schedule")).args(["train", "--epoch", "1"]).output().unwrap();
     assert!(!out.status.success());
