@@ -94,11 +94,17 @@ fn read_logs(args: &LogsArgs) -> fe::Result<Vec<Summary>> {
 /// Where the charts go: `--save DIR`, the (first) log folder for a bare `--save`, else the
 /// current directory.
 fn save_dir(args: &LogsArgs) -> PathBuf {
-    match &args.save {
+    let first = args.paths.first().map(PathBuf::as_path).unwrap_or(Path::new("."));
+    chart_dir(&args.save, first)
+}
+
+/// Where a command's charts go: `--save DIR`; for a bare `--save`, the folder `input` is (a
+/// folder) or is in (a file); without `--save`, the current directory.
+pub(crate) fn chart_dir(save: &Option<Option<PathBuf>>, input: &Path) -> PathBuf {
+    match save {
         Some(Some(dir)) => dir.clone(),
         Some(None) => {
-            let first = args.paths.first().map(PathBuf::as_path).unwrap_or(Path::new("."));
-            let dir = if first.is_dir() { first } else { first.parent().unwrap_or(Path::new(".")) };
+            let dir = if input.is_dir() { input } else { input.parent().unwrap_or(Path::new(".")) };
             if dir.as_os_str().is_empty() {
                 PathBuf::from(".")
             } else {

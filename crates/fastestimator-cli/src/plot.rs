@@ -55,20 +55,14 @@ pub fn run_to(args: &PlotArgs, out: &mut impl Write) -> fe::Result<()> {
 /// Where the chart goes: `--save DIR`, the file's folder for a bare `--save`, else the current
 /// directory.
 fn save_dir(args: &PlotArgs) -> PathBuf {
-    match &args.save {
-        Some(Some(dir)) => dir.clone(),
-        Some(None) => match args.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        },
-        None => PathBuf::from("."),
-    }
+    crate::logs::chart_dir(&args.save, &args.path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::Parser;
+    use std::path::Path;
 
     #[derive(Parser)]
     struct Cli {

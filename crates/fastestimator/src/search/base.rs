@@ -12,6 +12,27 @@ use crate::error::{FeError, Result};
 use crate::output;
 use crate::runtime::{with_search_trial, SearchTrial};
 
+/// `Deref`/`DerefMut` from a search type (a struct with a `search: Search<'a>` field) to its
+/// [`Search`], so `get_best_results`, `save`, ... are called on it directly.
+macro_rules! deref_to_search {
+    ($search:ident) => {
+        impl<'a> std::ops::Deref for $search<'a> {
+            type Target = $crate::search::Search<'a>;
+
+            fn deref(&self) -> &$crate::search::Search<'a> {
+                &self.search
+            }
+        }
+
+        impl<'a> std::ops::DerefMut for $search<'a> {
+            fn deref_mut(&mut self) -> &mut $crate::search::Search<'a> {
+                &mut self.search
+            }
+        }
+    };
+}
+pub(crate) use deref_to_search;
+
 /// The evaluation function of a search: the point's parameters and its `search_idx` (from 1) in,
 /// named numbers out.
 pub type EvalFn<'a> = Box<dyn FnMut(&Params, usize) -> Result<SearchResult> + 'a>;
@@ -206,7 +227,11 @@ impl<'a> Search<'a> {
                 search_idx: trial.search_idx,
                 available: trial.result.fields().map(str::to_string).collect(),
             })?;
-            if best.map_or(true, |(_, b)| mode.is_better(value, b)) {
+            let better = match best {
+                None => true,
+                Some((_, b)) => mode.is_better(value, b),
+            };
+            if better {
                 best = Some((trial, value));
             }
         }

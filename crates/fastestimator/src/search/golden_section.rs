@@ -1,11 +1,10 @@
 //! [`GoldenSection`]: the golden-section search of one parameter (FE's `GoldenSection`).
 
-use std::ops::{Deref, DerefMut};
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::base::Search;
+use super::base::{deref_to_search, Search};
 use super::params::Params;
 use super::result::{BestMode, SearchResult};
 use crate::error::{FeError, Result};
@@ -36,6 +35,7 @@ use crate::output;
 /// assert!(GoldenSection::new("n", 0.0, 6.5, 10, BestMode::Min, square).is_err(), "integer mode needs integers");
 /// assert!(GoldenSection::new("n", 0.0, 6.0, 0, BestMode::Min, square).is_err());
 /// ```
+#[derive(Debug)]
 pub struct GoldenSection<'a> {
     search: Search<'a>,
     param: String,
@@ -43,19 +43,6 @@ pub struct GoldenSection<'a> {
     x_max: f64,
     max_iter: usize,
     integer: bool,
-}
-
-impl std::fmt::Debug for GoldenSection<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GoldenSection")
-            .field("search", &self.search)
-            .field("param", &self.param)
-            .field("x_min", &self.x_min)
-            .field("x_max", &self.x_max)
-            .field("max_iter", &self.max_iter)
-            .field("integer", &self.integer)
-            .finish()
-    }
 }
 
 impl<'a> GoldenSection<'a> {
@@ -175,16 +162,4 @@ impl<'a> GoldenSection<'a> {
     }
 }
 
-impl<'a> Deref for GoldenSection<'a> {
-    type Target = Search<'a>;
-
-    fn deref(&self) -> &Search<'a> {
-        &self.search
-    }
-}
-
-impl<'a> DerefMut for GoldenSection<'a> {
-    fn deref_mut(&mut self) -> &mut Search<'a> {
-        &mut self.search
-    }
-}
+deref_to_search!(GoldenSection);

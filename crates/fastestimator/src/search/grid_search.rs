@@ -1,11 +1,10 @@
 //! [`GridSearch`]: every combination of the given values (FE's `GridSearch`).
 
-use std::ops::{Deref, DerefMut};
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::base::Search;
+use super::base::{deref_to_search, Search};
 use super::params::Params;
 use super::result::{BestMode, SearchResult};
 use crate::error::{FeError, Result};
@@ -36,20 +35,11 @@ use crate::error::{FeError, Result};
 /// process of the same program, which must reach this search's `fit()` the same way again (the
 /// same arguments, and no other search fitted before it). The trials, their `search_idx` and
 /// their results are the same as in a sequential run.
+#[derive(Debug)]
 pub struct GridSearch<'a> {
     search: Search<'a>,
     params: Vec<(String, Vec<Value>)>,
     n_jobs: usize,
-}
-
-impl std::fmt::Debug for GridSearch<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GridSearch")
-            .field("search", &self.search)
-            .field("params", &self.params)
-            .field("n_jobs", &self.n_jobs)
-            .finish()
-    }
 }
 
 impl<'a> GridSearch<'a> {
@@ -144,16 +134,4 @@ impl<'a> GridSearch<'a> {
     }
 }
 
-impl<'a> Deref for GridSearch<'a> {
-    type Target = Search<'a>;
-
-    fn deref(&self) -> &Search<'a> {
-        &self.search
-    }
-}
-
-impl<'a> DerefMut for GridSearch<'a> {
-    fn deref_mut(&mut self) -> &mut Search<'a> {
-        &mut self.search
-    }
-}
+deref_to_search!(GridSearch);

@@ -191,7 +191,7 @@ mod tests {
         assert!(!data.ignored_params);
         let data = SearchData::new(&state, &["opt".to_string()]).unwrap();
         assert!(data.ignored_params);
-        assert_eq!(format_number(0.93456), "0.9346");
+        assert_eq!(format_number(0.93456), "0.93456");
         assert_eq!(format_number(32.0), "32");
         assert_eq!(format_number(1e-4), "0.0001");
         assert_eq!(format_number(1e-5), "1e-5");

@@ -79,31 +79,19 @@ impl Scene {
     }
 
     pub fn text(&mut self, at: (f64, f64), text: impl Into<String>, size: f64, anchor: Anchor) {
-        self.push(Shape::Text { at, text: text.into(), size, color: BLACK_TEXT, anchor, vertical: false, bold: false });
+        self.styled_text(at, text.into(), size, anchor, false, false);
     }
 
     pub fn vertical_text(&mut self, at: (f64, f64), text: impl Into<String>, size: f64) {
-        self.push(Shape::Text {
-            at,
-            text: text.into(),
-            size,
-            color: BLACK_TEXT,
-            anchor: Anchor::Middle,
-            vertical: true,
-            bold: false,
-        });
+        self.styled_text(at, text.into(), size, Anchor::Middle, true, false);
     }
 
     pub fn title(&mut self, at: (f64, f64), text: impl Into<String>, size: f64) {
-        self.push(Shape::Text {
-            at,
-            text: text.into(),
-            size,
-            color: BLACK_TEXT,
-            anchor: Anchor::Middle,
-            vertical: false,
-            bold: true,
-        });
+        self.styled_text(at, text.into(), size, Anchor::Middle, false, true);
+    }
+
+    fn styled_text(&mut self, at: (f64, f64), text: String, size: f64, anchor: Anchor, vertical: bool, bold: bool) {
+        self.push(Shape::Text { at, text, size, color: BLACK_TEXT, anchor, vertical, bold });
     }
 
     /// The scene as an encoded PNG (the font must be registered).
