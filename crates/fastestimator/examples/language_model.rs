@@ -238,9 +238,14 @@ fn load(args: &Hyperparameters) -> fe::Result<(NumpyDataset, NumpyDataset, Vec<S
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let mut floor = 0.0;
     for (file, sentences) in penn_treebank::FILES.iter().zip(args.sizes) {
-        let (text, nats_per_word) = grammar.text(sentences, &mut rng);
+        let (mut text, nats_per_word) = grammar.text(sentences, &mut rng);
         if file.name.contains("valid") {
             floor = nats_per_word.exp();
+        }
+        if file.name.contains("train") {
+            // Every word once, so that the eval and test words are in the training vocabulary
+            // however few sentences are drawn (the loader refuses unknown words).
+            text.insert_str(0, &format!(" {}\n", grammar.words().join(" ")));
         }
         let path = dir.join(file.name);
         std::fs::write(&path, text).map_err(|e| fe::FeError::io("cannot write", &path, e))?;
@@ -297,6 +302,11 @@ impl Grammar {
             verb: words("verb", 100),
             prep: words("prep", 10),
         }
+    }
+
+    /// Every word of the grammar.
+    fn words(&self) -> Vec<&str> {
+        [&self.det, &self.adj, &self.noun, &self.verb, &self.prep].into_iter().flatten().map(String::as_str).collect()
     }
 
     /// The classes that may follow `class`, with their probabilities (`None`: the sentence ends).
