@@ -176,7 +176,12 @@ pub(crate) fn run_parallel(search: &mut Search<'_>, jobs: Vec<(usize, Params)>, 
         };
         let done = running.swap_remove(i);
         match collect(&done, status) {
-            Ok(result) => search.record(Trial { params: done.params, search_idx: done.search_idx, result })?,
+            Ok(result) => {
+                // A failed save stops new workers too; the running ones are still collected.
+                if let Err(e) = search.record(Trial { params: done.params, search_idx: done.search_idx, result }) {
+                    failure.get_or_insert(e);
+                }
+            }
             Err(reason) => {
                 let error = search.trial_error(&done.params, done.search_idx, reason);
                 failure.get_or_insert(error);
@@ -265,18 +270,24 @@ fn log_tail(log: &Path) -> String {
     format!(", which ends:\n{}", lines[lines.len().saturating_sub(LOG_TAIL)..].join("\n"))
 }
 
-/// The GPUs to hand out, one per worker slot: the entries of `CUDA_VISIBLE_DEVICES` when set,
-/// else `0..count`; none when fewer than two are visible (a single GPU is shared as is).
+/// The GPUs to hand out, one per worker slot (see [`gpu_slots`]).
 fn visible_gpus() -> Vec<String> {
     if !crate::backend::load_cuda() {
         return Vec::new();
     }
     let count = usize::try_from(tch::Cuda::device_count()).unwrap_or(0);
+    gpu_slots(count, std::env::var("CUDA_VISIBLE_DEVICES").ok().as_deref())
+}
+
+/// The `CUDA_VISIBLE_DEVICES` value of each worker slot, for `count` visible GPUs: the entries
+/// of the parent's `CUDA_VISIBLE_DEVICES` when set, else `0..count`; none when fewer than two
+/// are visible (a single GPU is shared as it is).
+fn gpu_slots(count: usize, visible: Option<&str>) -> Vec<String> {
     if count < 2 {
         return Vec::new();
     }
-    match std::env::var("CUDA_VISIBLE_DEVICES") {
-        Ok(list) if !list.trim().is_empty() => {
+    match visible {
+        Some(list) if !list.trim().is_empty() => {
             list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).take(count).collect()
         }
         _ => (0..count).map(|i| i.to_string()).collect(),
@@ -300,5 +311,13 @@ mod tests {
         assert_eq!((back.search.as_str(), back.search_idx, back.threads), ("grid", 4, 2));
         assert_eq!((back.params, back.result), (job.params, job.result));
         assert!(Job::from_env("{}").is_err());
+    }
+
+    #[test]
+    fn each_worker_slot_gets_its_own_gpu() {
+        assert!(gpu_slots(1, None).is_empty(), "one GPU is shared");
+        assert_eq!(gpu_slots(3, None), ["0", "1", "2"]);
+        assert_eq!(gpu_slots(2, Some("4, 6")), ["4", "6"]);
+        assert_eq!(gpu_slots(2, Some("")), ["0", "1"]);
     }
 }
