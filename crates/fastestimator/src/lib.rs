@@ -53,6 +53,7 @@ pub mod summary;
 pub mod trace;
 pub mod util;
 mod value;
+pub mod xai;
 
 pub use error::{FeError, MissingFile, Result};
 pub use estimator::Estimator;

@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("backend", 4),
     ("model", 5),
     ("architecture", 6),
+    ("xai", 6),
     ("dataset", 6),
     ("op", 7),
     ("pipeline", 8),
