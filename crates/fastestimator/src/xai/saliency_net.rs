@@ -42,6 +42,13 @@ impl SaliencyNet {
     /// The classes to explain: `targets` (checked against the class count) or the arg-max of
     /// the model's scores for `x`.
     fn classes(&self, x: &Tensor, targets: Option<&[i64]>) -> Result<Tensor> {
+        if x.dim() < 2 || x.numel() == 0 {
+            return Err(FeError::Shape {
+                op: "SaliencyNet".into(),
+                key: self.input_key.clone(),
+                reason: format!("needs a non-empty batch [batch, ...], got shape {:?}", x.size()),
+            });
+        }
         let scores = tch::no_grad(|| self.model.forward(&self.input_key, x, false))?;
         let (batch, classes) = self.score_shape(&scores)?;
         match targets {
@@ -260,6 +267,9 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("[3, 4, 4]"), "{err}");
         assert!(net.get_smoothed_masks(&x, None, 0.1, 0, 1).is_err());
+        let scalar = Tensor::from(1.0f32);
+        let err = net.get_smoothed_masks(&scalar, None, 0.1, 2, 1).unwrap_err().to_string();
+        assert!(err.contains("needs a non-empty batch"), "{err}");
     }
 
     #[test]
