@@ -39,6 +39,12 @@ pub fn linear<'a>(vs: impl std::borrow::Borrow<nn::Path<'a>>, in_dim: i64, out_d
     nn::linear(vs, in_dim, out_dim, config)
 }
 
+/// `config` with PyTorch's weight and bias initialisation for a convolution of `fan_in` inputs
+/// per output.
+fn pytorch_conv_config(config: nn::ConvConfig, fan_in: i64) -> nn::ConvConfig {
+    nn::ConvConfig { ws_init: WEIGHT_INIT, bs_init: bias_init(fan_in), ..config }
+}
+
 /// `torch.nn.Conv2d(in_channels, out_channels, kernel_size, ...)` with PyTorch's
 /// initialisation; stride, padding, groups and the rest come from `config`.
 pub fn conv2d<'a>(
@@ -49,8 +55,7 @@ pub fn conv2d<'a>(
     config: nn::ConvConfig,
 ) -> nn::Conv2D {
     let fan_in = in_channels / config.groups.max(1) * kernel_size * kernel_size;
-    let config = nn::ConvConfig { ws_init: WEIGHT_INIT, bs_init: bias_init(fan_in), ..config };
-    nn::conv2d(vs, in_channels, out_channels, kernel_size, config)
+    nn::conv2d(vs, in_channels, out_channels, kernel_size, pytorch_conv_config(config, fan_in))
 }
 
 /// `torch.nn.Conv1d(in_channels, out_channels, kernel_size, ...)` with PyTorch's
@@ -63,8 +68,7 @@ pub fn conv1d<'a>(
     config: nn::ConvConfig,
 ) -> nn::Conv1D {
     let fan_in = in_channels / config.groups.max(1) * kernel_size;
-    let config = nn::ConvConfig { ws_init: WEIGHT_INIT, bs_init: bias_init(fan_in), ..config };
-    nn::conv1d(vs, in_channels, out_channels, kernel_size, config)
+    nn::conv1d(vs, in_channels, out_channels, kernel_size, pytorch_conv_config(config, fan_in))
 }
 
 /// `torch.nn.Embedding(num_embeddings, embedding_dim)` with PyTorch's initialisation: weights
