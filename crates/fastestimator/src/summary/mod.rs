@@ -14,4 +14,4 @@ pub use logs::{
     prettify_metric_name, visualize_logs, LegendEntry, LogChart, LogChartKind, LogPlot, LogPlotFiles, LogPlotOptions,
     LogSeries, LogText,
 };
-pub use system::System;
+pub use system::{Figure, System};

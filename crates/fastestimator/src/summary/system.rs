@@ -43,6 +43,18 @@ pub struct System {
     pub trace_time: Duration,
     /// The experiment start time (`YYYYmmdd-HHMMSS`, UTC).
     pub experiment_time: String,
+    /// Pictures that traces made during the run (saliency maps, tracker plots), latest per
+    /// title, in the order first added; the Traceability report embeds them.
+    pub figures: Vec<Figure>,
+}
+
+/// A picture a trace made for the run's report: a title and the PNG file's bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// What the picture shows, unique within a run (e.g. `gradcam (eval, epoch 3)`).
+    pub title: String,
+    /// The encoded PNG.
+    pub png: Vec<u8>,
 }
 
 impl System {
@@ -72,6 +84,17 @@ impl System {
             train_time: Duration::ZERO,
             trace_time: Duration::ZERO,
             experiment_time: format_utc(secs),
+            figures: Vec::new(),
+        }
+    }
+
+    /// Keep `png` as the run's figure titled `title`, replacing an earlier one of that title
+    /// (so a trace that draws every epoch leaves its latest picture) but keeping its place.
+    pub fn add_figure(&mut self, title: impl Into<String>, png: Vec<u8>) {
+        let title = title.into();
+        match self.figures.iter_mut().find(|f| f.title == title) {
+            Some(figure) => figure.png = png,
+            None => self.figures.push(Figure { title, png }),
         }
     }
 
