@@ -18,12 +18,12 @@
 //! ./fe cargo run --release -p fastestimator --example cifar10_fast -- --help
 //! ```
 
-use std::f64::consts::PI;
 use std::path::PathBuf;
 
 use fastestimator as fe;
 use fe::architecture::ResNet9;
 use fe::dataset::data::cifair10::Cifair10;
+use fe::dataset::data::synthetic_shapes::shapes;
 use fe::dataset::NumpyDataset;
 use fe::op::numpy::meta::Sometimes;
 use fe::op::numpy::multivariate::{HorizontalFlip, PadIfNeeded, RandomCrop};
@@ -34,13 +34,6 @@ use fe::op::Configure;
 use fe::trace::adapt::LRScheduler;
 use fe::trace::io::{BestModelSaver, SaveBestMode};
 use fe::trace::metric::Accuracy;
-use fe::util::{seeded_rng, FeRng};
-use fe::Value;
-use ndarray::{Array2, Array4};
-use rand::seq::SliceRandom;
-use rand::Rng;
-use rand_distr::{Distribution, Normal};
-use rayon::prelude::*;
 
 /// The job's hyperparameters (`--name value` on the command line; `--help` lists them).
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -183,100 +176,4 @@ fn load(args: &Hyperparameters) -> fe::Result<(NumpyDataset, NumpyDataset, Numpy
         loader.dir().display()
     ));
     Ok((shapes(n_train, args.seed, 0)?, shapes(n_eval, args.seed, 1)?, shapes(n_test, args.seed, 2)?))
-}
-
-/// Side of a generated image.
-const SIZE: usize = 32;
-
-/// `n` generated images `x` (`u8` `[n, 32, 32, 3]`, as ciFAIR-10's) with labels `y` (`[n, 1]`),
-/// ten balanced classes in a shuffled order. Sample `i` depends only on `(seed, split, i)`.
-fn shapes(n: usize, seed: u64, split: u64) -> fe::Result<NumpyDataset> {
-    let mut labels: Vec<usize> = (0..n).map(|i| i % 10).collect();
-    labels.shuffle(&mut seeded_rng(seed, &[split, u64::MAX]));
-    let mut pixels = vec![0u8; n * SIZE * SIZE * 3];
-    pixels.par_chunks_mut(SIZE * SIZE * 3).zip(labels.par_iter()).enumerate().for_each(|(i, (out, &label))| {
-        render(label, &mut seeded_rng(seed, &[split, i as u64]), out);
-    });
-    let x = Array4::from_shape_vec((n, SIZE, SIZE, 3), pixels).expect("n images of 32×32×3");
-    let y = Array2::from_shape_vec((n, 1), labels.into_iter().map(|l| l as i64).collect()).expect("n labels");
-    NumpyDataset::new([("x", Value::U8(x.into_dyn())), ("y", Value::I64(y.into_dyn()))])
-}
-
-/// Draw one picture of class `label` into `out` (`32×32×3`, row-major).
-fn render(label: usize, rng: &mut FeRng, out: &mut [u8]) {
-    let hue = label as f64 * 36.0 + Normal::new(0.0, 15.0).expect("finite").sample(rng);
-    let fg = hsv_to_rgb(hue, rng.gen_range(0.55..1.0), rng.gen_range(0.6..1.0));
-    let bg: [f64; 3] = std::array::from_fn(|_| rng.gen_range(0.0..0.6));
-    let gradient: [[f64; 2]; 3] = std::array::from_fn(|_| [rng.gen_range(-0.2..0.2), rng.gen_range(-0.2..0.2)]);
-    let centre = [16.0 + rng.gen_range(-4.0..4.0), 16.0 + rng.gen_range(-4.0..4.0)];
-    let radius = rng.gen_range(7.0..11.0);
-    let (sin, cos) = rng.gen_range(-PI / 12.0..PI / 12.0).sin_cos();
-    let noise = Normal::new(0.0, 0.06).expect("finite");
-    for (k, px) in out.chunks_exact_mut(3).enumerate() {
-        let (row, col) = ((k / SIZE) as f64 + 0.5, (k % SIZE) as f64 + 0.5);
-        let (dx, dy) = (col - centre[0], row - centre[1]);
-        let local = [(cos * dx + sin * dy) / radius, (-sin * dx + cos * dy) / radius];
-        let alpha = (0.5 - sdf(label, local) * radius).clamp(0.0, 1.0);
-        let (u, v) = (col / SIZE as f64 - 0.5, row / SIZE as f64 - 0.5);
-        for c in 0..3 {
-            let back = bg[c] + gradient[c][0] * u + gradient[c][1] * v;
-            let value = back * (1.0 - alpha) + fg[c] * alpha + noise.sample(rng);
-            px[c] = (value * 255.0).round().clamp(0.0, 255.0) as u8;
-        }
-    }
-}
-
-/// Signed distance (in units of the shape's radius; negative inside) from `p` to the outline of
-/// class `label`'s shape. Every shape is symmetric under a horizontal flip, FE's augmentation.
-fn sdf(label: usize, [x, y]: [f64; 2]) -> f64 {
-    let len = |x: f64, y: f64| x.hypot(y);
-    let rect = |x: f64, y: f64, hx: f64, hy: f64| {
-        let (dx, dy) = (x.abs() - hx, y.abs() - hy);
-        len(dx.max(0.0), dy.max(0.0)) + dx.max(dy).min(0.0)
-    };
-    let plus = |x: f64, y: f64| rect(x, y, 1.0, 0.28).min(rect(x, y, 0.28, 1.0));
-    let bars = |x: f64, y: f64| {
-        let nearest = [-0.66, 0.0, 0.66].iter().map(|b| (y - b).abs() - 0.17).fold(f64::INFINITY, f64::min);
-        (x.abs() - 1.0).max(nearest)
-    };
-    match label {
-        0 => len(x, y) - 1.0,
-        1 => (len(x, y) - 0.75).abs() - 0.22,
-        2 => rect(x, y, 0.8, 0.8),
-        3 => rect(x, y, 0.78, 0.78).abs() - 0.18,
-        4 => triangle(x, y),
-        5 => plus(x, y),
-        6 => plus((x + y) * std::f64::consts::FRAC_1_SQRT_2, (y - x) * std::f64::consts::FRAC_1_SQRT_2),
-        7 => bars(x, y),
-        8 => bars(y, x),
-        _ => (x.abs() + y.abs() - 1.0) * std::f64::consts::FRAC_1_SQRT_2,
-    }
-}
-
-/// Signed distance to an equilateral triangle of circumradius ~1, apex up (image `y` down).
-fn triangle(x: f64, y: f64) -> f64 {
-    let k = 3f64.sqrt();
-    let (mut px, mut py) = (x.abs() - 0.87, -y - 0.87 / k);
-    if px + k * py > 0.0 {
-        (px, py) = ((px - k * py) / 2.0, (-k * px - py) / 2.0);
-    }
-    px -= px.clamp(-1.74, 0.0);
-    -px.hypot(py) * py.signum()
-}
-
-/// HSV (hue in degrees) to RGB in [0, 1].
-fn hsv_to_rgb(hue: f64, s: f64, v: f64) -> [f64; 3] {
-    let h = hue.rem_euclid(360.0) / 60.0;
-    let c = v * s;
-    let x = c * (1.0 - (h % 2.0 - 1.0).abs());
-    let (r, g, b) = match h as u32 {
-        0 => (c, x, 0.0),
-        1 => (x, c, 0.0),
-        2 => (0.0, c, x),
-        3 => (0.0, x, c),
-        4 => (x, 0.0, c),
-        _ => (c, 0.0, x),
-    };
-    let m = v - c;
-    [r + m, g + m, b + m]
 }

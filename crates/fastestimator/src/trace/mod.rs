@@ -14,6 +14,7 @@ mod logger;
 pub mod metric;
 mod scheduled;
 mod sort;
+pub mod xai;
 
 pub use data::Data;
 pub use essential::{EvalEssential, TestEssential, TrainEssential};

@@ -143,3 +143,18 @@ fn a_job_names_an_unknown_hyperparameter_and_the_closest_one() {
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("--epochs <12>") && help.contains("--seed <3>"), "{help}");
 }
+
+#[test]
+fn xai_cifar_job_explains_its_test_images() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let extra = ["--sizes", "[32, 16, 16]", "--samples", "3", "--out", out_dir.path().to_str().unwrap()];
+    let out = smoke("xai_cifar", &[], &extra);
+    assert!(out.contains("FastEstimator-Test: step: 4;"), "{out}");
+    for (name, columns) in [("saliency", 4), ("gradcam", 2), ("eigencam", 3)] {
+        let path = out_dir.path().join(format!("{name}_test_epoch_2.png"));
+        assert!(out.contains(&format!("saved {name} to {}", path.display())), "{out}");
+        // 3 rows of 32 px images scaled 4x, `columns` columns, 4 px gutters.
+        let picture = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
+        assert_eq!(picture.dimensions(), (columns * 132 + 4, 3 * 132 + 4), "{name}");
+    }
+}

@@ -24,6 +24,7 @@
 //! | [`montgomery`] | PNG folders (zip) → CSV | one CSV dataset of images and masks |
 //! | [`horse2zebra`] | JPEG folders (zip) | `(train, test)` batches of `A` and `B` |
 //! | [`synthetic_digits`] | generated | MNIST-like digits, no download |
+//! | [`synthetic_shapes`] | generated | CIFAR-like pictures of ten shapes, no download |
 //!
 //! The binary parsers live in the `fastestimator-formats` crate (no libtorch, fuzzed) and are
 //! re-exported here: [`idx`], [`cifar`], [`pickle`], [`mat5`], [`libsvm`].
@@ -99,5 +100,6 @@ pub mod shakespeare;
 pub mod skl_digits;
 pub mod svhn_cropped;
 pub mod synthetic_digits;
+pub mod synthetic_shapes;
 pub mod train_test_split;
 pub mod usps;
