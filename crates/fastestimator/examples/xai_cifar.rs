@@ -21,6 +21,7 @@ use fe::op::numpy::univariate::ChannelTranspose;
 use fe::op::numpy::Normalize;
 use fe::op::tensor::{Argmax, CrossEntropy, Gather, GradientOp, ModelOp, UpdateOp};
 use fe::op::Configure;
+use fe::trace::io::Traceability;
 use fe::trace::metric::Accuracy;
 use fe::trace::xai::{EigenCAM, GradCAM, Saliency};
 
@@ -124,6 +125,7 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
                 .mode("test")
                 .save_dir(&args.out),
         ),
+        Box::new(Traceability::new(&args.out).extra("data", "generated shapes (fe::dataset::data::synthetic_shapes)")),
     ];
     let mut estimator = fe::Estimator::builder(pipeline, network, args.epochs)
         .traces(traces)

@@ -257,6 +257,7 @@ impl Estimator {
         self.with_traces(Mode::Train, |est, traces| {
             let modes = est.fit_modes()?;
             est.plan(traces, &modes, warmup)?;
+            est.describe_run(traces);
             let mut system = est.new_system();
             // Starts the traces and restores the RestoreWizard's last save, if any.
             let active = est.begin_fit(traces, &modes, &mut system)?;
@@ -277,6 +278,7 @@ impl Estimator {
     fn test_unrecorded(&mut self) -> Result<Summary> {
         self.with_traces(Mode::Test, |est, traces| {
             est.plan(traces, &[Mode::Test], false)?;
+            est.describe_run(traces);
             let mut system = est.new_system();
             let active = est.begin_test(traces, &mut system)?;
             est.run_epoch(traces, &mut system, Mode::Test)?;

@@ -231,10 +231,13 @@ impl Estimator {
     }
 }
 
-/// `on_end` for the `active` traces, in order, sharing one `Data`.
+/// `on_end` for the `active` traces, in order, sharing one `Data`; a Traceability report goes
+/// after every other trace, the Logger included, so it sees the whole run (as FE does).
 fn end_traces(traces: &mut [Box<dyn Trace>], active: &[usize], system: &mut System) -> Result<()> {
     let mut data = Data::default();
-    for &i in active {
+    let is_report = |t: &Box<dyn Trace>| t.downcast_ref::<crate::trace::io::Traceability>().is_some();
+    let (reports, others): (Vec<usize>, Vec<usize>) = active.iter().partition(|&&i| is_report(&traces[i]));
+    for i in others.into_iter().chain(reports) {
         traces[i].on_end(&mut data, system)?;
     }
     Ok(())

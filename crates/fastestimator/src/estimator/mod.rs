@@ -7,6 +7,7 @@
 
 mod base;
 mod checkpoint;
+mod describe;
 mod epochs;
 mod history;
 mod plan;

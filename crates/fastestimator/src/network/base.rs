@@ -83,6 +83,11 @@ impl Network {
         self.ops.iter().map(|op| op.name()).collect()
     }
 
+    /// Each op's name with its keys and filters, in order.
+    pub fn op_ios(&self) -> Vec<(String, crate::op::OpIo)> {
+        self.ops.iter().map(|op| (op.name(), op.io().clone())).collect()
+    }
+
     /// The models used by the ops, in order of first use.
     pub fn models(&self) -> &[Model] {
         &self.models

@@ -207,6 +207,11 @@ impl Pipeline {
         self.ops.iter().map(|op| op.name()).collect()
     }
 
+    /// Each op's name with its keys and filters, in order.
+    pub fn op_ios(&self) -> Vec<(String, crate::op::OpIo)> {
+        self.ops.iter().map(|op| (op.name(), op.io().clone())).collect()
+    }
+
     /// Every dataset in use at `epoch`: its mode, ds_id (empty when unnamed) and the dataset.
     pub fn datasets_at(&self, epoch: usize) -> Vec<(Mode, String, Arc<dyn Dataset>)> {
         let mut out = Vec::new();

@@ -7,6 +7,7 @@ mod model_saver;
 mod restore_wizard;
 mod tensorboard;
 
+pub use crate::trace::report::Traceability;
 pub use best_model_saver::{BestModelSaver, SaveBestMode};
 pub use csv_logger::CSVLogger;
 pub use image_saver::{save_png, ImageSaver};
