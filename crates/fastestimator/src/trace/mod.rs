@@ -12,6 +12,7 @@ mod essential;
 pub mod io;
 mod logger;
 pub mod metric;
+pub mod report;
 mod scheduled;
 mod sort;
 
