@@ -15,6 +15,7 @@ pub mod metric;
 pub mod report;
 mod scheduled;
 mod sort;
+pub mod xai;
 
 pub use data::Data;
 pub use essential::{EvalEssential, TestEssential, TrainEssential};

@@ -302,6 +302,9 @@ impl TestReport {
                 if outcome.shown.len() < SHOWN_FAILURES {
                     let mut failure = Failure { id, values: Vec::new(), images: Vec::new() };
                     for (key, t) in case.inputs.iter().zip(&tensors) {
+                        if self.data_id.as_ref() == Some(key) {
+                            continue; // the id has its own column
+                        }
                         if let Some(text) = instance_text(t, i) {
                             failure.values.push((key.clone(), text));
                         }
@@ -466,7 +469,7 @@ impl TestReport {
             let ids: Vec<String> = outcome.fail_ids.iter().map(json_text).collect();
             facts.push(vec!["Failing ids".to_string(), ids.join(", ")]);
         }
-        page.table(&["", ""], facts);
+        page.table(&["Measure", "Value"], facts);
         if outcome.shown.is_empty() {
             return;
         }
@@ -512,7 +515,7 @@ impl TestReport {
             }
         };
         let seconds = self.started.map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0);
-        let report = self.json(&title, &format!("{} UTC", system.experiment_time), seconds);
+        let report = self.json(&title, &readable_time(&system.experiment_time), seconds);
         let name = TestReport::report_name(&title);
         create_dir(&self.save_path)?;
         let json_path = self.save_path.join(format!("{name}.json"));
@@ -525,6 +528,16 @@ impl TestReport {
         self.report = Some(report);
         Ok(())
     }
+}
+
+/// `YYYYmmdd-HHMMSS` (the experiment time, UTC) as `YYYY-mm-dd HH:MM:SS UTC`.
+fn readable_time(stamp: &str) -> String {
+    let digits: Vec<char> = stamp.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() != 14 {
+        return format!("{stamp} UTC");
+    }
+    let part = |a: usize, b: usize| digits[a..b].iter().collect::<String>();
+    format!("{}-{}-{} {}:{}:{} UTC", part(0, 4), part(4, 6), part(6, 8), part(8, 10), part(10, 12), part(12, 14))
 }
 
 fn create_dir(dir: &Path) -> Result<()> {
@@ -748,6 +761,8 @@ mod tests {
         assert_eq!(json["title"], "run");
         assert!(dir.path().join("run_TestReport.json").is_file());
         assert_eq!(TestReport::report_name("A  b__c-d "), "a_b_cd_TestReport");
+        assert_eq!(readable_time("20261130-081043"), "2026-11-30 08:10:43 UTC");
+        assert_eq!(readable_time("odd"), "odd UTC");
     }
 
     #[test]
