@@ -1,7 +1,9 @@
 //! Interpretation on a CIFAR-like job: ResNet9 trained on generated 32×32 pictures of ten shapes
 //! (the `cifar10_fast` data, no download), then explained on a few test images with Saliency
 //! (vanilla gradients, SmoothGrad, integrated gradients), GradCAM (from `layer2`, 8×8) and
-//! EigenCAM, with the pictures written to `--out`.
+//! EigenCAM; the per-class loss over epochs (LabelTracker) and the hardest and easiest eval
+//! images' loss (InstanceTracker); a Traceability report of the whole run and a TestReport of
+//! test cases against the trained model, all written to `--out`.
 //!
 //! The network runs ResNet9 with its `layer2` exposed (`ModelOp::intermediate_layers`); in test
 //! mode it also picks each image's predicted score (`Argmax`, `Gather`) and differentiates it
@@ -21,9 +23,12 @@ use fe::op::numpy::univariate::ChannelTranspose;
 use fe::op::numpy::Normalize;
 use fe::op::tensor::{Argmax, CrossEntropy, Gather, GradientOp, ModelOp, UpdateOp};
 use fe::op::Configure;
-use fe::trace::io::Traceability;
+use fe::trace::io::{TestCase, TestReport, Traceability};
 use fe::trace::metric::Accuracy;
-use fe::trace::xai::{EigenCAM, GradCAM, Saliency};
+use fe::trace::xai::{EigenCAM, GradCAM, InstanceTracker, LabelTracker, Saliency};
+use fe::Value;
+use ndarray::Array1;
+use tch::Kind;
 
 /// The job's hyperparameters (`--name value` on the command line; `--help` lists them).
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -72,10 +77,16 @@ fn main() {
 fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
     fe::enable_deterministic(args.seed);
     let [n_train, n_eval, n_test] = args.sizes;
+    // Each eval and test image carries its index as "id", so the trackers and the test report
+    // can name it.
+    let with_ids = |mut data: fe::dataset::NumpyDataset, n: usize| -> fe::Result<_> {
+        data.set_column("id", Value::I64(Array1::from_iter(0..n as i64).into_dyn()))?;
+        Ok(data)
+    };
     let pipeline = fe::Pipeline::builder()
         .train_data(shapes(n_train, args.seed, 0)?)
-        .eval_data(shapes(n_eval, args.seed, 1)?)
-        .test_data(shapes(n_test, args.seed, 2)?)
+        .eval_data(with_ids(shapes(n_eval, args.seed, 1)?, n_eval)?)
+        .test_data(with_ids(shapes(n_test, args.seed, 2)?, n_test)?)
         .batch_size(args.batch_size)
         .ops(vec![
             Box::new(Normalize::new("x", "x").stats(&[0.4914, 0.4822, 0.4465], &[0.2471, 0.2435, 0.2616])),
@@ -88,6 +99,7 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
         Box::new(ModelOp::new(&model, "x", "y_pred").intermediate_layers(&["layer2"], &["layer2"])),
         Box::new(CrossEntropy::new(["y_pred", "y"], "ce")),
         Box::new(UpdateOp::new(&model, "ce")),
+        Box::new(CrossEntropy::new(["y_pred", "y"], "sample_ce").average_loss(false).mode("eval")),
         Box::new(Argmax::new("y_pred", "y_class").axis(-1).mode("test")),
         Box::new(Gather::new("y_pred", "y_score", "y_class").mode("test")),
         Box::new(GradientOp::new("y_score", "layer2", "grads").mode("test")),
@@ -120,10 +132,28 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
                 .n_components(2)
                 .labels("y")
                 .preds("y_pred")
-                .label_mapping(names)
+                .label_mapping(names.clone())
                 .n_samples(Some(args.samples))
                 .mode("test")
                 .save_dir(&args.out),
+        ),
+        Box::new(LabelTracker::new("y", "sample_ce").label_mapping(names.clone()).save_dir(&args.out)),
+        Box::new(InstanceTracker::new("id", "sample_ce").n_max_to_keep(3).n_min_to_keep(2).save_dir(&args.out)),
+        Box::new(
+            TestReport::new(
+                [
+                    TestCase::aggregate("test accuracy is above 50%", "accuracy", |v| v[0].as_f64() > Some(0.5)),
+                    TestCase::per_instance("each test image is classified correctly", ["y", "y_pred"], |t| {
+                        let right = t[1].argmax(-1, false).eq_tensor(&t[0].reshape([-1]).to_kind(Kind::Int64));
+                        Vec::<bool>::try_from(right).unwrap_or_default()
+                    })
+                    .fail_threshold(n_test / 10)
+                    .show("x"),
+                ],
+                &args.out,
+            )
+            .test_title("xai_cifar")
+            .data_id("id"),
         ),
         Box::new(Traceability::new(&args.out).extra("data", "generated shapes (fe::dataset::data::synthetic_shapes)")),
     ];

@@ -35,6 +35,9 @@ impl Estimator {
         };
         let mut system = System::new(self.epochs, self.log_steps, self.network.models().to_vec(), num_devices);
         system.global_step = self.global_step;
+        if let Some(name) = &self.experiment_name {
+            system.summary.name = name.clone();
+        }
         system
     }
 
@@ -235,8 +238,8 @@ impl Estimator {
 /// after every other trace, the Logger included, so it sees the whole run (as FE does).
 fn end_traces(traces: &mut [Box<dyn Trace>], active: &[usize], system: &mut System) -> Result<()> {
     let mut data = Data::default();
-    let is_report = |t: &Box<dyn Trace>| t.downcast_ref::<crate::trace::io::Traceability>().is_some();
-    let (reports, others): (Vec<usize>, Vec<usize>) = active.iter().partition(|&&i| is_report(&traces[i]));
+    let is_report = |t: &dyn Trace| t.downcast_ref::<crate::trace::io::Traceability>().is_some();
+    let (reports, others): (Vec<usize>, Vec<usize>) = active.iter().partition(|&&i| is_report(traces[i].as_ref()));
     for i in others.into_iter().chain(reports) {
         traces[i].on_end(&mut data, system)?;
     }

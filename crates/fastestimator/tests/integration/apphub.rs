@@ -157,4 +157,16 @@ fn xai_cifar_job_explains_its_test_images() {
         let picture = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
         assert_eq!(picture.dimensions(), (columns * 132 + 4, 3 * 132 + 4), "{name}");
     }
+    for plot in ["sample_ce_by_y.png", "sample_ce_by_id.png"] {
+        assert!(image::open(out_dir.path().join(plot)).is_ok(), "{plot}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.path().join("xai_cifar_TestReport.json")).unwrap()).unwrap();
+    assert_eq!(report["summary"]["total"], 2, "{report}");
+    let page = std::fs::read_to_string(out_dir.path().join("xai_cifar_traceability.html")).unwrap();
+    for section in ["Configuration", "Datasets", "Key flow", "Models", "Training curves", "Final metrics", "System"] {
+        assert!(page.contains(section), "the Traceability page lacks {section}");
+    }
+    // The page embeds the trace figures: 3 maps and 2 tracker plots, plus the curves.
+    assert!(page.matches("data:image/png;base64,").count() >= 6);
 }

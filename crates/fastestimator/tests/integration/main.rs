@@ -17,6 +17,7 @@ mod metrics;
 mod network_ops;
 mod numpy_ops;
 mod output;
+mod report;
 mod resume;
 mod robustness;
 mod schedules;

@@ -29,22 +29,28 @@ impl ImageSaver {
     }
 }
 
-/// Encode one image tensor as an 8-bit grey or RGB PNG file.
+/// Encode one image tensor as an 8-bit grey or RGB PNG file at `path` (written atomically).
 pub fn save_png(image: &Tensor, path: &Path) -> Result<()> {
+    let png = encode_image_png(image, &path.display().to_string())?;
+    crate::summary::logs::plot::write_atomically(path, &png)
+}
+
+/// Encode one image tensor as the bytes of an 8-bit grey or RGB PNG: `[H, W]`, `[C, H, W]` or
+/// `[H, W, C]` with 1 or 3 channels; floats in [0, 1] (or [-1, 1], or 0–255) are scaled to
+/// 0–255, u8 is kept as is. `what` (a key or a file) names the image in a shape error.
+pub fn encode_image_png(image: &Tensor, what: &str) -> Result<Vec<u8>> {
+    let shape_error = |reason: String| FeError::Shape { op: "ImageSaver".into(), key: what.to_string(), reason };
     let t = image.detach().to_device(tch::Device::Cpu);
     let t = match t.dim() {
         2 => t.unsqueeze(-1),
         3 if matches!(t.size()[0], 1 | 3) && !matches!(t.size()[2], 1 | 3) => t.permute([1, 2, 0]),
         3 => t,
-        _ => {
-            return Err(FeError::Shape {
-                op: "ImageSaver".into(),
-                key: path.display().to_string(),
-                reason: format!("not an image: shape {:?}", t.size()),
-            })
-        }
+        _ => return Err(shape_error(format!("not an image: shape {:?}", t.size()))),
     };
     let (h, w, c) = (t.size()[0] as u32, t.size()[1] as u32, t.size()[2]);
+    if h == 0 || w == 0 {
+        return Err(shape_error(format!("an empty image: shape {:?}", t.size())));
+    }
     let bytes = if t.kind() == Kind::Uint8 {
         t.contiguous()
     } else {
@@ -54,20 +60,20 @@ pub fn save_png(image: &Tensor, path: &Path) -> Result<()> {
         (f.clamp(0.0, 1.0) * 255.0).round().to_kind(Kind::Uint8).contiguous()
     };
     let buf = Vec::<u8>::try_from(bytes.reshape([-1])).map_err(|e| FeError::torch("ImageSaver", e))?;
-    let result = match c {
-        1 => image::GrayImage::from_raw(w, h, buf).map(|i| i.save_with_format(path, image::ImageFormat::Png)),
-        3 => image::RgbImage::from_raw(w, h, buf).map(|i| i.save_with_format(path, image::ImageFormat::Png)),
-        _ => None,
+    let color = match c {
+        1 => image::ExtendedColorType::L8,
+        3 => image::ExtendedColorType::Rgb8,
+        _ => return Err(shape_error(format!("{c} channels; expected 1 or 3"))),
     };
-    match result {
-        Some(Ok(())) => Ok(()),
-        Some(Err(e)) => Err(FeError::io("cannot write", path, std::io::Error::other(e.to_string()))),
-        None => Err(FeError::Shape {
-            op: "ImageSaver".into(),
-            key: path.display().to_string(),
-            reason: format!("{c} channels; expected 1 or 3"),
-        }),
-    }
+    let mut out = Vec::new();
+    image::ImageEncoder::write_image(image::codecs::png::PngEncoder::new(&mut out), &buf, w, h, color).map_err(
+        |e| FeError::InvalidValue {
+            consumer: "ImageSaver".into(),
+            key: what.to_string(),
+            reason: format!("cannot encode: {e}"),
+        },
+    )?;
+    Ok(out)
 }
 
 impl Trace for ImageSaver {

@@ -10,7 +10,9 @@ mod tensorboard;
 pub use crate::trace::report::Traceability;
 pub use best_model_saver::{BestModelSaver, SaveBestMode};
 pub use csv_logger::CSVLogger;
-pub use image_saver::{save_png, ImageSaver};
+pub use image_saver::{encode_image_png, save_png, ImageSaver};
 pub use model_saver::ModelSaver;
 pub use restore_wizard::RestoreWizard;
 pub use tensorboard::{EventWriter, Frequency, HParamValue, Histogram, TensorBoard};
+// FE keeps TestReport with the IO traces; it lives with the other reports.
+pub use crate::trace::report::{TestCase, TestReport};

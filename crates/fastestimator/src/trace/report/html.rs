@@ -262,7 +262,7 @@ figcaption { color: #616e7c; font-size: 13px; margin-top: 2px; }
 .gallery { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0 16px; }
 .gallery figure { margin: 0; text-align: center; }
 .gallery img { width: 96px; height: 96px; object-fit: contain; image-rendering: pixelated; background: #000; }
-td img { max-width: 96px; max-height: 96px; image-rendering: pixelated; vertical-align: middle; }
+td img { height: 64px; width: auto; max-width: 160px; image-rendering: pixelated; vertical-align: middle; }
 section { margin-bottom: 8px; }
 "#;
 

@@ -116,14 +116,12 @@ impl EventWriter {
 
     /// Write one image (PNG-encoded here) at `step`.
     pub fn add_image(&mut self, step: i64, tag: &str, image: &tch::Tensor) -> Result<()> {
-        let tmp = tempfile::Builder::new()
-            .suffix(".png")
-            .tempfile()
-            .map_err(|e| FeError::io("TensorBoard: cannot write", std::env::temp_dir(), e))?;
-        super::super::image_saver::save_png(image, tmp.path())?;
-        let png = std::fs::read(tmp.path()).map_err(|e| FeError::io("cannot read", tmp.path(), e))?;
-        let decoded = image::load_from_memory(&png)
-            .map_err(|e| FeError::Format { path: tmp.path().into(), reason: e.to_string() })?;
+        let png = super::super::image_saver::encode_image_png(image, tag)?;
+        let decoded = image::load_from_memory(&png).map_err(|e| FeError::InvalidValue {
+            consumer: "TensorBoard".into(),
+            key: tag.into(),
+            reason: e.to_string(),
+        })?;
         let channels = if decoded.color().channel_count() == 1 { 1 } else { 3 };
         let mut img = Vec::with_capacity(png.len() + 16);
         field_varint(1, u64::from(decoded.height()), &mut img);
