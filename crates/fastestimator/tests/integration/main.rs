@@ -23,5 +23,6 @@ mod robustness;
 mod schedules;
 mod search;
 mod tensorboard;
+mod traceability;
 mod traces;
 mod training;

@@ -26,7 +26,7 @@ fn with_ids(mut ds: NumpyDataset) -> NumpyDataset {
     ds
 }
 
-fn pipeline(test: usize) -> fe::Pipeline {
+pub(crate) fn pipeline(test: usize) -> fe::Pipeline {
     let cfg = SyntheticDigitsConfig { train_size: 600, eval_size: 60, test_size: test, seed: 3 };
     let (tr, ev, te) = load_data(&cfg).unwrap();
     fe::Pipeline::builder()
@@ -40,7 +40,7 @@ fn pipeline(test: usize) -> fe::Pipeline {
 }
 
 /// LeNet's network plus the per-sample cross-entropy outside training.
-fn network() -> fe::Network {
+pub(crate) fn network() -> fe::Network {
     let (net, model) = lenet_network("adam");
     drop(net);
     fe::Network::new(vec![
