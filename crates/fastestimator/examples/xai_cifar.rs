@@ -155,7 +155,11 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
             .test_title("xai_cifar")
             .data_id("id"),
         ),
-        Box::new(Traceability::new(&args.out).extra("data", "generated shapes (fe::dataset::data::synthetic_shapes)")),
+        Box::new(
+            Traceability::new(&args.out)
+                .extra("data", "generated shapes (fe::dataset::data::synthetic_shapes)")
+                .pdf(true),
+        ),
     ];
     let mut estimator = fe::Estimator::builder(pipeline, network, args.epochs)
         .traces(traces)

@@ -334,8 +334,20 @@ fn system_rows() -> Vec<Vec<String>> {
     ]
 }
 
-/// Print `html` to `pdf` with headless Chromium, if one is installed.
+/// Print `html` to `pdf` with headless Chromium, if one is installed: into a temporary file
+/// beside it, then renamed, so a reader never sees half a PDF.
 fn print_pdf(html: &Path, pdf: &Path) -> std::result::Result<(), String> {
+    let name = pdf.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let partial = pdf.with_file_name(format!(".{name}.partial.pdf"));
+    let printed = print_with_chromium(html, &partial);
+    let result = printed.and_then(|()| std::fs::rename(&partial, pdf).map_err(|e| e.to_string()));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+fn print_with_chromium(html: &Path, pdf: &Path) -> std::result::Result<(), String> {
     let browser = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
         .find(|b| std::process::Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()))
