@@ -13,7 +13,7 @@ use crate::trace::{Data, Trace};
 use crate::util::Mode;
 
 /// One recorded value of one instance.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InstancePoint {
     /// The mode it was recorded in.
     pub mode: Mode,
@@ -165,6 +165,20 @@ impl Trace for InstanceTracker {
         "InstanceTracker".into()
     }
 
+    /// The history recorded so far, so a run resumed by a RestoreWizard keeps the earlier epochs
+    /// (as `[key, points]` pairs, which keep the order of the plot's lines).
+    fn state(&self) -> serde_json::Value {
+        crate::trace::to_state(&self.history.iter().collect::<Vec<_>>())
+    }
+
+    fn load_state(&mut self, state: &serde_json::Value) -> Result<()> {
+        if !state.is_null() {
+            let pairs: Vec<(i64, Vec<InstancePoint>)> = crate::trace::from_state("InstanceTracker", state)?;
+            self.history = pairs.into_iter().collect();
+        }
+        Ok(())
+    }
+
     fn on_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
         self.io.validate("InstanceTracker")?;
         self.points.clear();
@@ -266,6 +280,18 @@ mod tests {
         }
         crate::output::with_sink(crate::output::silent, || tracker.on_end(&mut Data::default(), &mut system)).unwrap();
         system
+    }
+
+    #[test]
+    fn the_history_survives_a_checkpoint_round_trip() {
+        let mut tracker = InstanceTracker::new("id", "ce");
+        tracker.history.insert(7, vec![InstancePoint { mode: Mode::Eval, step: 10, epoch: 1, value: 0.5 }]);
+        tracker.history.insert(-3, vec![InstancePoint { mode: Mode::Eval, step: 10, epoch: 1, value: 2.5 }]);
+        let state = serde_json::to_string(&tracker.state()).expect("JSON");
+        let mut resumed = InstanceTracker::new("id", "ce");
+        resumed.load_state(&serde_json::from_str(&state).expect("parse")).expect("load");
+        assert_eq!(resumed.history(), tracker.history());
+        assert_eq!(resumed.history().keys().copied().collect::<Vec<_>>(), [7, -3], "order kept");
     }
 
     #[test]

@@ -34,7 +34,7 @@ impl Bounds {
 }
 
 /// The statistics of one label's metric values in one epoch.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LabelPoint {
     /// The mode they were recorded in.
     pub mode: Mode,
@@ -190,6 +190,20 @@ impl Trace for LabelTracker {
         "LabelTracker".into()
     }
 
+    /// The history recorded so far, so a run resumed by a RestoreWizard keeps the earlier epochs
+    /// (as `[key, points]` pairs, which keep the order of the plot's lines).
+    fn state(&self) -> serde_json::Value {
+        crate::trace::to_state(&self.history.iter().collect::<Vec<_>>())
+    }
+
+    fn load_state(&mut self, state: &serde_json::Value) -> Result<()> {
+        if !state.is_null() {
+            let pairs: Vec<(String, Vec<LabelPoint>)> = crate::trace::from_state("LabelTracker", state)?;
+            self.history = pairs.into_iter().collect();
+        }
+        Ok(())
+    }
+
     fn on_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
         self.io.validate("LabelTracker")?;
         self.points.clear();
@@ -291,6 +305,22 @@ mod tests {
         }
         crate::output::with_sink(crate::output::silent, || tracker.on_end(&mut Data::default(), &mut system))?;
         Ok(system)
+    }
+
+    #[test]
+    fn the_history_survives_a_checkpoint_round_trip() {
+        let mut tracker = LabelTracker::new("y", "ce");
+        drive(&mut tracker, vec![vec![(vec![0, 1, 0], vec![1.0, 5.0, 3.0])], vec![(vec![1, 0], vec![7.0, 2.0])]])
+            .expect("drive");
+        let state = serde_json::to_string(&tracker.state()).expect("JSON");
+        // As the Estimator resumes: the new trace's on_begin first, then the saved state.
+        let mut resumed = LabelTracker::new("y", "ce");
+        resumed.on_begin(&mut Data::default(), &mut System::standalone()).expect("begin");
+        resumed.load_state(&serde_json::from_str(&state).expect("parse")).expect("load");
+        assert_eq!(resumed.history(), tracker.history());
+        assert_eq!(resumed.history()["0"].len(), 2);
+        let err = resumed.load_state(&serde_json::json!([["0", "nonsense"]])).expect_err("bad state");
+        assert!(matches!(err, FeError::State { ref owner, .. } if owner == "LabelTracker"), "{err}");
     }
 
     #[test]
