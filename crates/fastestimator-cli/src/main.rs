@@ -4,10 +4,11 @@
 //! minimal hand-written tch loop on the same data, model, optimizer and batch size.
 //! `fastestimator pipeline-benchmark` measures the pipeline op library on FE's CIFAR-10
 //! augmentation chain against albumentations in Python. `fastestimator plot` draws a saved
-//! hyperparameter search.
+//! hyperparameter search. `fastestimator launch` runs a job as N processes, as torchrun does.
 
 mod benchmark;
 mod history;
+mod launch;
 mod logs;
 mod pipeline_benchmark;
 mod plot;
@@ -44,6 +45,9 @@ enum Command {
     /// Draw a saved hyperparameter search: FE's chart (line, heatmap or parallel coordinates)
     /// as PNG and interactive HTML.
     Plot(plot::PlotArgs),
+    /// Run a job as N processes with torchrun's variables (RANK, WORLD_SIZE, MASTER_ADDR, ...);
+    /// when one fails, stop the others. `--nproc-per-node auto`: one per GPU.
+    Launch(launch::LaunchArgs),
 }
 
 fn main() {
@@ -55,6 +59,7 @@ fn main() {
         Command::History(args) => history::run(&args),
         Command::Logs(args) => logs::run(&args).map_err(Into::into),
         Command::Plot(args) => plot::run(&args).map_err(Into::into),
+        Command::Launch(args) => launch::run(&args).map_err(Into::into),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -424,6 +424,31 @@ pub enum FeError {
         /// What went wrong.
         reason: String,
     },
+    /// A distributed-training environment variable (`RANK`, `WORLD_SIZE`, ...) that a launcher
+    /// set is missing, not a number, or inconsistent with the others.
+    #[error("distributed environment: {var}={value:?}: {reason}")]
+    DistributedEnv {
+        /// The variable.
+        var: String,
+        /// Its value ("" when unset).
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A process started by `fe::distributed::Launcher` could not start or exited with a
+    /// failure; the launcher stopped the other ranks.
+    #[error("rank {rank} ({command}) {status}; the other ranks were stopped")]
+    RankFailed {
+        /// The failing process's global rank.
+        rank: usize,
+        /// The program it ran.
+        command: String,
+        /// How it ended (`exited with status 3`, `was killed by signal 9`, `could not start: ...`).
+        status: String,
+    },
+    /// The launcher got SIGINT or SIGTERM while its ranks ran; it stopped every rank.
+    #[error("launch interrupted (SIGINT or SIGTERM); every rank was stopped")]
+    LaunchInterrupted,
     /// The experiment history database cannot be used: it is not a SQLite database, it was
     /// written by a newer fastestimator-rs (schema version), or a query failed.
     #[error("history database {}: {reason}", path.display())]

@@ -39,6 +39,7 @@ pub mod architecture;
 pub mod backend;
 pub mod cli;
 pub mod dataset;
+pub mod distributed;
 mod error;
 pub mod estimator;
 pub mod model;

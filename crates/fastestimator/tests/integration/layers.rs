@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("error", 0),
     ("runtime", 1),
     ("output", 1),
+    ("distributed", 1),
     ("util", 2),
     ("value", 2),
     ("schedule", 3),

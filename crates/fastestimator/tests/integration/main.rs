@@ -10,6 +10,7 @@ mod determinism;
 mod estimator;
 mod fe_cases;
 mod history;
+mod launch;
 mod layers;
 mod log_plots;
 mod logs;
