@@ -100,14 +100,15 @@ impl Traceability {
         page.subtitle(&format!("Run started {} UTC; written by fastestimator-rs", pretty_time(&self.experiment_time)));
         let epochs =
             self.summary.history.values().flat_map(|keys| keys.get("epoch_time(sec)")).map(|s| s.len()).sum::<usize>();
-        let mut stats = vec![
-            ("elapsed", format!("{:.1} s", self.elapsed.as_secs_f64()), Badge::Info),
-            ("training steps", self.summary.train_steps.to_string(), Badge::Info),
-            ("epochs trained", epochs.to_string(), Badge::Info),
+        let mut stats: Vec<(String, String, Badge)> = vec![
+            ("elapsed".into(), format!("{:.1} s", self.elapsed.as_secs_f64()), Badge::Info),
+            ("training steps".into(), self.summary.train_steps.to_string(), Badge::Info),
+            ("epochs trained".into(), epochs.to_string(), Badge::Info),
         ];
         for (mode, key, value) in headline_metrics(&self.summary) {
-            stats.push((leak(format!("{mode} {key}")), value, Badge::Pass));
+            stats.push((format!("{mode} {key}"), value, Badge::Pass));
         }
+        let stats: Vec<(&str, String, Badge)> = stats.iter().map(|(l, v, b)| (l.as_str(), v.clone(), *b)).collect();
         page.stats(&stats);
         page.section("configuration", "Configuration", |p| {
             let mut rows: Vec<Vec<String>> = run.settings.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
@@ -225,11 +226,6 @@ impl Traceability {
         ));
         page.finish()
     }
-}
-
-/// A string for the stats row's labels, which `HtmlPage::stats` borrows.
-fn leak(text: String) -> &'static str {
-    Box::leak(text.into_boxed_str())
 }
 
 /// A file name from an experiment name: letters, digits, `-`, `_` and `.` kept.
