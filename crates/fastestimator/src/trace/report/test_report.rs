@@ -19,7 +19,7 @@ use crate::util::missing_key;
 /// An image as a person should see it: floats (often normalised, so outside [0, 1]) are
 /// stretched to their own range; integers are shown as they are.
 fn for_display(image: &Tensor) -> Tensor {
-    if !image.is_floating_point() {
+    if !image.is_floating_point() || image.numel() == 0 {
         return image.shallow_clone();
     }
     let image = image.to_kind(tch::Kind::Float);

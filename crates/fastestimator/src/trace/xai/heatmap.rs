@@ -102,16 +102,7 @@ pub(crate) fn png_bytes(picture: &Tensor, op: &str) -> Result<Vec<u8>> {
     let size = picture.size();
     let bytes = (picture.clamp(0.0, 1.0) * 255.0).round().to_kind(Kind::Uint8).permute([1, 2, 0]).contiguous();
     let raw = Vec::<u8>::try_from(bytes.reshape([-1])).map_err(|e| FeError::torch(op.to_string(), e))?;
-    let image = image::RgbImage::from_raw(size[2] as u32, size[1] as u32, raw).ok_or_else(|| FeError::Shape {
-        op: op.into(),
-        key: "picture".into(),
-        reason: format!("{size:?}"),
-    })?;
-    let mut out = std::io::Cursor::new(Vec::new());
-    image
-        .write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| FeError::param(op, "picture", format!("cannot encode PNG: {e}")))?;
-    Ok(out.into_inner())
+    crate::summary::logs::plot::encode_png(&raw, size[2] as u32, size[1] as u32, op)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 
-use super::plot::{publish, read_batch, tracker_png, Line};
+use super::plot::{history_state, load_history, publish, read_batch, tracker_png, Line};
 use crate::error::Result;
 use crate::op::{impl_has_io, OpIo};
 use crate::summary::System;
@@ -165,18 +165,13 @@ impl Trace for InstanceTracker {
         "InstanceTracker".into()
     }
 
-    /// The history recorded so far, so a run resumed by a RestoreWizard keeps the earlier epochs
-    /// (as `[key, points]` pairs, which keep the order of the plot's lines).
+    /// The history recorded so far, so a run resumed by a RestoreWizard keeps the earlier epochs.
     fn state(&self) -> serde_json::Value {
-        crate::trace::to_state(&self.history.iter().collect::<Vec<_>>())
+        history_state(&self.history)
     }
 
     fn load_state(&mut self, state: &serde_json::Value) -> Result<()> {
-        if !state.is_null() {
-            let pairs: Vec<(i64, Vec<InstancePoint>)> = crate::trace::from_state("InstanceTracker", state)?;
-            self.history = pairs.into_iter().collect();
-        }
-        Ok(())
+        load_history("InstanceTracker", state, &mut self.history)
     }
 
     fn on_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {

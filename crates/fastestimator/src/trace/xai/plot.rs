@@ -204,3 +204,29 @@ pub(crate) fn read_batch(
     }
     Ok((groups, metric))
 }
+
+/// A tracker's history as checkpoint state: `[key, points]` pairs, which keep the order of the
+/// plot's lines (a JSON object would sort its keys).
+pub(crate) fn history_state<K: serde::Serialize, P: serde::Serialize>(
+    history: &indexmap::IndexMap<K, Vec<P>>,
+) -> serde_json::Value {
+    crate::trace::to_state(&history.iter().collect::<Vec<_>>())
+}
+
+/// Read a history written by [`history_state`] (`Null`, a trace without a checkpoint yet,
+/// leaves `history` as it is); `trace` names the tracker in errors.
+pub(crate) fn load_history<K, P>(
+    trace: &str,
+    state: &serde_json::Value,
+    history: &mut indexmap::IndexMap<K, Vec<P>>,
+) -> Result<()>
+where
+    K: serde::de::DeserializeOwned + std::hash::Hash + Eq,
+    P: serde::de::DeserializeOwned,
+{
+    if !state.is_null() {
+        let pairs: Vec<(K, Vec<P>)> = crate::trace::from_state(trace, state)?;
+        *history = pairs.into_iter().collect();
+    }
+    Ok(())
+}
