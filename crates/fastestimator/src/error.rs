@@ -446,6 +446,31 @@ pub enum FeError {
         /// How it ended (`exited with status 3`, `was killed by signal 9`, `could not start: ...`).
         status: String,
     },
+    /// A collective operation of distributed training (all-reduce, broadcast, the process
+    /// group's set-up) failed on this rank. When another rank stopped answering, `lost_ranks`
+    /// names it.
+    #[error("distributed {op} on rank {rank} of {world_size} failed{}: {reason}", lost_suffix(lost_ranks))]
+    Collective {
+        /// What was being done (`all_reduce`, `broadcast`, `connect`, ...).
+        op: String,
+        /// This process's global rank.
+        rank: usize,
+        /// The number of processes in the job.
+        world_size: usize,
+        /// The ranks found to be gone (no heartbeat, or the store's host unreachable).
+        lost_ranks: Vec<usize>,
+        /// c10d's message.
+        reason: String,
+    },
+    /// A setting of distributed training cannot work: a batch size that does not divide over
+    /// the ranks, a backend this build lacks, ...
+    #[error("distributed training: {setting}: {reason}")]
+    DistributedSetting {
+        /// The setting at fault (`batch_size`, `backend`, ...).
+        setting: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// The launcher got SIGINT or SIGTERM while its ranks ran; it stopped every rank.
     #[error("launch interrupted (SIGINT or SIGTERM); every rank was stopped")]
     LaunchInterrupted,
@@ -458,6 +483,17 @@ pub enum FeError {
         /// What went wrong.
         reason: String,
     },
+}
+
+/// ` because rank 1 was lost` / ` because ranks 1, 2 were lost`, or nothing.
+fn lost_suffix(lost: &[usize]) -> String {
+    match lost {
+        [] => String::new(),
+        [one] => format!(" because rank {one} was lost"),
+        many => {
+            format!(" because ranks {} were lost", many.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "))
+        }
+    }
 }
 
 /// libtorch's message without the C++ backtrace that follows it (`Exception raised from ...`,

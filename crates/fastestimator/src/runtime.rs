@@ -97,8 +97,18 @@ pub fn set_num_threads(n: usize) {
 pub(crate) fn configure_threads() {
     tune_allocator();
     if !THREADS_SET.swap(true, Ordering::SeqCst) {
-        tch::set_num_threads(num_cpus::get().max(1) as i32);
+        tch::set_num_threads(default_threads() as i32);
     }
+}
+
+/// libtorch's intra-op threads: `OMP_NUM_THREADS` when set (torchrun and `fastestimator
+/// launch` set it), otherwise this machine's cores shared among the processes on it
+/// (`LOCAL_WORLD_SIZE`), so several ranks on one machine do not oversubscribe its cores.
+fn default_threads() -> usize {
+    let from_env = |var: &str| std::env::var(var).ok().and_then(|v| v.trim().parse::<usize>().ok()).filter(|&n| n > 0);
+    from_env("OMP_NUM_THREADS")
+        .unwrap_or_else(|| num_cpus::get().max(1) / from_env("LOCAL_WORLD_SIZE").unwrap_or(1))
+        .max(1)
 }
 
 /// Keep glibc's `malloc` from mapping and unmapping libtorch's large per-step buffers.

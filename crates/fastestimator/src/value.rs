@@ -183,6 +183,11 @@ impl Value {
         map_value!(self, a => a.index_axis(Axis(0), i).to_owned())
     }
 
+    /// The rows `rows` of the first axis, in that order (a rank's share of a batch).
+    pub fn select_rows(&self, rows: &[usize]) -> Value {
+        map_value!(self, a => a.select(Axis(0), rows))
+    }
+
     /// Stack same-shaped values along a new first axis. `key` names the values in errors.
     pub fn stack(key: &str, values: &[Value]) -> Result<Value> {
         Self::collate(key, values, None)

@@ -21,6 +21,10 @@ pub struct DistributedEnv {
     pub master_addr: String,
     /// Its port (`MASTER_PORT`).
     pub master_port: u16,
+    /// Whether the launcher's agent hosts the rendezvous store (torchrun sets
+    /// `TORCHELASTIC_USE_AGENT_STORE=True`): then every rank connects as a client. Otherwise
+    /// rank 0 hosts it.
+    pub agent_store: bool,
 }
 
 impl Default for DistributedEnv {
@@ -33,6 +37,7 @@ impl Default for DistributedEnv {
             node_rank: 0,
             master_addr: "127.0.0.1".into(),
             master_port: 29500,
+            agent_store: false,
         }
     }
 }
@@ -79,6 +84,7 @@ impl DistributedEnv {
                 value: port.to_string(),
                 reason: "is not a port (0 to 65535)".into(),
             })?,
+            agent_store: lookup("TORCHELASTIC_USE_AGENT_STORE").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
         };
         let bad = |var: &str, value: usize, reason: String| FeError::DistributedEnv {
             var: var.into(),

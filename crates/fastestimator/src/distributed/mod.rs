@@ -7,6 +7,12 @@
 //! [`DistributedEnv::from_env`] reads them; [`Launcher`] is this crate's own launcher, with
 //! torchrun's contract, so a job runs the same under either.
 //!
+//! With `WORLD_SIZE` above 1 the Estimator joins the job through [`init`]: a [`ProcessGroup`] on
+//! PyTorch's own c10d engine (a `TCPStore` rendezvous and Gloo collectives, reached through a
+//! small C++ shim compiled by the build script). Then each rank reads its shard of every epoch,
+//! gradients are averaged across ranks, metrics reduce their accumulators, and only rank 0 prints
+//! and writes files.
+//!
 //! ```
 //! use fastestimator as fe;
 //! let env = fe::distributed::DistributedEnv::from_env()?;
@@ -17,7 +23,12 @@
 //! ```
 
 mod env;
+mod ffi;
+mod global;
 mod launcher;
+mod process_group;
 
 pub use env::DistributedEnv;
+pub use global::{current, init, is_main_process, rank, world_size};
 pub use launcher::{Launcher, NprocPerNode};
+pub use process_group::{ProcessGroup, DEFAULT_TIMEOUT};

@@ -157,13 +157,18 @@ impl EstimatorBuilder {
     }
 
     /// Validate and build: checks the epoch count and key names, binds the traces to the network
-    /// (resolving defaults, checking save folders) and sets libtorch's thread count.
+    /// (resolving defaults, checking save folders) and sets libtorch's thread count. In a job
+    /// launched on several processes (`WORLD_SIZE` > 1) it also joins the job (see
+    /// [`crate::distributed`]); a batch size that does not divide over the processes is then an
+    /// error.
     pub fn build(mut self) -> Result<Estimator> {
         if self.est.epochs == 0 {
             return Err(FeError::param("Estimator", "epochs", "must be at least 1"));
         }
         self.est.bind_traces()?;
         crate::runtime::configure_threads();
+        // In a job on several processes: connect, shard the pipeline, start from rank 0's model.
+        self.est.join_job()?;
         Ok(self.est)
     }
 }
@@ -230,6 +235,12 @@ impl Estimator {
     /// The network.
     pub fn network(&self) -> &Network {
         &self.network
+    }
+
+    /// The user's traces, in order (after a run they hold what they gathered). In a job on
+    /// several processes, ranks other than 0 do not hold the traces that only write files.
+    pub fn traces(&self) -> &[Box<dyn Trace>] {
+        &self.traces
     }
 
     /// The pipeline.

@@ -81,6 +81,10 @@ impl Estimator {
     /// After a full epoch, let a RestoreWizard save the run if this is one of its epochs.
     pub(super) fn save_checkpoint(&self, traces: &[Box<dyn Trace>], system: &System) -> Result<()> {
         let epoch = system.epoch_idx;
+        // Every rank holds the same state; rank 0 alone writes it (every rank restores it).
+        if !crate::distributed::is_main_process() {
+            return Ok(());
+        }
         let Some(wizard) = find_trace::<RestoreWizard>(traces).filter(|w| w.should_save(epoch)) else {
             return Ok(());
         };

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use tch::Device;
 
+use super::distributed::agree_to_stop;
 use super::plan::sort_active;
 use super::progress::StepProgress;
 use super::traces::active_in;
@@ -88,6 +89,13 @@ impl Estimator {
             let epoch_modes = self.pipeline.get_modes_at(epoch);
             for &mode in modes.iter().filter(|m| epoch_modes.contains(m)) {
                 self.run_epoch(traces, system, mode)?;
+                if let Some(group) = crate::distributed::current() {
+                    if mode == Mode::Train {
+                        // BatchNorm statistics differ per rank: take rank 0's before eval and saving.
+                        self.sync_models(&group)?;
+                    }
+                    agree_to_stop(system, &group)?;
+                }
                 if system.stop_training {
                     break;
                 }
@@ -199,6 +207,8 @@ impl Estimator {
         system.steps_per_epoch = loader.steps();
         system.eval_log_steps = self.eval_log_steps.clone().unwrap_or_else(|| default_eval_log_steps(loader.steps()));
         let progress = StepProgress::start(mode, epoch, loader.steps());
+        // Training steps agree across ranks; eval and test steps need no collective.
+        let group = crate::distributed::current().filter(|_| mode == Mode::Train);
         loop {
             let waited = Instant::now();
             let Some(batch) = loader.next() else { break };
@@ -217,9 +227,15 @@ impl Estimator {
             state.ds_id = ds_id.to_string();
             state.step = if mode == Mode::Train { system.global_step } else { system.batch_idx as u64 };
             self.network.run_step(data.batch_mut(), state)?;
+            if let Some(group) = &group {
+                self.average_step_losses(&mut data, group)?;
+            }
             let traces_ended = Instant::now();
             for &i in ds_order {
                 traces[i].on_batch_end(&mut data, system)?;
+            }
+            if let Some(group) = &group {
+                agree_to_stop(system, group)?;
             }
             trace_time += traces_ended.elapsed();
             progress.step();

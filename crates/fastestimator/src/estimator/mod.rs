@@ -8,6 +8,7 @@
 mod base;
 mod checkpoint;
 mod describe;
+mod distributed;
 mod epochs;
 mod history;
 mod plan;

@@ -98,10 +98,12 @@ where
 }
 
 /// CUDA when available (after [`crate::backend::load_cuda`]), else CPU. Set `FE_DEVICE=cpu`
-/// to force the CPU.
+/// to force the CPU. In a job launched on several processes, each process takes the GPU of its
+/// `LOCAL_RANK` (`cuda:LOCAL_RANK`), as FE and DDP do.
 pub fn default_device() -> Device {
     if crate::backend::load_cuda() {
-        Device::Cuda(0)
+        let local_rank = crate::distributed::DistributedEnv::from_env().map_or(0, |env| env.local_rank);
+        Device::Cuda(local_rank)
     } else {
         Device::Cpu
     }

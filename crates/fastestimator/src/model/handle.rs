@@ -504,6 +504,17 @@ impl Model {
         .map_err(|reason| FeError::Model { model: self.name(), reason: format!("restoring weights: {reason}") })
     }
 
+    /// Overwrite every variable (weights and buffers such as BatchNorm statistics) with rank
+    /// `root`'s, in name order: data-parallel training starts every rank from the same model,
+    /// and keeps BatchNorm statistics consistent before evaluation and saving.
+    pub fn broadcast_variables(&self, group: &crate::distributed::ProcessGroup, root: usize) -> Result<()> {
+        let inner = self.lock();
+        let mut vars: Vec<(String, Tensor)> = inner.vs.variables().into_iter().collect();
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        let tensors: Vec<Tensor> = vars.into_iter().map(|(_, t)| t).collect();
+        tch::no_grad(|| group.broadcast(&tensors, root))
+    }
+
     /// A copy of every named variable (for comparisons and tests).
     pub fn variables(&self) -> Vec<(String, Tensor)> {
         let inner = self.lock();

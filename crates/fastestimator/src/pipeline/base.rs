@@ -11,6 +11,7 @@ use super::epoch_source::{EpochData, EpochKind, EpochSource, StepBatches};
 use super::grouped::GroupedOps;
 use super::loader::Loader;
 use super::run_ops::{run_ops, EpochCtx, OpContext};
+use super::shard::Shard;
 use crate::backend::to_tensor;
 use crate::dataset::Dataset;
 use crate::error::{FeError, Result};
@@ -41,6 +42,8 @@ pub struct Pipeline {
     num_process: usize,
     prefetch: usize,
     seed: u64,
+    /// This rank's share of every epoch, in data-parallel training.
+    shard: Option<Shard>,
 }
 
 /// Builder for [`Pipeline`]; `build()` validates everything.
@@ -152,6 +155,7 @@ impl PipelineBuilder {
             num_process: self.num_process.unwrap_or_else(|| (num_cpus::get() / 2).max(1)),
             prefetch: self.prefetch.unwrap_or(4),
             seed: self.seed.or_else(crate::runtime::deterministic_seed).unwrap_or_else(rand::random),
+            shard: None,
         };
         for epoch in pipeline.change_epochs(usize::MAX) {
             for (&mode, datasets) in &pipeline.data {
@@ -195,6 +199,31 @@ impl Pipeline {
     /// Change the seed of shuffling and random ops (a resumed run takes the saved one).
     pub fn set_seed(&mut self, seed: u64) {
         self.seed = seed;
+    }
+
+    /// Read only this rank's share of every epoch (see [`Shard`]), or every sample with `None`.
+    /// The Estimator sets this when the job runs on several processes; the batch size of every
+    /// mode must then divide by the number of processes, or this is an error that names it.
+    pub fn set_shard(&mut self, shard: Option<Shard>) -> Result<()> {
+        if let Some(s) = shard {
+            for (&mode, datasets) in &self.data {
+                for id in datasets.keys() {
+                    for epoch in self.change_epochs(usize::MAX) {
+                        // A grouped dataset's items are its batches: they are split by rows.
+                        if !self.dataset(mode, epoch, id)?.is_grouped() {
+                            s.local_batch_size(self.active_ops(mode, epoch, id)?.batching().0, mode, id)?;
+                        }
+                    }
+                }
+            }
+        }
+        self.shard = shard;
+        Ok(())
+    }
+
+    /// This rank's share of every epoch, if the pipeline is sharded.
+    pub fn shard(&self) -> Option<Shard> {
+        self.shard
     }
 
     /// The number of worker threads that prepare batches.
@@ -352,7 +381,7 @@ impl Pipeline {
         let ds = self.epoch_dataset(mode, epoch, ds_id)?;
         let seed = self.stream_seed(mode, ds_id);
         let order_seed = derive_seed(seed, &[epoch as u64, 0x5348_5546]);
-        let ctx = EpochCtx { mode, epoch, ds_id: ds_id.to_string(), seed };
+        let ctx = EpochCtx { mode, epoch, ds_id: ds_id.to_string(), seed, shard: self.shard };
         if ds.is_grouped() {
             let ops = GroupedOps::new(&*ds, ds_id, |id| self.active_ops(mode, epoch, id))?;
             let plan = EpochPlan::new(ds.len(), 1, false, steps_per_epoch, false, order_seed);
@@ -363,7 +392,14 @@ impl Pipeline {
         }
         let ops = self.active_ops(mode, epoch, ds_id)?;
         let (bs, drop_last) = ops.batching();
-        let plan = EpochPlan::new(ds.len(), bs, drop_last, steps_per_epoch, shuffle && mode == Mode::Train, order_seed);
+        let mut plan =
+            EpochPlan::new(ds.len(), bs, drop_last, steps_per_epoch, shuffle && mode == Mode::Train, order_seed);
+        if let Some(shard) = self.shard {
+            shard.local_batch_size(bs, mode, ds_id)?;
+            if !ops.may_filter() {
+                plan = plan.sharded(shard, Shard::pads(mode));
+            }
+        }
         let kind = if ops.may_filter() {
             EpochKind::Filtering(Arc::new(ops))
         } else {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use rand::seq::SliceRandom;
 
+use super::shard::Shard;
 use crate::util::seeded_rng;
 
 /// The index layout of one epoch of one dataset: how many steps, and which samples each holds.
@@ -17,6 +18,8 @@ pub(crate) struct EpochPlan {
     passes: Arc<Vec<Vec<usize>>>,
     shuffle: bool,
     seed: u64,
+    /// This rank's share of each batch (and whether the last one is padded).
+    shard: Option<(Shard, bool)>,
 }
 
 /// The order of dataset indices in pass `k` over `len` samples: a seeded permutation when
@@ -49,7 +52,21 @@ impl EpochPlan {
         };
         let num_passes = if len == 0 { 0 } else { last_position.div_ceil(len) };
         let passes = (0..num_passes).map(|k| pass_order(len, shuffle, seed, k)).collect();
-        EpochPlan { len, batch_size, steps, last_position, passes: Arc::new(passes), shuffle, seed }
+        EpochPlan { len, batch_size, steps, last_position, passes: Arc::new(passes), shuffle, seed, shard: None }
+    }
+
+    /// The same epoch seen by one rank: each batch holds the rank's rows of the global batch
+    /// (see [`Shard`]); without `pad` a rank that gets no row of the last batch has one step
+    /// fewer.
+    pub(crate) fn sharded(mut self, shard: Shard, pad: bool) -> Self {
+        if !pad && self.steps > 0 {
+            let last = self.last_position - (self.steps - 1) * self.batch_size;
+            if shard.rows(last, false).is_empty() {
+                self.steps -= 1;
+            }
+        }
+        self.shard = Some((shard, pad));
+        self
     }
 
     /// Samples the epoch delivers (FE's `samples_to_yield`): the dataset length, trimmed to whole
@@ -82,7 +99,11 @@ impl EpochPlan {
     pub(crate) fn batch(&self, step: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
         let start = step * self.batch_size;
         let end = ((step + 1) * self.batch_size).min(self.last_position);
-        (start..end).map(move |p| (p, self.passes[p / self.len][p % self.len]))
+        let positions: Vec<usize> = match self.shard {
+            None => (start..end).collect(),
+            Some((shard, pad)) => shard.rows(end.saturating_sub(start), pad).into_iter().map(|r| start + r).collect(),
+        };
+        positions.into_iter().map(move |p| (p, self.passes[p / self.len][p % self.len]))
     }
 }
 

@@ -167,7 +167,9 @@ impl Assembler {
             match run_ops(&self.ops.batch_ops, &mut batch, &ctx)? {
                 Applied::Kept => {
                     self.dropped_batches = 0;
-                    return Ok(Some(batch));
+                    let mine = self.ctx.shard_batch(batch);
+                    self.done |= mine.is_none();
+                    return Ok(mine);
                 }
                 Applied::Filtered { replacement } => {
                     if replacement {

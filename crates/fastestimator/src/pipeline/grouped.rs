@@ -74,6 +74,7 @@ pub(super) fn build_group_step(
     ctx: &EpochCtx,
 ) -> Result<Sample> {
     let (mode, epoch, seed) = (ctx.mode, ctx.epoch, ctx.seed);
+    let epoch_ctx = ctx;
     let error = |ds_id: &str, reason: String| FeError::Epoch {
         mode: mode.to_string(),
         epoch,
@@ -120,5 +121,7 @@ pub(super) fn build_group_step(
     if run_ops(&active.batch_ops, &mut batch, &ctx)? != Applied::Kept {
         return Err(error(ds_id, "a per-batch op dropped a batch of a grouped dataset".into()));
     }
-    Ok(batch)
+    epoch_ctx.shard_batch(batch).ok_or_else(|| {
+        error(ds_id, format!("group {index} has fewer samples than there are ranks; every rank needs one"))
+    })
 }

@@ -17,8 +17,10 @@ mod filtering;
 mod grouped;
 mod loader;
 mod run_ops;
+mod shard;
 mod worker_pool;
 
 pub use base::{Pipeline, PipelineBuilder};
 pub use benchmark::{BenchmarkReport, OpTiming};
 pub use loader::Loader;
+pub use shard::Shard;

@@ -47,9 +47,20 @@ pub(crate) struct EpochCtx {
     pub epoch: usize,
     pub ds_id: String,
     pub seed: u64,
+    /// This rank's share of each batch, in data-parallel training.
+    pub shard: Option<super::shard::Shard>,
 }
 
 impl EpochCtx {
+    /// This rank's rows of an assembled global batch (filtering and grouped epochs), or the
+    /// batch itself without sharding; `None` when this rank gets no row of a short last batch.
+    pub(crate) fn shard_batch(&self, batch: Sample) -> Option<Sample> {
+        match self.shard {
+            Some(shard) => shard.slice(batch, super::shard::Shard::pads(self.mode)),
+            None => Some(batch),
+        }
+    }
+
     pub(crate) fn op_context(&self, position: u64, first_op_index: u64, batched: bool) -> OpContext<'_> {
         OpContext {
             mode: self.mode,

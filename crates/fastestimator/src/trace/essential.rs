@@ -123,6 +123,8 @@ pub struct EvalEssential {
     monitor_names: Vec<String>,
     /// ds_id → key → per-batch values (and whether the source was float32).
     values: IndexMap<String, IndexMap<String, (Vec<f64>, bool)>>,
+    /// ds_id → the number of samples in each batch (to join the ranks' shares of a batch).
+    rows: IndexMap<String, Vec<f64>>,
     last_log: Option<Instant>,
     name: &'static str,
 }
@@ -139,6 +141,7 @@ impl EvalEssential {
             io: OpIo::new((), monitor_names.clone()).with_default_mode(mode),
             monitor_names,
             values: IndexMap::new(),
+            rows: IndexMap::new(),
             last_log: None,
             name,
         }
@@ -155,11 +158,14 @@ impl Trace for EvalEssential {
 
     fn on_epoch_begin(&mut self, _data: &mut Data, _system: &mut System) -> Result<()> {
         self.values.clear();
+        self.rows.clear();
         self.last_log = Some(Instant::now());
         Ok(())
     }
 
     fn on_batch_end(&mut self, data: &mut Data, system: &mut System) -> Result<()> {
+        let rows = data.batch().values().find_map(|t| t.size().first().copied()).unwrap_or(1);
+        self.rows.entry(system.ds_id.clone()).or_default().push(rows as f64);
         let per_ds = self.values.entry(system.ds_id.clone()).or_default();
         for key in &self.monitor_names {
             if let Some(t) = data.tensor(key) {
@@ -184,6 +190,9 @@ impl Trace for EvalEssential {
     }
 
     fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
+        if let Some(group) = crate::distributed::current() {
+            self.join_ranks(&group)?;
+        }
         let multi = self.values.len() > 1 || self.values.keys().any(|k| !k.is_empty());
         let mut overall: IndexMap<String, (Vec<f64>, bool)> = IndexMap::new();
         for (ds, keys) in &self.values {
@@ -197,6 +206,31 @@ impl Trace for EvalEssential {
         }
         for (key, (vals, f32_src)) in overall {
             data.write_with_log(key, mean_log(&vals, f32_src));
+        }
+        Ok(())
+    }
+}
+
+impl EvalEssential {
+    /// In data-parallel training, turn each rank's per-batch means into the global batches'
+    /// means: batch `i` of every rank is its share of global batch `i`, so the global mean is
+    /// the rows-weighted mean of the shares. The epoch's value then equals the single-process
+    /// one, however the last batch was split.
+    fn join_ranks(&mut self, group: &crate::distributed::ProcessGroup) -> Result<()> {
+        for (ds, keys) in self.values.iter_mut() {
+            let rows = self.rows.get(ds).cloned().unwrap_or_default();
+            let mut steps = [rows.len() as f64];
+            group.max_f64(&mut steps)?;
+            let steps = steps[0] as usize;
+            let mut total_rows = rows.clone();
+            total_rows.resize(steps, 0.0);
+            group.sum_f64(&mut total_rows)?;
+            for (vals, _) in keys.values_mut() {
+                let mut weighted: Vec<f64> = vals.iter().zip(&rows).map(|(v, n)| v * n).collect();
+                weighted.resize(steps, 0.0);
+                group.sum_f64(&mut weighted)?;
+                *vals = weighted.iter().zip(&total_rows).filter(|(_, &n)| n > 0.0).map(|(w, n)| w / n).collect();
+            }
         }
         Ok(())
     }

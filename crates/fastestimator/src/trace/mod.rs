@@ -46,6 +46,14 @@ pub trait Trace: HasIo + Send + AsAny {
         Vec::new()
     }
 
+    /// Whether this trace exists to write files or draw pictures (savers, loggers to disk,
+    /// reports). In a job on several processes such traces run on global rank 0 only, so each
+    /// file is written once. A trace that computes values other traces read, or that makes a
+    /// control decision, must return `false` (the default) so that every rank runs it.
+    fn writes_files(&self) -> bool {
+        false
+    }
+
     /// Whether this is one of the essential traces, which sort first.
     fn is_essential(&self) -> bool {
         false

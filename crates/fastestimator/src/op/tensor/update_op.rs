@@ -147,6 +147,10 @@ impl TensorOp for UpdateOp {
                 self.model.compute_gradients(input, state.defer_updates)?
             }
         };
+        // Data-parallel training: every rank steps with the mean of all ranks' gradients.
+        if let Some(group) = crate::distributed::current() {
+            group.average_gradients(&grads)?;
+        }
         let grads = if self.merge_grad > 1 {
             let acc = match self.accumulated.take() {
                 None => grads,

@@ -112,6 +112,10 @@ impl BestModelSaver {
 }
 
 impl Trace for BestModelSaver {
+    fn writes_files(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> String {
         "BestModelSaver".into()
     }

@@ -135,6 +135,10 @@ impl CSVLogger {
 }
 
 impl Trace for CSVLogger {
+    fn writes_files(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> String {
         "CSVLogger".into()
     }

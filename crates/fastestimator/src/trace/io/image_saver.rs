@@ -77,6 +77,10 @@ pub fn encode_image_png(image: &Tensor, what: &str) -> Result<Vec<u8>> {
 }
 
 impl Trace for ImageSaver {
+    fn writes_files(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> String {
         "ImageSaver".into()
     }

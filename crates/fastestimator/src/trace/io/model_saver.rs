@@ -46,6 +46,10 @@ impl ModelSaver {
 }
 
 impl Trace for ModelSaver {
+    fn writes_files(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> String {
         "ModelSaver".into()
     }

@@ -2,6 +2,7 @@
 
 use tch::{Kind, Tensor};
 
+use crate::distributed::ProcessGroup;
 use crate::error::{FeError, Result};
 use crate::op::OpIo;
 use crate::summary::LogValue;
@@ -93,6 +94,13 @@ impl Metric for AccuracyMetric {
 
     fn read(&self, batch: &MetricBatch<'_>) -> Result<(i64, i64)> {
         self.count_keys((batch.key(0)?, batch.tensor(0)?), (batch.key(1)?, batch.tensor(1)?))
+    }
+
+    fn reduce(&self, state: &mut (i64, i64), group: &ProcessGroup) -> Result<()> {
+        let mut counts = [state.0, state.1];
+        group.sum_i64(&mut counts)?;
+        *state = (counts[0], counts[1]);
+        Ok(())
     }
 
     fn update(&self, state: &mut (i64, i64), &(correct, total): &(i64, i64)) -> Result<()> {

@@ -2,6 +2,7 @@
 
 use ndarray::Array1;
 
+use crate::distributed::ProcessGroup;
 use crate::error::{FeError, Result};
 use crate::op::OpIo;
 use crate::summary::LogValue;
@@ -212,6 +213,15 @@ impl Metric for AUCScoreMetric {
             });
         }
         Ok((y_true.iter().copied().collect(), width(&y_true), y_score.iter().copied().collect(), width(&y_score)))
+    }
+
+    fn reduce(&self, s: &mut Scores, group: &ProcessGroup) -> Result<()> {
+        let mut widths = [s.true_width as f64, s.score_width as f64];
+        group.max_f64(&mut widths)?;
+        s.y_true = group.gather_f64(&s.y_true)?;
+        s.y_score = group.gather_f64(&s.y_score)?;
+        (s.true_width, s.score_width) = (widths[0] as usize, widths[1] as usize);
+        Ok(())
     }
 
     fn update(&self, s: &mut Scores, (t, tw, p, sw): &Self::Batch) -> Result<()> {

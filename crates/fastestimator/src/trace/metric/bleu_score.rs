@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use ndarray::{ArrayD, Axis};
 
+use crate::distributed::ProcessGroup;
 use crate::error::{FeError, Result};
 use crate::op::OpIo;
 use crate::summary::LogValue;
@@ -203,6 +204,22 @@ impl Metric for BleuScoreMetric {
 
     fn instance_logs(&self, batch: &Vec<Sentence>, io: &OpIo) -> Vec<(String, Vec<f64>)> {
         vec![(io.outputs[0].clone(), batch.iter().map(|s| s.score).collect())]
+    }
+
+    fn reduce(&self, counts: &mut BleuCounts, group: &ProcessGroup) -> Result<()> {
+        let n = counts.correct.len().max(counts.total.len());
+        let mut lengths = [n as f64];
+        group.max_f64(&mut lengths)?;
+        let n = lengths[0] as usize;
+        counts.correct.resize(n, 0);
+        counts.total.resize(n, 0);
+        let mut all: Vec<i64> = counts.correct.iter().chain(&counts.total).map(|&c| c as i64).collect();
+        all.extend([counts.hyp_len as i64, counts.ref_len as i64]);
+        group.sum_i64(&mut all)?;
+        counts.correct = all[..n].iter().map(|&c| c as u64).collect();
+        counts.total = all[n..2 * n].iter().map(|&c| c as u64).collect();
+        (counts.hyp_len, counts.ref_len) = (all[2 * n] as u64, all[2 * n + 1] as u64);
+        Ok(())
     }
 
     fn update(&self, counts: &mut BleuCounts, batch: &Vec<Sentence>) -> Result<()> {

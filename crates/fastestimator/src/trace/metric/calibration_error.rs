@@ -4,6 +4,7 @@
 
 use rand::Rng;
 
+use crate::distributed::ProcessGroup;
 use crate::error::{FeError, Result};
 use crate::op::OpIo;
 use crate::summary::{LogValue, System};
@@ -166,6 +167,16 @@ impl Metric for CalibrationErrorMetric {
         }
         let width = if pred.ndim() <= 1 { 1 } else { pred.len() / rows.max(1) };
         Ok((labels, pred.iter().copied().collect(), width))
+    }
+
+    fn reduce(&self, s: &mut Samples, group: &ProcessGroup) -> Result<()> {
+        let mut width = [s.width as f64];
+        group.max_f64(&mut width)?;
+        let labels: Vec<f64> = s.labels.iter().map(|&l| l as f64).collect();
+        s.labels = group.gather_f64(&labels)?.into_iter().map(|l| l as i64).collect();
+        s.probs = group.gather_f64(&s.probs)?;
+        s.width = width[0] as usize;
+        Ok(())
     }
 
     fn update(&self, s: &mut Samples, (labels, values, width): &Self::Batch) -> Result<()> {

@@ -8,6 +8,7 @@ use ndarray::{Array1, Array2};
 use super::input::batch_labels;
 use super::kwarg::{bad_value, forbidden, unsupported, KwargValue};
 use super::metric_trait::{Metric, MetricBatch};
+use crate::distributed::ProcessGroup;
 use crate::error::{FeError, Result};
 use crate::op::OpIo;
 use crate::summary::LogValue;
@@ -46,6 +47,10 @@ impl<T: LabelMetric> Metric for T {
         batch_labels(batch)
     }
 
+    fn reduce(&self, counts: &mut LabelCounts, group: &ProcessGroup) -> Result<()> {
+        counts.reduce(group)
+    }
+
     fn update(&self, counts: &mut LabelCounts, (y_true, y_pred, binary): &Self::Batch) -> Result<()> {
         counts.add(y_true, y_pred, *binary);
         Ok(())
@@ -66,6 +71,20 @@ pub struct LabelCounts {
 }
 
 impl LabelCounts {
+    /// Every rank's pair counts, summed (the pairs travel as `[true, pred, count]` triples).
+    pub(crate) fn reduce(&mut self, group: &ProcessGroup) -> Result<()> {
+        let mine: Vec<f64> = self.counts.iter().flat_map(|(&(t, p), &n)| [t as f64, p as f64, n as f64]).collect();
+        let all = group.gather_f64(&mine)?;
+        let mut binary = [f64::from(u8::from(self.binary))];
+        group.max_f64(&mut binary)?;
+        self.counts.clear();
+        for triple in all.chunks_exact(3) {
+            *self.counts.entry((triple[0] as i64, triple[1] as i64)).or_insert(0) += triple[2] as u64;
+        }
+        self.binary = binary[0] > 0.0;
+        Ok(())
+    }
+
     /// Add one batch of labels.
     pub(crate) fn add(&mut self, y_true: &[i64], y_pred: &[i64], binary: bool) {
         for (&t, &p) in y_true.iter().zip(y_pred) {

@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 use ndarray::Axis;
 
 use crate::backend::{dice_score, reduce_max, reduce_min, DiceScoreOptions};
+use crate::distributed::ProcessGroup;
 use crate::error::{FeError, Result};
 use crate::op::OpIo;
 use crate::summary::LogValue;
@@ -190,6 +191,16 @@ impl Metric for DiceMetric {
         };
         logs.push((name.clone(), instance_scores));
         logs
+    }
+
+    fn reduce(&self, per_channel: &mut Self::State, group: &ProcessGroup) -> Result<()> {
+        let mine: Vec<f64> =
+            per_channel.iter().flat_map(|(&c, scores)| scores.iter().flat_map(move |&s| [c as f64, s])).collect();
+        per_channel.clear();
+        for pair in group.gather_f64(&mine)?.chunks_exact(2) {
+            per_channel.entry(pair[0] as usize).or_default().push(pair[1]);
+        }
+        Ok(())
     }
 
     fn update(&self, per_channel: &mut Self::State, dice: &Self::Batch) -> Result<()> {

@@ -103,6 +103,10 @@ impl<M: Metric> Trace for MetricTrace<M> {
     }
 
     fn on_epoch_end(&mut self, data: &mut Data, _system: &mut System) -> Result<()> {
+        if let Some(group) = crate::distributed::current() {
+            let metric = &self.metric;
+            self.state.for_each_mut(|state| metric.reduce(state, &group))?;
+        }
         let (metric, io) = (&self.metric, &self.io);
         self.state.write(data, &io.outputs, |state| metric.result(state, io))
     }

@@ -4,6 +4,7 @@
 use ndarray::ArrayD;
 use tch::Tensor;
 
+use crate::distributed::ProcessGroup;
 use crate::error::{FeError, Result};
 use crate::op::OpIo;
 use crate::summary::{LogValue, System};
@@ -78,6 +79,23 @@ pub trait Metric: Send + 'static {
 
     /// Add one batch's contribution to a state.
     fn update(&self, state: &mut Self::State, batch: &Self::Batch) -> Result<()>;
+
+    /// In data-parallel training, combine every rank's state into the whole epoch's, on every
+    /// rank, before [`Metric::result`]: sum counts with [`ProcessGroup::sum_i64`] /
+    /// [`ProcessGroup::sum_f64`], concatenate per-sample values with
+    /// [`ProcessGroup::gather_f64`]. Each rank's state holds only the samples it saw (eval and
+    /// test are not padded), so the result equals the single-process one. Called only when the
+    /// job runs on several processes. The default refuses, naming the metric, rather than
+    /// report one rank's share as the epoch's value.
+    fn reduce(&self, _state: &mut Self::State, group: &ProcessGroup) -> Result<()> {
+        Err(FeError::DistributedSetting {
+            setting: self.name().to_string(),
+            reason: format!(
+                "this metric does not say how to combine its state across the {} processes; implement Metric::reduce",
+                group.world_size()
+            ),
+        })
+    }
 
     /// The results of a state, as (output key, value) pairs (keys from `io.outputs`).
     fn result(&self, state: &Self::State, io: &OpIo) -> Result<Vec<(String, LogValue)>>;

@@ -46,6 +46,12 @@ impl<S: Default> PerDs<S> {
 
     /// Compute the results of every state with `f` and write them with log: `key|ds_id` for each
     /// dataset (unless an output name in `outputs` contains `|`), then the aggregate `key`.
+    /// Apply `f` to every state: the aggregate, then each dataset's, in order.
+    pub(crate) fn for_each_mut(&mut self, mut f: impl FnMut(&mut S) -> Result<()>) -> Result<()> {
+        f(&mut self.all)?;
+        self.by_ds.values_mut().try_for_each(f)
+    }
+
     pub(crate) fn write(
         &self,
         data: &mut Data,

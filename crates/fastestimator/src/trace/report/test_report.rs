@@ -631,6 +631,10 @@ fn json_text(v: &Json) -> String {
 }
 
 impl Trace for TestReport {
+    fn writes_files(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> String {
         "TestReport".into()
     }

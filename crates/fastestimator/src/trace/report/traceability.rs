@@ -363,6 +363,10 @@ fn print_with_chromium(html: &Path, pdf: &Path) -> std::result::Result<(), Strin
 }
 
 impl Trace for Traceability {
+    fn writes_files(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> String {
         "Traceability".into()
     }

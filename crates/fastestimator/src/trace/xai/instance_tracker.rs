@@ -161,6 +161,10 @@ impl InstanceTracker {
 }
 
 impl Trace for InstanceTracker {
+    fn writes_files(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> String {
         "InstanceTracker".into()
     }

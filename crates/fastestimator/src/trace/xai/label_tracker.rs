@@ -186,6 +186,10 @@ fn stats(values: &[f64]) -> (f64, f64, f64, f64) {
 }
 
 impl Trace for LabelTracker {
+    fn writes_files(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> String {
         "LabelTracker".into()
     }

@@ -161,6 +161,10 @@ macro_rules! impl_view_trace {
                 $name.into()
             }
 
+            fn writes_files(&self) -> bool {
+                true
+            }
+
             fn bind(&mut self, _network: &$crate::network::Network) -> $crate::error::Result<()> {
                 $crate::trace::xai::picture::prepare_dir($name, self.view.save_dir.as_deref())
             }

@@ -208,6 +208,10 @@ impl TensorBoard {
 }
 
 impl Trace for TensorBoard {
+    fn writes_files(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> String {
         "TensorBoard".into()
     }

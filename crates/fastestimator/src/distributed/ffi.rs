@@ -1,0 +1,52 @@
+//! The C ABI of `csrc/c10d_shim.cpp` (compiled by build.rs). Every function returns 0 on success
+//! and otherwise leaves c10d's message in `fe_c10d_last_error`.
+
+use std::os::raw::{c_char, c_int, c_void};
+
+use tch::Tensor;
+
+/// What the shim sees as `at::Tensor*`: tch's tensor pointer.
+pub(super) type TensorPtr = *mut c_void;
+
+extern "C" {
+    pub(super) fn fe_c10d_last_error() -> *const c_char;
+    pub(super) fn fe_c10d_store_new(
+        host: *const c_char,
+        port: u16,
+        is_server: c_int,
+        num_workers: c_int,
+        timeout_ms: i64,
+        out: *mut *mut c_void,
+    ) -> c_int;
+    pub(super) fn fe_c10d_store_clone(store: *mut c_void, out: *mut *mut c_void) -> c_int;
+    pub(super) fn fe_c10d_store_free(store: *mut c_void);
+    pub(super) fn fe_c10d_store_add(store: *mut c_void, key: *const c_char, value: i64, out: *mut i64) -> c_int;
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn fe_c10d_gloo_new(
+        store: *mut c_void,
+        prefix: *const c_char,
+        rank: c_int,
+        size: c_int,
+        timeout_ms: i64,
+        interface: *const c_char,
+        hostname: *const c_char,
+        out: *mut *mut c_void,
+    ) -> c_int;
+    pub(super) fn fe_c10d_group_free(group: *mut c_void);
+    pub(super) fn fe_c10d_all_reduce_sum(group: *mut c_void, tensors: *const TensorPtr, n: usize) -> c_int;
+    pub(super) fn fe_c10d_all_reduce_max(group: *mut c_void, tensors: *const TensorPtr, n: usize) -> c_int;
+    pub(super) fn fe_c10d_broadcast(group: *mut c_void, tensors: *const TensorPtr, n: usize, root: c_int) -> c_int;
+    pub(super) fn fe_c10d_barrier(group: *mut c_void) -> c_int;
+}
+
+/// The shim's last error on this thread.
+pub(super) fn last_error() -> String {
+    // SAFETY: the shim returns a pointer to a thread-local, NUL-terminated string that lives
+    // until the next failing call on this thread; it is copied at once.
+    unsafe { std::ffi::CStr::from_ptr(fe_c10d_last_error()) }.to_string_lossy().into_owned()
+}
+
+/// The `at::Tensor*` behind each tch tensor, for one call.
+pub(super) fn tensor_ptrs(tensors: &[Tensor]) -> Vec<TensorPtr> {
+    tensors.iter().map(|t| t.as_ptr() as TensorPtr).collect()
+}
