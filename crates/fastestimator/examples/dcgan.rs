@@ -76,6 +76,11 @@ impl Trace for SampleGrid {
         "SampleGrid".into()
     }
 
+    /// It writes a file: in a job on several processes only rank 0 runs it.
+    fn writes_files(&self) -> bool {
+        true
+    }
+
     fn on_end(&mut self, _data: &mut Data, _system: &mut System) -> fe::Result<()> {
         let z = Tensor::randn([64, LATENT], (Kind::Float, self.generator.device()));
         let samples = tch::no_grad(|| self.generator.forward("z", &z, false))?;

@@ -7,6 +7,7 @@ mod bad_input;
 mod common;
 mod datasets;
 mod determinism;
+mod distributed;
 mod estimator;
 mod fe_cases;
 mod history;
