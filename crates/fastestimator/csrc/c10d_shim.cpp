@@ -7,8 +7,12 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/generated/variable_factories.h>
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -57,6 +61,55 @@ void each_then_wait(at::Tensor** tensors, size_t n, Launch&& launch) {
   }
   for (auto& w : works) w->wait();
 }
+
+// Gradient averaging that overlaps backward (what DDP's Reducer does, on the same collectives):
+// every trainable parameter gets a hook that fires as soon as autograd has its gradient; the
+// hook copies it into its bucket, and a bucket whose gradients are all in starts its all-reduce
+// on Gloo's threads while backward goes on with the layers below. `finish` waits for the buckets
+// and writes the averages into the gradients the backward pass returned.
+struct Overlap {
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+  std::vector<at::Tensor> params;
+  struct Bucket {
+    std::vector<size_t> members;
+    at::Tensor flat;
+    size_t pending = 0;
+    bool launched = false;
+    c10::intrusive_ptr<c10d::Work> work;
+  };
+  std::vector<Bucket> buckets;
+  std::vector<size_t> bucket_of;
+  std::vector<int64_t> offset_of;
+  std::vector<bool> got;
+  std::mutex mu;
+  bool armed = false;
+  std::string error;
+  // Nanoseconds from arming to the last bucket's launch, and from then to all buckets done.
+  int64_t backward_ns = 0, tail_ns = 0;
+  std::chrono::steady_clock::time_point armed_at, last_launch;
+
+  void launch(Bucket& b) {
+    std::vector<at::Tensor> one{b.flat};
+    c10d::AllreduceOptions opts;
+    opts.reduceOp = c10d::ReduceOp::SUM;
+    b.work = pg->allreduce(one, opts);
+    b.launched = true;
+    last_launch = std::chrono::steady_clock::now();
+  }
+
+  void ready(size_t i, const at::Tensor& grad) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!armed || got[i] || !grad.defined()) return;
+    try {
+      auto& b = buckets[bucket_of[i]];
+      b.flat.narrow(0, offset_of[i], params[i].numel()).copy_(grad.reshape({-1}));
+      got[i] = true;
+      if (--b.pending == 0) launch(b);
+    } catch (const std::exception& e) {
+      if (error.empty()) error = e.what();
+    }
+  }
+};
 
 }  // namespace
 
@@ -145,6 +198,107 @@ int fe_c10d_broadcast(void* group, at::Tensor** tensors, size_t n, int root) {
 
 int fe_c10d_barrier(void* group) {
   return guarded([&] { static_cast<Group*>(group)->inner->barrier()->wait(); });
+}
+
+// Hooks on `params` (a model's trainable variables, in the order its gradients come back), with
+// buckets of at most `bucket_bytes` filled in reverse order, as gradients become ready.
+int fe_c10d_overlap_new(void* group, at::Tensor** params, size_t n, int64_t bucket_bytes, void** out) {
+  return guarded([&] {
+    auto ov = std::make_shared<Overlap>();
+    ov->pg = static_cast<Group*>(group)->inner;
+    ov->params = tensors_of(params, n);
+    ov->bucket_of.assign(n, 0);
+    ov->offset_of.assign(n, 0);
+    ov->got.assign(n, false);
+    std::vector<int64_t> sizes;
+    for (size_t k = n; k-- > 0;) {
+      auto& p = ov->params[k];
+      int64_t bytes = p.numel() * static_cast<int64_t>(p.element_size());
+      bool fits = !ov->buckets.empty() && sizes.back() + bytes <= bucket_bytes &&
+                  ov->buckets.back().flat.scalar_type() == p.scalar_type() &&
+                  ov->buckets.back().flat.device() == p.device();
+      if (!fits) {
+        Overlap::Bucket b;
+        b.flat = at::empty({0}, p.options().requires_grad(false));
+        ov->buckets.push_back(b);
+        sizes.push_back(0);
+      }
+      auto& b = ov->buckets.back();
+      ov->bucket_of[k] = ov->buckets.size() - 1;
+      ov->offset_of[k] = sizes.back() / static_cast<int64_t>(p.element_size());
+      b.members.push_back(k);
+      sizes.back() += bytes;
+    }
+    for (size_t j = 0; j < ov->buckets.size(); ++j) {
+      auto& b = ov->buckets[j];
+      auto& first = ov->params[b.members.front()];
+      b.flat = at::zeros({sizes[j] / static_cast<int64_t>(first.element_size())}, first.options().requires_grad(false));
+    }
+    std::weak_ptr<Overlap> weak = ov;
+    for (size_t k = 0; k < n; ++k) {
+      ov->params[k].register_hook([weak, k](const at::Tensor& grad) {
+        if (auto ov = weak.lock()) ov->ready(k, grad);
+      });
+    }
+    *out = new std::shared_ptr<Overlap>(ov);
+  });
+}
+
+void fe_c10d_overlap_free(void* overlap) { delete static_cast<std::shared_ptr<Overlap>*>(overlap); }
+
+// Start watching for gradients (call right before the backward pass).
+int fe_c10d_overlap_arm(void* overlap) {
+  return guarded([&] {
+    auto& ov = **static_cast<std::shared_ptr<Overlap>*>(overlap);
+    std::lock_guard<std::mutex> lock(ov.mu);
+    for (auto& b : ov.buckets) {
+      b.pending = b.members.size();
+      b.launched = false;
+      b.work.reset();
+    }
+    std::fill(ov.got.begin(), ov.got.end(), false);
+    ov.error.clear();
+    ov.armed = true;
+    ov.armed_at = std::chrono::steady_clock::now();
+  });
+}
+
+// After the backward pass: all-reduce what is left (a parameter without a gradient counts as
+// zeros), wait for every bucket and overwrite each defined `grads[i]` with the mean over the
+// `world` ranks. `stats` receives {backward_ns, tail_ns}: the time from arming to the last
+// launch, and the wait after backward returned (the part of communication not hidden).
+int fe_c10d_overlap_finish(void* overlap, at::Tensor** grads, size_t n, int world, int64_t* stats) {
+  return guarded([&] {
+    auto& ov = **static_cast<std::shared_ptr<Overlap>*>(overlap);
+    std::unique_lock<std::mutex> lock(ov.mu);
+    ov.armed = false;
+    if (!ov.error.empty()) throw std::runtime_error(ov.error);
+    TORCH_CHECK(n == ov.params.size(), "expected ", ov.params.size(), " gradients, got ", n);
+    auto backward_done = std::chrono::steady_clock::now();
+    for (auto& b : ov.buckets) {
+      if (b.launched) continue;
+      for (size_t k : b.members) {
+        if (!ov.got[k]) ov.buckets[ov.bucket_of[k]].flat.narrow(0, ov.offset_of[k], ov.params[k].numel()).zero_();
+      }
+      ov.launch(b);
+    }
+    auto last_launch = ov.last_launch;
+    std::vector<c10::intrusive_ptr<c10d::Work>> works;
+    for (auto& b : ov.buckets) works.push_back(b.work);
+    lock.unlock();
+    for (auto& w : works) w->wait();
+    auto done = std::chrono::steady_clock::now();
+    stats[0] = std::chrono::duration_cast<std::chrono::nanoseconds>(backward_done - ov.armed_at).count();
+    stats[1] = std::chrono::duration_cast<std::chrono::nanoseconds>(done - backward_done).count();
+    (void)last_launch;
+    at::NoGradGuard no_grad;
+    for (size_t k = 0; k < n; ++k) {
+      at::Tensor& g = *grads[k];
+      if (!g.defined()) continue;
+      auto& b = ov.buckets[ov.bucket_of[k]];
+      g.copy_(b.flat.narrow(0, ov.offset_of[k], ov.params[k].numel()).view(g.sizes()).div(world));
+    }
+  });
 }
 
 }  // extern "C"

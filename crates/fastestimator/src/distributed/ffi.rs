@@ -37,6 +37,22 @@ extern "C" {
     pub(super) fn fe_c10d_all_reduce_max(group: *mut c_void, tensors: *const TensorPtr, n: usize) -> c_int;
     pub(super) fn fe_c10d_broadcast(group: *mut c_void, tensors: *const TensorPtr, n: usize, root: c_int) -> c_int;
     pub(super) fn fe_c10d_barrier(group: *mut c_void) -> c_int;
+    pub(super) fn fe_c10d_overlap_new(
+        group: *mut c_void,
+        params: *const TensorPtr,
+        n: usize,
+        bucket_bytes: i64,
+        out: *mut *mut c_void,
+    ) -> c_int;
+    pub(super) fn fe_c10d_overlap_free(overlap: *mut c_void);
+    pub(super) fn fe_c10d_overlap_arm(overlap: *mut c_void) -> c_int;
+    pub(super) fn fe_c10d_overlap_finish(
+        overlap: *mut c_void,
+        grads: *const TensorPtr,
+        n: usize,
+        world: c_int,
+        stats: *mut i64,
+    ) -> c_int;
 }
 
 /// The shim's last error on this thread.

@@ -25,10 +25,12 @@
 mod env;
 mod ffi;
 mod global;
+mod gradient_sync;
 mod launcher;
 mod process_group;
 
 pub use env::DistributedEnv;
 pub use global::{current, init, is_main_process, rank, world_size};
+pub use gradient_sync::{overlap_totals, GradientSync, OverlapTotals};
 pub use launcher::{Launcher, NprocPerNode};
 pub use process_group::{ProcessGroup, DEFAULT_TIMEOUT};

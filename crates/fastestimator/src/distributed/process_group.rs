@@ -20,12 +20,12 @@ use crate::error::{clean_torch_text, FeError, Result};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Gradients are all-reduced in buckets of at most this many bytes (DDP's default cap).
-const BUCKET_BYTES: usize = 25 << 20;
+pub(super) const BUCKET_BYTES: usize = 25 << 20;
 
 /// An owned pointer to a shim object, freed with `free`.
-struct Owned {
-    ptr: *mut c_void,
-    free: unsafe extern "C" fn(*mut c_void),
+pub(super) struct Owned {
+    pub(super) ptr: *mut c_void,
+    pub(super) free: unsafe extern "C" fn(*mut c_void),
 }
 
 // SAFETY: the shim's objects (a TCPStore client, a ProcessGroupGloo) are internally synchronised
@@ -53,7 +53,7 @@ pub struct ProcessGroup {
     /// The rank whose process hosts the store (`None` when the launcher's agent does).
     store_host: Option<usize>,
     store: Owned,
-    group: Owned,
+    pub(super) group: Owned,
 }
 
 impl std::fmt::Debug for ProcessGroup {
@@ -268,7 +268,7 @@ impl ProcessGroup {
     }
 
     /// Turn a shim status into a typed error naming the lost ranks.
-    fn check(&self, op: &str, rc: i32) -> Result<()> {
+    pub(super) fn check(&self, op: &str, rc: i32) -> Result<()> {
         if rc == 0 {
             return Ok(());
         }

@@ -76,6 +76,9 @@ pub(crate) struct ModelInner {
     scaler: Option<LossScaler>,
     /// The gradients of the last optimizer step, kept while `Some` ([`Model::keep_last_gradients`]).
     last_gradients: Option<Vec<Tensor>>,
+    /// In data-parallel training: the hooks that average this model's gradients across the
+    /// ranks during backward (made on the first synchronised backward pass).
+    grad_sync: Option<Arc<crate::distributed::GradientSync>>,
 }
 
 /// A cheap, clonable handle to one model: its variables, its module, its optimizer and its name.
@@ -103,7 +106,16 @@ impl Model {
         let optimizer = spec.as_ref().map(|s| s.instantiate(&vs)).transpose()?;
         let optimizer_schedule = None;
         let scaler = mixed_precision.then(LossScaler::default);
-        let inner = ModelInner { vs, module, optimizer, optimizer_schedule, spec, scaler, last_gradients: None };
+        let inner = ModelInner {
+            vs,
+            module,
+            optimizer,
+            optimizer_schedule,
+            spec,
+            scaler,
+            last_gradients: None,
+            grad_sync: None,
+        };
         Ok(Model { name: name.into(), inner: Arc::new(Mutex::new(inner)) })
     }
 
@@ -308,14 +320,35 @@ impl Model {
     /// Gradients of `loss` (averaged if not scalar) with respect to this model's trainable
     /// variables, in the optimizer's order, without touching any `.grad` and without stepping.
     /// `keep_graph` leaves the graph usable for further gradients (deferred updates, GANs).
+    ///
+    /// In a job on several processes (see [`crate::distributed`]) the gradients come back
+    /// averaged over the ranks: buckets of them are all-reduced while backward still runs.
     pub fn compute_gradients(&self, loss: &Tensor, keep_graph: bool) -> Result<Vec<Tensor>> {
         let params = self.trainable_variables();
         let loss = if loss.dim() == 0 { loss.shallow_clone() } else { loss.mean(loss.kind()) };
         let name = self.name();
-        Tensor::f_run_backward(&[loss], &params, keep_graph, false).map_err(|e| FeError::Model {
+        let sync = self.gradient_sync(&params)?;
+        if let Some(sync) = &sync {
+            sync.arm()?;
+        }
+        let grads = Tensor::f_run_backward(&[loss], &params, keep_graph, false).map_err(|e| FeError::Model {
             model: name,
             reason: format!("backward failed: {}", crate::error::torch_message(&e)),
-        })
+        })?;
+        if let Some(sync) = &sync {
+            tch::no_grad(|| sync.finish(&grads))?;
+        }
+        Ok(grads)
+    }
+
+    /// The model's gradient hooks in a job on several processes (made once), or `None`.
+    fn gradient_sync(&self, params: &[Tensor]) -> Result<Option<Arc<crate::distributed::GradientSync>>> {
+        let Some(group) = crate::distributed::current() else { return Ok(None) };
+        let mut inner = self.lock();
+        if inner.grad_sync.is_none() {
+            inner.grad_sync = Some(Arc::new(crate::distributed::GradientSync::new(group, params)?));
+        }
+        Ok(inner.grad_sync.clone())
     }
 
     /// Take one optimizer step with `grads` (one per trainable variable, as from

@@ -147,8 +147,9 @@ impl TensorOp for UpdateOp {
                 self.model.compute_gradients(input, state.defer_updates)?
             }
         };
-        // Data-parallel training: every rank steps with the mean of all ranks' gradients.
-        if let Some(group) = crate::distributed::current() {
+        // Data-parallel training: every rank steps with the mean of all ranks' gradients
+        // (`Model::compute_gradients` averages during backward; given gradients are averaged here).
+        if let (Some(group), true) = (crate::distributed::current(), self.gradients_key.is_some()) {
             group.average_gradients(&grads)?;
         }
         let grads = if self.merge_grad > 1 {
