@@ -7,6 +7,7 @@
 //! hyperparameter search. `fastestimator launch` runs a job as N processes, as torchrun does.
 
 mod benchmark;
+mod distributed_benchmark;
 mod history;
 mod launch;
 mod logs;
@@ -48,6 +49,9 @@ enum Command {
     /// Run a job as N processes with torchrun's variables (RANK, WORLD_SIZE, MASTER_ADDR, ...);
     /// when one fails, stop the others. `--nproc-per-node auto`: one per GPU.
     Launch(launch::LaunchArgs),
+    /// Data-parallel training on 1 vs 2 processes (c10d, Gloo): throughput, the gradient
+    /// all-reduce time per step, and how much of it backward hides.
+    DistributedBenchmark(distributed_benchmark::DistributedBenchmarkArgs),
 }
 
 fn main() {
@@ -60,6 +64,7 @@ fn main() {
         Command::Logs(args) => logs::run(&args).map_err(Into::into),
         Command::Plot(args) => plot::run(&args).map_err(Into::into),
         Command::Launch(args) => launch::run(&args).map_err(Into::into),
+        Command::DistributedBenchmark(args) => distributed_benchmark::run(&args).map_err(Into::into),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

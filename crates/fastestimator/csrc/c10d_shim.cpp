@@ -201,8 +201,10 @@ int fe_c10d_barrier(void* group) {
 }
 
 // Hooks on `params` (a model's trainable variables, in the order its gradients come back), with
-// buckets of at most `bucket_bytes` filled in reverse order, as gradients become ready.
-int fe_c10d_overlap_new(void* group, at::Tensor** params, size_t n, int64_t bucket_bytes, void** out) {
+// buckets filled in reverse order, as gradients become ready: the first bucket holds at most
+// `first_bucket_bytes` (so its all-reduce starts early), the others at most `bucket_bytes`.
+int fe_c10d_overlap_new(void* group, at::Tensor** params, size_t n, int64_t first_bucket_bytes,
+                        int64_t bucket_bytes, void** out) {
   return guarded([&] {
     auto ov = std::make_shared<Overlap>();
     ov->pg = static_cast<Group*>(group)->inner;
@@ -214,7 +216,8 @@ int fe_c10d_overlap_new(void* group, at::Tensor** params, size_t n, int64_t buck
     for (size_t k = n; k-- > 0;) {
       auto& p = ov->params[k];
       int64_t bytes = p.numel() * static_cast<int64_t>(p.element_size());
-      bool fits = !ov->buckets.empty() && sizes.back() + bytes <= bucket_bytes &&
+      int64_t cap = ov->buckets.size() == 1 ? first_bucket_bytes : bucket_bytes;
+      bool fits = !ov->buckets.empty() && sizes.back() + bytes <= cap &&
                   ov->buckets.back().flat.scalar_type() == p.scalar_type() &&
                   ov->buckets.back().flat.device() == p.device();
       if (!fits) {

@@ -41,6 +41,7 @@ extern "C" {
         group: *mut c_void,
         params: *const TensorPtr,
         n: usize,
+        first_bucket_bytes: i64,
         bucket_bytes: i64,
         out: *mut *mut c_void,
     ) -> c_int;

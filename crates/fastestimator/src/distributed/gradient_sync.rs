@@ -2,8 +2,9 @@
 //! behaviour, on c10d's all-reduce).
 //!
 //! Each trainable parameter gets an autograd hook. During a backward pass the hook copies the
-//! parameter's gradient into its bucket (buckets of at most 25 MiB, filled in reverse parameter
-//! order, which is roughly the order backward produces gradients), and a full bucket starts its
+//! parameter's gradient into its bucket (DDP's layout: filled in reverse parameter order, which
+//! is roughly the order backward produces gradients; the first bucket holds at most 1 MiB, the
+//! others at most `FE_BUCKET_CAP_MB`, default 25 MiB), and a full bucket starts its
 //! all-reduce at once on Gloo's threads while backward computes the layers below. After backward,
 //! [`GradientSync::finish`] waits for what is still in flight and writes the means into the
 //! gradients.
@@ -16,7 +17,26 @@ use tch::Tensor;
 
 use super::ffi;
 use super::process_group::{Owned, ProcessGroup, BUCKET_BYTES};
-use crate::error::Result;
+use crate::error::{FeError, Result};
+
+/// The first bucket (the last layers' gradients, ready first) holds at most 1 MiB, as in DDP,
+/// so communication starts early in the backward pass.
+const FIRST_BUCKET_BYTES: i64 = 1 << 20;
+
+/// The bucket cap: `FE_BUCKET_CAP_MB` (DDP's `bucket_cap_mb`), 25 MiB by default.
+fn bucket_bytes() -> Result<i64> {
+    match std::env::var("FE_BUCKET_CAP_MB") {
+        Err(_) => Ok(BUCKET_BYTES as i64),
+        Ok(v) => match v.trim().parse::<f64>() {
+            Ok(mb) if mb > 0.0 && mb.is_finite() => Ok(((mb * (1u64 << 20) as f64) as i64).max(1)),
+            _ => Err(FeError::DistributedEnv {
+                var: "FE_BUCKET_CAP_MB".into(),
+                value: v,
+                reason: "must be a positive number of MiB".into(),
+            }),
+        },
+    }
+}
 
 /// Totals over every [`GradientSync::finish`] of the process (see [`overlap_totals`]).
 static STEPS: AtomicU64 = AtomicU64::new(0);
@@ -65,9 +85,9 @@ impl GradientSync {
         let ptrs = ffi::tensor_ptrs(params);
         let mut out = std::ptr::null_mut();
         // SAFETY: live tensors and group; the shim keeps its own references to the tensors.
-        let rc = unsafe {
-            ffi::fe_c10d_overlap_new(group.group.ptr, ptrs.as_ptr(), ptrs.len(), BUCKET_BYTES as i64, &mut out)
-        };
+        let cap = bucket_bytes()?;
+        let first = cap.min(FIRST_BUCKET_BYTES);
+        let rc = unsafe { ffi::fe_c10d_overlap_new(group.group.ptr, ptrs.as_ptr(), ptrs.len(), first, cap, &mut out) };
         group.check("register gradient hooks", rc)?;
         Ok(GradientSync { group, overlap: Owned { ptr: out, free: ffi::fe_c10d_overlap_free }, params: params.len() })
     }
