@@ -35,8 +35,43 @@ fn main() {
         .flag_if_supported("-Wno-unused-parameter")
         .flag_if_supported("-Wno-deprecated-declarations")
         .warnings(false);
+    let nccl = std::env::var_os("CARGO_FEATURE_NCCL").is_some();
+    if nccl {
+        add_nccl(&mut build, &lib);
+    }
     build.compile("fe_c10d");
     link_torch(&lib);
+    if nccl {
+        println!("cargo:rustc-link-lib=dylib=torch_cuda");
+        println!("cargo:rustc-link-lib=dylib=c10_cuda");
+    }
+}
+
+/// The `nccl` feature: ProcessGroupNCCL's headers need CUDA's and NCCL's, from the pip wheels
+/// torch pulls in (`nvidia/cu13`, `nvidia/nccl`) plus the header-only `nvidia-cuda-crt` and
+/// `nvidia-cuda-cccl` (README, "Training on several processes and machines").
+fn add_nccl(build: &mut cc::Build, lib: &Path) {
+    // torch/lib → site-packages
+    let site = lib.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+    let nvidia = site.join("nvidia");
+    let cu13 = nvidia.join("cu13/include");
+    for needed in [cu13.join("cuda_runtime_api.h"), nvidia.join("nccl/include/nccl.h"), cu13.join("crt/host_defines.h")]
+    {
+        if !needed.exists() {
+            panic!(
+                "\n\nfastestimator: the `nccl` feature needs {} (pip install nvidia-cuda-crt==13.0.* \
+                 nvidia-cuda-cccl==13.0.* into torch's environment).\n",
+                needed.display()
+            );
+        }
+    }
+    build
+        .define("FE_WITH_NCCL", None)
+        .define("USE_C10D_NCCL", None)
+        .define("USE_CUDA", None)
+        .include(&cu13)
+        .include(cu13.join("cccl"))
+        .include(nvidia.join("nccl/include"));
 }
 
 fn link_torch(lib: &Path) {

@@ -17,6 +17,9 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef FE_WITH_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 namespace {
 
@@ -27,7 +30,7 @@ struct Store {
 };
 
 struct Group {
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> inner;
+  c10::intrusive_ptr<c10d::Backend> inner;
 };
 
 template <typename F>
@@ -68,7 +71,7 @@ void each_then_wait(at::Tensor** tensors, size_t n, Launch&& launch) {
 // on Gloo's threads while backward goes on with the layers below. `finish` waits for the buckets
 // and writes the averages into the gradients the backward pass returned.
 struct Overlap {
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+  c10::intrusive_ptr<c10d::Backend> pg;
   std::vector<at::Tensor> params;
   struct Bucket {
     std::vector<size_t> members;
@@ -160,6 +163,19 @@ int fe_c10d_gloo_new(void* store, const char* prefix, int rank, int size, int64_
     *out = new Group{pg};
   });
 }
+
+#ifdef FE_WITH_NCCL
+// NCCL on this process's current CUDA device (one GPU per rank).
+int fe_c10d_nccl_new(void* store, const char* prefix, int rank, int size, int64_t timeout_ms, void** out) {
+  return guarded([&] {
+    auto prefixed = c10::make_intrusive<c10d::PrefixStore>(std::string(prefix), static_cast<Store*>(store)->inner);
+    auto opts = c10d::ProcessGroupNCCL::Options::create();
+    opts->timeout = std::chrono::milliseconds(timeout_ms);
+    auto pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, rank, size, opts);
+    *out = new Group{pg};
+  });
+}
+#endif
 
 void fe_c10d_group_free(void* group) { delete static_cast<Group*>(group); }
 

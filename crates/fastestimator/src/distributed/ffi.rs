@@ -56,6 +56,53 @@ extern "C" {
     ) -> c_int;
 }
 
+#[cfg(feature = "nccl")]
+extern "C" {
+    fn fe_c10d_nccl_new(
+        store: *mut c_void,
+        prefix: *const c_char,
+        rank: c_int,
+        size: c_int,
+        timeout_ms: i64,
+        out: *mut *mut c_void,
+    ) -> c_int;
+}
+
+/// Make an NCCL process group on `store` (the `nccl` feature); returns the shim's status.
+#[cfg(feature = "nccl")]
+pub(super) fn nccl_new(
+    store: &super::process_group::Owned,
+    prefix: &str,
+    env: &super::DistributedEnv,
+    timeout_ms: i64,
+    out: &mut *mut c_void,
+) -> crate::error::Result<c_int> {
+    let prefix = std::ffi::CString::new(prefix).map_err(|_| crate::error::FeError::DistributedSetting {
+        setting: "backend".into(),
+        reason: "store prefix holds a NUL byte".into(),
+    })?;
+    // SAFETY: a live store, a C string and an out-pointer; the shim catches C++ exceptions.
+    Ok(unsafe {
+        fe_c10d_nccl_new(store.ptr, prefix.as_ptr(), env.rank as c_int, env.world_size as c_int, timeout_ms, out)
+    })
+}
+
+/// The stand-in without the `nccl` feature: never reached, since
+/// [`super::ProcessGroup::connect`] refuses NCCL first with an error that says how to get it.
+#[cfg(not(feature = "nccl"))]
+pub(super) fn nccl_new(
+    _store: &super::process_group::Owned,
+    _prefix: &str,
+    _env: &super::DistributedEnv,
+    _timeout_ms: i64,
+    _out: &mut *mut c_void,
+) -> crate::error::Result<c_int> {
+    Err(crate::error::FeError::DistributedSetting {
+        setting: "backend".into(),
+        reason: "this build lacks the `nccl` cargo feature".into(),
+    })
+}
+
 /// The shim's last error on this thread.
 pub(super) fn last_error() -> String {
     // SAFETY: the shim returns a pointer to a thread-local, NUL-terminated string that lives

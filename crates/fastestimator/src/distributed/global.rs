@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::env::DistributedEnv;
-use super::process_group::{ProcessGroup, DEFAULT_TIMEOUT};
+use super::process_group::{CommBackend, ProcessGroup, DEFAULT_TIMEOUT};
 use crate::error::{FeError, Result};
 
 /// `None`: not looked at yet; `Some(None)`: a single-process run; `Some(Some(g))`: distributed.
@@ -15,7 +15,8 @@ static GROUP: Mutex<Option<Option<Arc<ProcessGroup>>>> = Mutex::new(None);
 /// its own gets `None`. Later calls return the same answer. The Estimator calls this at the start
 /// of `fit` and `test`, so a user's program never has to.
 ///
-/// The collective timeout is `FE_DIST_TIMEOUT` seconds (default 60): a rank that stops
+/// The backend is `FE_DIST_BACKEND` (`gloo` or `nccl`; by default NCCL when built with the
+/// `nccl` feature and a GPU is visible, else Gloo). The collective timeout is `FE_DIST_TIMEOUT` seconds (default 60): a rank that stops
 /// answering makes the others fail within it, with an error naming the lost rank.
 pub fn init() -> Result<Option<Arc<ProcessGroup>>> {
     let mut slot = GROUP.lock().unwrap_or_else(|e| e.into_inner());
@@ -23,7 +24,11 @@ pub fn init() -> Result<Option<Arc<ProcessGroup>>> {
         return Ok(group.clone());
     }
     let env = DistributedEnv::from_env()?;
-    let group = if env.world_size > 1 { Some(Arc::new(ProcessGroup::connect(&env, timeout()?)?)) } else { None };
+    let group = if env.world_size > 1 {
+        Some(Arc::new(ProcessGroup::connect(&env, timeout()?, CommBackend::from_env()?)?))
+    } else {
+        None
+    };
     *slot = Some(group.clone());
     Ok(group)
 }

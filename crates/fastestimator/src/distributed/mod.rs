@@ -33,4 +33,4 @@ pub use env::DistributedEnv;
 pub use global::{current, init, is_main_process, rank, world_size};
 pub use gradient_sync::{overlap_totals, GradientSync, OverlapTotals};
 pub use launcher::{Launcher, NprocPerNode};
-pub use process_group::{ProcessGroup, DEFAULT_TIMEOUT};
+pub use process_group::{CommBackend, ProcessGroup, DEFAULT_TIMEOUT};

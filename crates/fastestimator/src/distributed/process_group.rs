@@ -9,7 +9,7 @@
 use std::ffi::{c_void, CString};
 use std::time::Duration;
 
-use tch::{Kind, Tensor};
+use tch::{Device, Kind, Tensor};
 
 use super::env::DistributedEnv;
 use super::ffi;
@@ -21,6 +21,36 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Gradients are all-reduced in buckets of at most this many bytes (DDP's default cap).
 pub(super) const BUCKET_BYTES: usize = 25 << 20;
+
+/// Which of c10d's backends carries the collectives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommBackend {
+    /// Gloo: TCP between processes, for CPU and CUDA tensors (always built in).
+    Gloo,
+    /// NCCL: GPU to GPU, one GPU per rank (the `nccl` cargo feature).
+    Nccl,
+}
+
+impl CommBackend {
+    /// `FE_DIST_BACKEND` (`gloo` or `nccl`) when set; otherwise NCCL when this build has it and
+    /// a GPU is visible, else Gloo.
+    pub fn from_env() -> Result<CommBackend> {
+        match std::env::var("FE_DIST_BACKEND").ok().as_deref().map(str::trim) {
+            None | Some("") => Ok(if cfg!(feature = "nccl") && tch::Cuda::is_available() {
+                CommBackend::Nccl
+            } else {
+                CommBackend::Gloo
+            }),
+            Some(v) if v.eq_ignore_ascii_case("gloo") => Ok(CommBackend::Gloo),
+            Some(v) if v.eq_ignore_ascii_case("nccl") => Ok(CommBackend::Nccl),
+            Some(v) => Err(FeError::DistributedEnv {
+                var: "FE_DIST_BACKEND".into(),
+                value: v.into(),
+                reason: "must be gloo or nccl".into(),
+            }),
+        }
+    }
+}
 
 /// An owned pointer to a shim object, freed with `free`.
 pub(super) struct Owned {
@@ -50,6 +80,9 @@ impl Drop for Owned {
 pub struct ProcessGroup {
     rank: usize,
     world_size: usize,
+    backend: CommBackend,
+    /// Where the helpers' small tensors live: the CPU for Gloo, this rank's GPU for NCCL.
+    device: Device,
     /// The rank whose process hosts the store (`None` when the launcher's agent does).
     store_host: Option<usize>,
     store: Owned,
@@ -67,7 +100,15 @@ impl ProcessGroup {
     /// hosts the store at `MASTER_ADDR:MASTER_PORT`, every rank connects, and Gloo builds its mesh.
     /// A port already in use, an unreachable master or a world that never fills up within
     /// `timeout` is an error naming the variable.
-    pub fn connect(env: &DistributedEnv, timeout: Duration) -> Result<ProcessGroup> {
+    pub fn connect(env: &DistributedEnv, timeout: Duration, backend: CommBackend) -> Result<ProcessGroup> {
+        if backend == CommBackend::Nccl && !cfg!(feature = "nccl") {
+            return Err(FeError::DistributedSetting {
+                setting: "backend".into(),
+                reason: "NCCL was asked for (FE_DIST_BACKEND=nccl), but this build of fastestimator lacks the \
+                         `nccl` cargo feature; rebuild with `--features nccl`, or use Gloo"
+                    .into(),
+            });
+        }
         let timeout_ms = timeout.as_millis().min(i64::MAX as u128) as i64;
         let is_server = env.rank == 0 && !env.agent_store;
         let host = c_string(&env.master_addr)?;
@@ -109,38 +150,49 @@ impl ProcessGroup {
         let interface = c_string(&std::env::var("GLOO_SOCKET_IFNAME").unwrap_or_default())?;
         let loopback = env.master_addr.starts_with("127.") || env.master_addr == "localhost";
         let hostname = c_string(if loopback { "127.0.0.1" } else { "" })?;
-        let gloo_prefix = c_string(&format!("{prefix}gloo/"))?;
         let mut group = std::ptr::null_mut();
-        // SAFETY: as above; `store.ptr` is a live store.
-        let rc = unsafe {
-            ffi::fe_c10d_gloo_new(
-                store.ptr,
-                gloo_prefix.as_ptr(),
-                env.rank as i32,
-                env.world_size as i32,
-                timeout_ms,
-                interface.as_ptr(),
-                hostname.as_ptr(),
-                &mut group,
-            )
+        let rc = match backend {
+            CommBackend::Gloo => {
+                let gloo_prefix = c_string(&format!("{prefix}gloo/"))?;
+                // SAFETY: as above; `store.ptr` is a live store.
+                unsafe {
+                    ffi::fe_c10d_gloo_new(
+                        store.ptr,
+                        gloo_prefix.as_ptr(),
+                        env.rank as i32,
+                        env.world_size as i32,
+                        timeout_ms,
+                        interface.as_ptr(),
+                        hostname.as_ptr(),
+                        &mut group,
+                    )
+                }
+            }
+            CommBackend::Nccl => ffi::nccl_new(&store, &format!("{prefix}nccl/"), env, timeout_ms, &mut group)?,
         };
         if rc != 0 {
+            let mut reason = clean_torch_text(&ffi::last_error());
+            if reason.to_lowercase().contains("timeout") || reason.to_lowercase().contains("timed out") {
+                reason.push_str(&format!(" (are all WORLD_SIZE={} processes started?)", env.world_size));
+            }
             return Err(FeError::Collective {
-                op: "set up Gloo".into(),
+                op: format!("set up {backend:?}"),
                 rank: env.rank,
                 world_size: env.world_size,
                 lost_ranks: Vec::new(),
-                reason: format!(
-                    "{} (are all WORLD_SIZE={} processes started?)",
-                    clean_torch_text(&ffi::last_error()),
-                    env.world_size
-                ),
+                reason,
             });
         }
         let group = Owned { ptr: group, free: ffi::fe_c10d_group_free };
+        let device = match backend {
+            CommBackend::Gloo => Device::Cpu,
+            CommBackend::Nccl => Device::Cuda(env.local_rank),
+        };
         let pg = ProcessGroup {
             rank: env.rank,
             world_size: env.world_size,
+            backend,
+            device,
             store_host: (!env.agent_store).then_some(0),
             store,
             group,
@@ -157,6 +209,27 @@ impl ProcessGroup {
     /// The number of processes in the job.
     pub fn world_size(&self) -> usize {
         self.world_size
+    }
+
+    /// The backend carrying the collectives.
+    pub fn backend(&self) -> CommBackend {
+        self.backend
+    }
+
+    /// Where tensors given to this group's collectives must live for the small helpers
+    /// (`sum_f64`, ...): the CPU for Gloo, this rank's GPU for NCCL.
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    /// `values` as a tensor on the group's device.
+    fn scratch<T: tch::kind::Element>(&self, values: &[T]) -> Tensor {
+        Tensor::from_slice(values).to_device(self.device)
+    }
+
+    /// Copy a helper's result back into `values`.
+    fn read_back<T: tch::kind::Element>(t: &Tensor, values: &mut [T], what: &str) -> Result<()> {
+        t.to_device(Device::Cpu).f_copy_data(values, values.len()).map_err(|e| FeError::torch(what.to_string(), e))
     }
 
     /// Sum `tensors` element-wise across ranks, in place (each must be dense and contiguous).
@@ -192,23 +265,23 @@ impl ProcessGroup {
 
     /// Sum `values` across ranks, in place (a custom trace's counts and sums).
     pub fn sum_f64(&self, values: &mut [f64]) -> Result<()> {
-        let t = Tensor::from_slice(values);
+        let t = self.scratch(values);
         self.all_reduce_sum(std::slice::from_ref(&t))?;
-        t.f_copy_data(values, values.len()).map_err(|e| FeError::torch("sum_f64", e))
+        Self::read_back(&t, values, "sum_f64")
     }
 
     /// Sum `values` across ranks, in place, exactly.
     pub fn sum_i64(&self, values: &mut [i64]) -> Result<()> {
-        let t = Tensor::from_slice(values);
+        let t = self.scratch(values);
         self.all_reduce_sum(std::slice::from_ref(&t))?;
-        t.f_copy_data(values, values.len()).map_err(|e| FeError::torch("sum_i64", e))
+        Self::read_back(&t, values, "sum_i64")
     }
 
     /// The maximum of `values` across ranks, in place.
     pub fn max_f64(&self, values: &mut [f64]) -> Result<()> {
-        let t = Tensor::from_slice(values);
+        let t = self.scratch(values);
         self.all_reduce_max(std::slice::from_ref(&t))?;
-        t.f_copy_data(values, values.len()).map_err(|e| FeError::torch("max_f64", e))
+        Self::read_back(&t, values, "max_f64")
     }
 
     /// Every rank's `values`, concatenated in rank order (score lists, per-sample values). The

@@ -25,9 +25,11 @@ impl Estimator {
     /// Join the job this process was launched into, if any (see the module docs).
     pub(super) fn join_job(&mut self) -> Result<()> {
         let Some(group) = crate::distributed::init()? else { return Ok(()) };
-        let seeds = Tensor::from_slice(&[self.pipeline.seed() as i64, self.network.seed() as i64]);
+        let seeds =
+            Tensor::from_slice(&[self.pipeline.seed() as i64, self.network.seed() as i64]).to_device(group.device());
         group.broadcast(std::slice::from_ref(&seeds), 0)?;
-        let seeds: Vec<i64> = Vec::try_from(&seeds).map_err(|e| FeError::torch("broadcast seeds", e))?;
+        let seeds: Vec<i64> =
+            Vec::try_from(&seeds.to_device(tch::Device::Cpu)).map_err(|e| FeError::torch("broadcast seeds", e))?;
         self.pipeline.set_seed(seeds[0] as u64);
         self.network.set_seed(seeds[1] as u64);
         self.pipeline.set_shard(Some(Shard { rank: group.rank(), world: group.world_size() }))?;
@@ -54,7 +56,7 @@ impl Estimator {
             return Ok(());
         }
         let values: Vec<Tensor> = keys.iter().map(|k| batch[*k].detach().to_kind(Kind::Double).reshape([1])).collect();
-        let stacked = Tensor::cat(&values, 0).to_device(tch::Device::Cpu);
+        let stacked = Tensor::cat(&values, 0).to_device(group.device());
         group.all_reduce_sum(std::slice::from_ref(&stacked))?;
         let mean = stacked / group.world_size() as f64;
         for (i, key) in keys.into_iter().enumerate() {

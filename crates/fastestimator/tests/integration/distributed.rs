@@ -298,6 +298,55 @@ fn a_port_in_use_and_a_world_that_never_fills_are_errors_naming_the_variable() {
 }
 
 #[test]
+fn asking_for_nccl_without_the_feature_or_for_an_unknown_backend_is_a_clear_error() {
+    for (backend, expected) in [("nccl", "`nccl` cargo feature"), ("mpi", "FE_DIST_BACKEND")] {
+        let dir = tempfile::tempdir().unwrap();
+        let cmd = job_command(dir.path(), &[]);
+        let status = Command::new("sh")
+            .args(["-c", &cmd])
+            .env("RANK", "0")
+            .env("WORLD_SIZE", "2")
+            .env("MASTER_ADDR", "127.0.0.1")
+            .env("MASTER_PORT", free_port().to_string())
+            .env("FE_DIST_BACKEND", backend)
+            .status()
+            .unwrap();
+        assert!(!status.success());
+        let text = log(dir.path(), 0);
+        if cfg!(not(feature = "nccl")) || backend != "nccl" {
+            assert!(text.contains(expected), "{backend}: {text}");
+        }
+    }
+}
+
+#[test]
+fn torchrun_starts_the_job_unchanged() {
+    // torchrun comes with the project's torch (.venv/bin, on PATH through ./fe).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let torchrun = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("torchrun")).find(|p| p.exists()))
+        .unwrap_or_else(|| root.join(".venv/bin/torchrun"));
+    assert!(torchrun.exists(), "torchrun is missing: the README's set-up installs torch into .venv");
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--optimizer", "sgd", "--epochs", "1", "--train-size", "320", "--eval-size", "64"];
+    let port = free_port().to_string();
+    let cmd = job_command(dir.path(), &args);
+    let status = Command::new(&torchrun)
+        .args(["--no-python", "--nproc-per-node", "2", "--master-port", &port, "sh", "-c", &cmd])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "torchrun failed:\n{}\n{}", log(dir.path(), 0), log(dir.path(), 1));
+    let (r0, r1) = (report(dir.path(), 0), report(dir.path(), 1));
+    assert_eq!(r0["world_size"], 2);
+    assert_eq!(max_weight_diff(&r0, &r1), 0.0);
+    let one = dir.path().join("one");
+    single(&one, &args);
+    assert!(max_weight_diff(&report(&one, 0), &r0) < 1e-5);
+}
+
+#[test]
 fn two_nodes_on_loopback_train_as_one_job() {
     let dir = tempfile::tempdir().unwrap();
     let out: PathBuf = dir.path().join("nodes");
