@@ -21,3 +21,16 @@ run lenet --model lenet --rounds 3
 run resnet --model resnet --rounds 3 --steps 200
 run resnet9_f32 --model resnet9 --rounds 3 --steps 60 --batch-size 512
 run resnet9_amp --model resnet9 --rounds 3 --steps 60 --batch-size 512 --amp
+
+# Distributed (issue 12), with target/release/examples/data_parallel built with `--features nccl`
+# (after `pip install "nvidia-cuda-crt==13.0.*" "nvidia-cuda-cccl==13.0.*"` into the venv):
+# a WORLD_SIZE=1 NCCL training smoke test, then 2 Gloo ranks on CUDA tensors sharing the GPU.
+dp=target/release/examples/data_parallel
+if [ -x "$dp" ]; then
+  echo "=== nccl world of 1"
+  RANK=0 LOCAL_RANK=0 WORLD_SIZE=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=29571 FE_DIST_BACKEND=nccl FE_PROGRESS=0 \
+    timeout 180 "$dp" --epochs 1 --report "$out/nccl1" 2>&1 | tail -3 | tee "$out/nccl1.txt"
+  echo "=== gloo 2 ranks on cuda"
+  FE_DIST_BACKEND=gloo FE_PROGRESS=0 timeout 180 "$fe" launch --nproc-per-node 2 --master-port 29572 -- \
+    env LOCAL_RANK=0 "$dp" --epochs 1 --report "$out/gloo2" 2>&1 | tail -3 | tee "$out/gloo2.txt"
+fi

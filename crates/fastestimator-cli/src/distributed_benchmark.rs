@@ -200,6 +200,8 @@ fn worker(args: &DistributedBenchmarkArgs, out: &Path) -> fe::Result<()> {
             let grads: Vec<tch::Tensor> = model.trainable_variables().iter().map(|v| v.detach().zeros_like()).collect();
             let mut times: Vec<f64> = (0..20)
                 .map(|_| {
+                    // Start together, so the time is the all-reduce's and not the other rank's lag.
+                    group.barrier()?;
                     let t = Instant::now();
                     group.average_gradients(&grads).map(|_| 1e3 * t.elapsed().as_secs_f64())
                 })

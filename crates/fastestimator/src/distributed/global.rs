@@ -10,8 +10,9 @@ use crate::error::{FeError, Result};
 /// `None`: not looked at yet; `Some(None)`: a single-process run; `Some(Some(g))`: distributed.
 static GROUP: Mutex<Option<Option<Arc<ProcessGroup>>>> = Mutex::new(None);
 
-/// Join the job this process was launched into, once: with `WORLD_SIZE` above 1 this connects
-/// to the other ranks (see [`ProcessGroup::connect`]) and returns the group; a program started on
+/// Join the job this process was launched into, once: with `WORLD_SIZE` above 1 (or with
+/// `WORLD_SIZE` and `FE_DIST_BACKEND` both set, even to a world of 1) this connects to the other
+/// ranks (see [`ProcessGroup::connect`]) and returns the group; a program started on
 /// its own gets `None`. Later calls return the same answer. The Estimator calls this at the start
 /// of `fit` and `test`, so a user's program never has to.
 ///
@@ -24,7 +25,9 @@ pub fn init() -> Result<Option<Arc<ProcessGroup>>> {
         return Ok(group.clone());
     }
     let env = DistributedEnv::from_env()?;
-    let group = if env.world_size > 1 {
+    // A group of one only when asked for by name (a smoke test of a backend on one GPU).
+    let asked = std::env::var_os("FE_DIST_BACKEND").is_some() && std::env::var_os("WORLD_SIZE").is_some();
+    let group = if env.world_size > 1 || asked {
         Some(Arc::new(ProcessGroup::connect(&env, timeout()?, CommBackend::from_env()?)?))
     } else {
         None

@@ -320,6 +320,29 @@ fn asking_for_nccl_without_the_feature_or_for_an_unknown_backend_is_a_clear_erro
 }
 
 #[test]
+fn a_world_of_one_asked_for_by_backend_trains_exactly_as_a_plain_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--epochs", "1", "--train-size", "160", "--eval-size", "64"];
+    single(&dir.path().join("plain"), &args);
+    let group = dir.path().join("group");
+    std::fs::create_dir_all(&group).unwrap();
+    let status = Command::new("sh")
+        .args(["-c", &job_command(&group, &args)])
+        .env("RANK", "0")
+        .env("WORLD_SIZE", "1")
+        .env("MASTER_ADDR", "127.0.0.1")
+        .env("MASTER_PORT", free_port().to_string())
+        .env("FE_DIST_BACKEND", "gloo")
+        .status()
+        .unwrap();
+    assert!(status.success(), "{}", log(&group, 0));
+    let (plain, one) = (report(&dir.path().join("plain"), 0), report(&group, 0));
+    assert_eq!(one["world_size"], 1);
+    assert_eq!(max_weight_diff(&plain, &one), 0.0, "a group of one changes nothing");
+    assert_same_logs(&plain, &one, 0.0, "eval/");
+}
+
+#[test]
 fn torchrun_starts_the_job_unchanged() {
     // torchrun comes with the project's torch (.venv/bin, on PATH through ./fe).
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
