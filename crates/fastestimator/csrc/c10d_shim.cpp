@@ -179,23 +179,13 @@ int fe_c10d_nccl_new(void* store, const char* prefix, int rank, int size, int64_
 
 void fe_c10d_group_free(void* group) { delete static_cast<Group*>(group); }
 
-int fe_c10d_all_reduce_sum(void* group, at::Tensor** tensors, size_t n) {
+// op: 0 sums, 1 takes the maximum.
+int fe_c10d_all_reduce(void* group, at::Tensor** tensors, size_t n, int op) {
   return guarded([&] {
     auto& pg = static_cast<Group*>(group)->inner;
     each_then_wait(tensors, n, [&](std::vector<at::Tensor>& one) {
       c10d::AllreduceOptions opts;
-      opts.reduceOp = c10d::ReduceOp::SUM;
-      return pg->allreduce(one, opts);
-    });
-  });
-}
-
-int fe_c10d_all_reduce_max(void* group, at::Tensor** tensors, size_t n) {
-  return guarded([&] {
-    auto& pg = static_cast<Group*>(group)->inner;
-    each_then_wait(tensors, n, [&](std::vector<at::Tensor>& one) {
-      c10d::AllreduceOptions opts;
-      opts.reduceOp = c10d::ReduceOp::MAX;
+      opts.reduceOp = op == 1 ? c10d::ReduceOp::MAX : c10d::ReduceOp::SUM;
       return pg->allreduce(one, opts);
     });
   });

@@ -33,8 +33,8 @@ extern "C" {
         out: *mut *mut c_void,
     ) -> c_int;
     pub(super) fn fe_c10d_group_free(group: *mut c_void);
-    pub(super) fn fe_c10d_all_reduce_sum(group: *mut c_void, tensors: *const TensorPtr, n: usize) -> c_int;
-    pub(super) fn fe_c10d_all_reduce_max(group: *mut c_void, tensors: *const TensorPtr, n: usize) -> c_int;
+    /// `op`: 0 sums, 1 takes the maximum.
+    pub(super) fn fe_c10d_all_reduce(group: *mut c_void, tensors: *const TensorPtr, n: usize, op: c_int) -> c_int;
     pub(super) fn fe_c10d_broadcast(group: *mut c_void, tensors: *const TensorPtr, n: usize, root: c_int) -> c_int;
     pub(super) fn fe_c10d_barrier(group: *mut c_void) -> c_int;
     pub(super) fn fe_c10d_overlap_new(

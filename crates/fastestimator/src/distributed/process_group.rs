@@ -234,17 +234,18 @@ impl ProcessGroup {
 
     /// Sum `tensors` element-wise across ranks, in place (each must be dense and contiguous).
     pub fn all_reduce_sum(&self, tensors: &[Tensor]) -> Result<()> {
-        let ptrs = ffi::tensor_ptrs(tensors);
-        // SAFETY: the pointers are live tch tensors for the duration of the call.
-        let rc = unsafe { ffi::fe_c10d_all_reduce_sum(self.group.ptr, ptrs.as_ptr(), ptrs.len()) };
-        self.check("all_reduce", rc)
+        self.all_reduce(tensors, 0)
     }
 
     /// The element-wise maximum of `tensors` across ranks, in place.
     pub fn all_reduce_max(&self, tensors: &[Tensor]) -> Result<()> {
+        self.all_reduce(tensors, 1)
+    }
+
+    fn all_reduce(&self, tensors: &[Tensor], op: i32) -> Result<()> {
         let ptrs = ffi::tensor_ptrs(tensors);
-        // SAFETY: as in `all_reduce_sum`.
-        let rc = unsafe { ffi::fe_c10d_all_reduce_max(self.group.ptr, ptrs.as_ptr(), ptrs.len()) };
+        // SAFETY: the pointers are live tch tensors for the duration of the call.
+        let rc = unsafe { ffi::fe_c10d_all_reduce(self.group.ptr, ptrs.as_ptr(), ptrs.len(), op) };
         self.check("all_reduce", rc)
     }
 

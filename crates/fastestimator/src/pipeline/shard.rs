@@ -55,7 +55,7 @@ impl Shard {
     /// The per-rank batch size for a global `batch_size`: an error naming both when it does not
     /// divide evenly.
     pub(crate) fn local_batch_size(&self, batch_size: usize, mode: Mode, ds_id: &str) -> Result<usize> {
-        if batch_size % self.world != 0 {
+        if !batch_size.is_multiple_of(self.world) {
             let ds = if ds_id.is_empty() { String::new() } else { format!(" (ds_id {ds_id:?})") };
             return Err(FeError::DistributedSetting {
                 setting: "batch_size".into(),
