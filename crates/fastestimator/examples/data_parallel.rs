@@ -26,6 +26,7 @@ use fe::op::numpy::{ExpandDims, Minmax};
 use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
 use fe::op::{HasIo, OpIo};
 use fe::summary::System;
+use fe::trace::adapt::EarlyStopping;
 use fe::trace::io::RestoreWizard;
 use fe::trace::metric::{Accuracy, F1Score};
 use fe::trace::{Data, Trace};
@@ -46,6 +47,15 @@ struct Args {
     /// Evaluation samples.
     #[arg(long, default_value_t = 160)]
     eval_size: usize,
+    /// Test samples (0: no test after training).
+    #[arg(long, default_value_t = 0)]
+    test_size: usize,
+    /// Stop when the eval loss has not improved by this much for `--patience` epochs.
+    #[arg(long)]
+    min_delta: Option<f64>,
+    /// Epochs without improvement that EarlyStopping waits (with `--min-delta`).
+    #[arg(long, default_value_t = 0)]
+    patience: usize,
     /// Seed for data, shuffling and initialisation.
     #[arg(long, default_value_t = 7)]
     seed: u64,
@@ -111,12 +121,18 @@ fn main() {
 
 fn run(args: Args) -> fe::Result<()> {
     fe::enable_deterministic(args.seed);
-    let cfg =
-        SyntheticDigitsConfig { train_size: args.train_size, eval_size: args.eval_size, test_size: 0, seed: args.seed };
-    let (train, eval, _) = synthetic_digits::load_data(&cfg)?;
-    let pipeline = fe::Pipeline::builder()
-        .train_data(train)
-        .eval_data(eval)
+    let cfg = SyntheticDigitsConfig {
+        train_size: args.train_size,
+        eval_size: args.eval_size,
+        test_size: args.test_size,
+        seed: args.seed,
+    };
+    let (train, eval, test) = synthetic_digits::load_data(&cfg)?;
+    let mut pipeline = fe::Pipeline::builder().train_data(train).eval_data(eval);
+    if args.test_size > 0 {
+        pipeline = pipeline.test_data(test);
+    }
+    let pipeline = pipeline
         .batch_size(args.batch_size)
         .ops(vec![Box::new(ExpandDims::new("x", "x").axis(0)), Box::new(Minmax::new("x", "x"))])
         .num_process(1)
@@ -128,12 +144,15 @@ fn run(args: Args) -> fe::Result<()> {
         Box::new(UpdateOp::new(&model, "ce")),
     ])?;
     let counter = StepCounter {
-        io: OpIo::new((), ()).with_default_mode("train,eval"),
+        io: OpIo::new((), ()).with_default_mode("train,eval,test"),
         steps: BTreeMap::new(),
         crash: args.crash_rank.zip(args.crash_step),
     };
     let mut traces: Vec<Box<dyn Trace>> =
         vec![Box::new(Accuracy::new("y", "y_pred")), Box::new(F1Score::new("y", "y_pred")), Box::new(counter)];
+    if let Some(delta) = args.min_delta {
+        traces.push(Box::new(EarlyStopping::new("ce").min_delta(delta).patience(args.patience)));
+    }
     if let Some(dir) = &args.restore_dir {
         traces.push(Box::new(RestoreWizard::new(dir, 1)?));
     }
@@ -142,7 +161,10 @@ fn run(args: Args) -> fe::Result<()> {
         .log_steps(args.log_steps)
         .no_history()
         .build()?;
-    let summary = estimator.fit()?;
+    let mut summary = estimator.fit()?;
+    if args.test_size > 0 {
+        summary.history.extend(estimator.test()?.history);
+    }
     if let Some(dir) = &args.report {
         let counter = estimator.traces().iter().find_map(|t| t.downcast_ref::<StepCounter>());
         let weights: BTreeMap<String, Vec<f32>> = model

@@ -115,7 +115,8 @@ fn assert_same_logs(a: &Json, b: &Json, tol: f64, only: &str) {
 #[test]
 fn two_processes_train_exactly_as_one_process_with_the_same_global_batch() {
     let dir = tempfile::tempdir().unwrap();
-    let args = ["--optimizer", "sgd", "--batch-size", "32", "--train-size", "640", "--eval-size", "160"];
+    let args =
+        ["--optimizer", "sgd", "--batch-size", "32", "--train-size", "640", "--eval-size", "160", "--test-size", "96"];
     single(&dir.path().join("one"), &args);
     let two = dir.path().join("two");
     launch(2, &two, &args).unwrap_or_else(|e| panic!("{e}\n{}\n{}", log(&two, 0), log(&two, 1)));
@@ -125,11 +126,14 @@ fn two_processes_train_exactly_as_one_process_with_the_same_global_batch() {
     for r in [&one, &r0, &r1] {
         assert_eq!(r["steps"]["train"], 40);
         assert_eq!(r["steps"]["eval"], 10);
+        assert_eq!(r["steps"]["test"], 3);
     }
     assert_eq!(max_weight_diff(&r0, &r1), 0.0, "the ranks hold the same weights, bit for bit");
     let diff = max_weight_diff(&one, &r0);
     assert!(diff < 1e-5, "2 processes drifted {diff} from 1 process");
-    // Every logged metric (train loss at each log step, eval loss, accuracy, F1 per class).
+    // Every logged metric (train loss at each log step, eval and test loss, accuracy, F1 per
+    // class).
+    assert!(logged(&one).keys().any(|k| k.starts_with("test/accuracy")));
     assert_same_logs(&one, &r0, 1e-5, "");
     assert_same_logs(&one, &r1, 1e-5, "");
     // Rank 0 prints; rank 1 prints nothing.
@@ -160,6 +164,17 @@ fn three_processes_with_uneven_data_give_exact_metrics_and_equal_steps() {
     launch(3, &padded, &["--batch-size", "30", "--train-size", "620", "--eval-size", "40", "--epochs", "1"]).unwrap();
     for rank in 0..3 {
         assert_eq!(report(&padded, rank)["steps"]["train"], 21, "rank {rank}");
+    }
+}
+
+#[test]
+fn early_stopping_stops_every_rank_at_the_same_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    // No improvement can reach 10: EarlyStopping stops after epoch 2 (patience 1) of 5.
+    let args = ["--epochs", "5", "--train-size", "160", "--eval-size", "64", "--min-delta", "10", "--patience", "1"];
+    launch(2, dir.path(), &args).unwrap_or_else(|e| panic!("{e}\n{}", log(dir.path(), 0)));
+    for rank in 0..2 {
+        assert_eq!(report(dir.path(), rank)["steps"]["train"], 10, "rank {rank}: 2 epochs of 5 steps");
     }
 }
 
