@@ -22,7 +22,8 @@ use clap::Parser;
 use fastestimator as fe;
 use fe::architecture::LeNet;
 use fe::dataset::data::synthetic_digits::{self, SyntheticDigitsConfig};
-use fe::op::numpy::{ExpandDims, Minmax};
+use fe::dataset::BatchDataset;
+use fe::op::numpy::{ExpandDims, Minmax, NumpyOp, RemoveIf};
 use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
 use fe::op::{HasIo, OpIo};
 use fe::summary::System;
@@ -31,6 +32,7 @@ use fe::trace::io::RestoreWizard;
 use fe::trace::metric::{Accuracy, F1Score};
 use fe::trace::{Data, Trace};
 use fe::util::Mode;
+use fe::Value;
 
 /// The job's settings.
 #[derive(Parser, Debug)]
@@ -56,6 +58,13 @@ struct Args {
     /// Epochs without improvement that EarlyStopping waits (with `--min-delta`).
     #[arg(long, default_value_t = 0)]
     patience: usize,
+    /// Drop every sample of digit 3 (RemoveIf without replacement): epochs of filtered batches.
+    #[arg(long)]
+    filter: bool,
+    /// Train on a grouped dataset (a BatchDataset whose items are whole batches, half from each
+    /// half of the training data).
+    #[arg(long)]
+    grouped: bool,
     /// Seed for data, shuffling and initialisation.
     #[arg(long, default_value_t = 7)]
     seed: u64,
@@ -128,15 +137,31 @@ fn run(args: Args) -> fe::Result<()> {
         seed: args.seed,
     };
     let (train, eval, test) = synthetic_digits::load_data(&cfg)?;
-    let mut pipeline = fe::Pipeline::builder().train_data(train).eval_data(eval);
+    let mut pipeline = if args.grouped {
+        // Each item: half a batch from each half of the training data.
+        let mut first = train;
+        let second = first.split(0.5, Some(args.seed), None)?;
+        let half = args.batch_size / 2;
+        let items = BatchDataset::new(
+            vec![std::sync::Arc::new(first), std::sync::Arc::new(second)],
+            vec![half, args.batch_size - half],
+        )?;
+        fe::Pipeline::builder().train_data(items)
+    } else {
+        fe::Pipeline::builder().train_data(train)
+    };
+    pipeline = pipeline.eval_data(eval);
     if args.test_size > 0 {
         pipeline = pipeline.test_data(test);
     }
-    let pipeline = pipeline
-        .batch_size(args.batch_size)
-        .ops(vec![Box::new(ExpandDims::new("x", "x").axis(0)), Box::new(Minmax::new("x", "x"))])
-        .num_process(1)
-        .build()?;
+    let mut ops: Vec<Box<dyn NumpyOp>> = Vec::new();
+    if args.filter {
+        let is_three = |v: &[Value]| Ok(v[0].to_f64().ok_or("numeric label")?.sum() == 3.0);
+        ops.push(Box::new(RemoveIf::new("y", is_three).replacement(false)));
+    }
+    ops.push(Box::new(ExpandDims::new("x", "x").axis(0)));
+    ops.push(Box::new(Minmax::new("x", "x")));
+    let pipeline = pipeline.batch_size(args.batch_size).ops(ops).num_process(1).build()?;
     let model = fe::build(|p| LeNet::new(p, [1, 28, 28], 10), args.optimizer.as_str())?;
     let network = fe::Network::new(vec![
         Box::new(ModelOp::new(&model, "x", "y_pred")),

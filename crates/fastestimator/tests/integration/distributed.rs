@@ -168,6 +168,25 @@ fn three_processes_with_uneven_data_give_exact_metrics_and_equal_steps() {
 }
 
 #[test]
+fn filtering_and_grouped_epochs_are_sharded_exactly() {
+    for kind in ["--filter", "--grouped"] {
+        let dir = tempfile::tempdir().unwrap();
+        let args = ["--optimizer", "sgd", "--epochs", "2", "--train-size", "320", "--eval-size", "96", kind];
+        single(&dir.path().join("one"), &args);
+        let two = dir.path().join("two");
+        launch(2, &two, &args).unwrap_or_else(|e| panic!("{kind}: {e}\n{}", log(&two, 0)));
+        let one = report(&dir.path().join("one"), 0);
+        for rank in 0..2 {
+            let r = report(&two, rank);
+            assert_eq!(r["steps"], one["steps"], "{kind}: rank {rank} runs the single process's steps");
+            let diff = max_weight_diff(&one, &r);
+            assert!(diff < 1e-5, "{kind}: rank {rank} drifted {diff}");
+            assert_same_logs(&one, &r, 1e-6, "eval/");
+        }
+    }
+}
+
+#[test]
 fn early_stopping_stops_every_rank_at_the_same_epoch() {
     let dir = tempfile::tempdir().unwrap();
     // No improvement can reach 10: EarlyStopping stops after epoch 2 (patience 1) of 5.
@@ -211,7 +230,7 @@ fn the_two_model_gan_with_deferred_updates_trains_on_two_processes() {
 }
 
 #[test]
-fn a_job_killed_mid_epoch_resumes_bit_exact_on_two_processes() {
+fn a_job_with_any_rank_killed_mid_epoch_resumes_bit_exact_on_two_processes() {
     let dir = tempfile::tempdir().unwrap();
     let base = ["--epochs", "3", "--train-size", "320", "--eval-size", "64", "--batch-size", "32"];
     // The uninterrupted run, with its own checkpoints.
@@ -221,31 +240,39 @@ fn a_job_killed_mid_epoch_resumes_bit_exact_on_two_processes() {
     let whole_ckpt_s = whole_ckpt.display().to_string();
     args.extend(["--restore-dir", &whole_ckpt_s]);
     launch(2, &whole, &args).unwrap();
-    // The same job; rank 1 is SIGKILLed at step 25 (epoch 3 of 10 steps each), then both restart.
-    let ckpt = dir.path().join("ckpt");
-    let ckpt_s = ckpt.display().to_string();
-    let mut killed: Vec<&str> = base.to_vec();
-    killed.extend(["--restore-dir", &ckpt_s, "--crash-rank", "1", "--crash-step", "25"]);
-    let first = dir.path().join("first");
-    let err = launch(2, &first, &killed).unwrap_err();
-    assert!(
-        matches!(&err, fe::FeError::RankFailed { rank: 1, status, .. } if status.contains("signal 9")),
-        "{err}\n{}",
-        log(&first, 0)
-    );
-    let resumed = dir.path().join("resumed");
-    let mut again: Vec<&str> = base.to_vec();
-    again.extend(["--restore-dir", &ckpt_s]);
-    launch(2, &resumed, &again).unwrap_or_else(|e| panic!("{e}\n{}", log(&resumed, 0)));
-    assert!(log(&resumed, 0).contains("RestoreWizard: Restored"), "{}", log(&resumed, 0));
-    for rank in 0..2 {
-        let (a, b) = (report(&whole, rank), report(&resumed, rank));
-        assert_eq!(max_weight_diff(&a, &b), 0.0, "rank {rank}: resumed weights equal the uninterrupted run's");
-    }
-    // The resumed run's epoch-3 metrics equal the uninterrupted run's, bit for bit.
-    let (a, b) = (logged(&report(&whole, 0)), logged(&report(&resumed, 0)));
-    for (key, value) in b.iter().filter(|(k, _)| k.starts_with("eval/")) {
-        assert_eq!(Some(value), a.get(key), "{key}");
+    // The same job; one rank is SIGKILLed at step 25 (epoch 3 of 10 steps each), then both
+    // restart. Rank 1 first, then rank 0 (the store's host and the one that saves).
+    for lost in [1usize, 0] {
+        let ckpt = dir.path().join(format!("ckpt{lost}"));
+        let ckpt_s = ckpt.display().to_string();
+        let lost_s = lost.to_string();
+        let mut killed: Vec<&str> = base.to_vec();
+        killed.extend(["--restore-dir", &ckpt_s, "--crash-rank", &lost_s, "--crash-step", "25"]);
+        let first = dir.path().join(format!("first{lost}"));
+        let err = launch(2, &first, &killed).unwrap_err();
+        assert!(
+            matches!(&err, fe::FeError::RankFailed { rank, status, .. } if *rank == lost && status.contains("signal 9")),
+            "{err}\n{}",
+            log(&first, 0)
+        );
+        let resumed = dir.path().join(format!("resumed{lost}"));
+        let mut again: Vec<&str> = base.to_vec();
+        again.extend(["--restore-dir", &ckpt_s]);
+        launch(2, &resumed, &again).unwrap_or_else(|e| panic!("{e}\n{}", log(&resumed, 0)));
+        assert!(log(&resumed, 0).contains("RestoreWizard: Restored"), "{}", log(&resumed, 0));
+        for rank in 0..2 {
+            let (a, b) = (report(&whole, rank), report(&resumed, rank));
+            assert_eq!(
+                max_weight_diff(&a, &b),
+                0.0,
+                "rank {rank} lost {lost}: resumed weights equal the uninterrupted run's"
+            );
+        }
+        // The resumed run's epoch-3 metrics equal the uninterrupted run's, bit for bit.
+        let (a, b) = (logged(&report(&whole, 0)), logged(&report(&resumed, 0)));
+        for (key, value) in b.iter().filter(|(k, _)| k.starts_with("eval/")) {
+            assert_eq!(Some(value), a.get(key), "{key}");
+        }
     }
 }
 
@@ -382,6 +409,35 @@ fn torchrun_starts_the_job_unchanged() {
     let one = dir.path().join("one");
     single(&one, &args);
     assert!(max_weight_diff(&report(&one, 0), &r0) < 1e-5);
+}
+
+#[test]
+fn torchrun_on_two_nodes_over_loopback() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let torchrun = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("torchrun")).find(|p| p.exists()))
+        .unwrap_or_else(|| root.join(".venv/bin/torchrun"));
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--optimizer", "sgd", "--epochs", "1", "--train-size", "320", "--eval-size", "64"];
+    let port = free_port().to_string();
+    let cmd = job_command(dir.path(), &args);
+    let nodes: Vec<_> = (0..2)
+        .map(|node| {
+            Command::new(&torchrun)
+                .args(["--no-python", "--nnodes", "2", "--node-rank", &node.to_string(), "--nproc-per-node", "1"])
+                .args(["--master-addr", "127.0.0.1", "--master-port", &port, "sh", "-c", &cmd])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut node in nodes {
+        assert!(node.wait().unwrap().success(), "{}\n{}", log(dir.path(), 0), log(dir.path(), 1));
+    }
+    let (r0, r1) = (report(dir.path(), 0), report(dir.path(), 1));
+    assert_eq!((r0["world_size"].as_u64(), r1["world_size"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(max_weight_diff(&r0, &r1), 0.0);
 }
 
 #[test]
