@@ -147,6 +147,9 @@ mod tests {
         assert_eq!((e.rank, e.local_rank, e.world_size, e.local_world_size, e.node_rank), (5, 1, 8, 4, 1));
         assert_eq!((e.master_addr.as_str(), e.master_port), ("10.0.0.2", 29400));
         assert!(e.is_distributed() && !e.is_main_process());
+        assert!(!e.agent_store, "rank 0 hosts the store unless torchrun's agent does");
+        let torchrun = env(&[("WORLD_SIZE", "2"), ("RANK", "0"), ("TORCHELASTIC_USE_AGENT_STORE", "True")]);
+        assert!(torchrun.expect("under torchrun").agent_store);
     }
 
     #[test]

@@ -110,7 +110,8 @@ impl PipelineBuilder {
         self
     }
     /// Number of worker threads (default: half the cores, at least 1, so libtorch keeps the
-    /// rest; 0 means 1).
+    /// rest; with several processes on one machine, half of each process's share of the cores;
+    /// 0 means 1).
     pub fn num_process(mut self, n: usize) -> Self {
         self.num_process = Some(n.max(1));
         self
@@ -152,7 +153,7 @@ impl PipelineBuilder {
             data: self.data,
             batch_size: self.batch_size,
             ops: self.ops,
-            num_process: self.num_process.unwrap_or_else(|| (num_cpus::get() / 2).max(1)),
+            num_process: self.num_process.unwrap_or_else(default_workers),
             prefetch: self.prefetch.unwrap_or(4),
             seed: self.seed.or_else(crate::runtime::deterministic_seed).unwrap_or_else(rand::random),
             shard: None,
@@ -166,6 +167,13 @@ impl PipelineBuilder {
         }
         Ok(pipeline)
     }
+}
+
+/// Half of this process's share of the cores (the machine's cores divided among the
+/// `LOCAL_WORLD_SIZE` processes a launcher started on it), at least 1.
+fn default_workers() -> usize {
+    let local_world = crate::distributed::DistributedEnv::from_env().map_or(1, |env| env.local_world_size.max(1));
+    (num_cpus::get() / local_world / 2).max(1)
 }
 
 impl std::fmt::Debug for Pipeline {
