@@ -84,6 +84,9 @@ struct Overlap {
   std::vector<size_t> bucket_of;
   std::vector<int64_t> offset_of;
   std::vector<bool> got;
+  // Buckets start strictly in index order, the same on every rank (collectives are matched by
+  // the order they are issued in): a full bucket waits for the ones before it.
+  size_t next_launch = 0;
   std::mutex mu;
   bool armed = false;
   std::string error;
@@ -107,7 +110,8 @@ struct Overlap {
       auto& b = buckets[bucket_of[i]];
       b.flat.narrow(0, offset_of[i], params[i].numel()).copy_(grad.reshape({-1}));
       got[i] = true;
-      if (--b.pending == 0) launch(b);
+      --b.pending;
+      while (next_launch < buckets.size() && buckets[next_launch].pending == 0) launch(buckets[next_launch++]);
     } catch (const std::exception& e) {
       if (error.empty()) error = e.what();
     }
@@ -266,15 +270,16 @@ int fe_c10d_overlap_arm(void* overlap) {
       b.work.reset();
     }
     std::fill(ov.got.begin(), ov.got.end(), false);
+    ov.next_launch = 0;
     ov.error.clear();
     ov.armed = true;
     ov.armed_at = std::chrono::steady_clock::now();
   });
 }
 
-// After the backward pass: all-reduce what is left (a parameter without a gradient counts as
-// zeros), wait for every bucket and overwrite each defined `grads[i]` with the mean over the
-// `world` ranks. `stats` receives {backward_ns, tail_ns}: the time from arming to the last
+// After the backward pass: all-reduce what is left, in bucket order (a parameter without a
+// gradient counts as zeros), wait for every bucket and set each `grads[i]` to the mean over the
+// `world` ranks (an undefined one only when another rank had a gradient for it). `stats` receives {backward_ns, tail_ns}: the time from arming to the last
 // launch, and the wait after backward returned (the part of communication not hidden).
 int fe_c10d_overlap_finish(void* overlap, at::Tensor** grads, size_t n, int world, int64_t* stats) {
   return guarded([&] {
@@ -284,10 +289,18 @@ int fe_c10d_overlap_finish(void* overlap, at::Tensor** grads, size_t n, int worl
     if (!ov.error.empty()) throw std::runtime_error(ov.error);
     TORCH_CHECK(n == ov.params.size(), "expected ", ov.params.size(), " gradients, got ", n);
     auto backward_done = std::chrono::steady_clock::now();
-    for (auto& b : ov.buckets) {
-      if (b.launched) continue;
+    // The rest, in order: a gradient whose hook did not fire is taken from `grads`, and a
+    // parameter without one counts as zeros (another rank may have one).
+    for (; ov.next_launch < ov.buckets.size(); ++ov.next_launch) {
+      auto& b = ov.buckets[ov.next_launch];
       for (size_t k : b.members) {
-        if (!ov.got[k]) ov.buckets[ov.bucket_of[k]].flat.narrow(0, ov.offset_of[k], ov.params[k].numel()).zero_();
+        if (ov.got[k]) continue;
+        auto slot = b.flat.narrow(0, ov.offset_of[k], ov.params[k].numel());
+        if (grads[k]->defined()) {
+          slot.copy_(grads[k]->reshape({-1}));
+        } else {
+          slot.zero_();
+        }
       }
       ov.launch(b);
     }
@@ -303,9 +316,15 @@ int fe_c10d_overlap_finish(void* overlap, at::Tensor** grads, size_t n, int worl
     at::NoGradGuard no_grad;
     for (size_t k = 0; k < n; ++k) {
       at::Tensor& g = *grads[k];
-      if (!g.defined()) continue;
       auto& b = ov.buckets[ov.bucket_of[k]];
-      g.copy_(b.flat.narrow(0, ov.offset_of[k], ov.params[k].numel()).view(g.sizes()).div(world));
+      auto mean = b.flat.narrow(0, ov.offset_of[k], ov.params[k].numel()).view(ov.params[k].sizes()).div(world);
+      if (g.defined()) {
+        g.copy_(mean);
+      } else if (mean.ne(0).any().item<bool>()) {
+        // No gradient here but one on another rank: take the mean too, so every rank steps
+        // alike. (Where no rank had one, the gradient stays undefined, as on one process.)
+        g = mean;
+      }
     }
   });
 }

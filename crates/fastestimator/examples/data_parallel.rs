@@ -28,7 +28,7 @@ use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
 use fe::op::{HasIo, OpIo};
 use fe::summary::System;
 use fe::trace::adapt::EarlyStopping;
-use fe::trace::io::RestoreWizard;
+use fe::trace::io::{BestModelSaver, RestoreWizard};
 use fe::trace::metric::{Accuracy, F1Score};
 use fe::trace::{Data, Trace};
 use fe::util::Mode;
@@ -77,6 +77,10 @@ struct Args {
     /// Checkpoint after every epoch into this folder, and resume from it.
     #[arg(long)]
     restore_dir: Option<PathBuf>,
+    /// Keep the best model (lowest eval loss) here, and load it at the end (BestModelSaver,
+    /// which runs on rank 0 alone).
+    #[arg(long)]
+    save_best: Option<PathBuf>,
     /// Every rank writes `rank<R>.json` here after training.
     #[arg(long)]
     report: Option<PathBuf>,
@@ -177,6 +181,9 @@ fn run(args: Args) -> fe::Result<()> {
         vec![Box::new(Accuracy::new("y", "y_pred")), Box::new(F1Score::new("y", "y_pred")), Box::new(counter)];
     if let Some(delta) = args.min_delta {
         traces.push(Box::new(EarlyStopping::new("ce").min_delta(delta).patience(args.patience)));
+    }
+    if let Some(dir) = &args.save_best {
+        traces.push(Box::new(BestModelSaver::new(&model, dir).load_best_final(true)));
     }
     if let Some(dir) = &args.restore_dir {
         traces.push(Box::new(RestoreWizard::new(dir, 1)?));

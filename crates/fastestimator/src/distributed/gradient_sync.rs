@@ -99,8 +99,10 @@ impl GradientSync {
         self.group.check("all_reduce", rc)
     }
 
-    /// After the backward pass: wait for the all-reduces and overwrite each defined gradient in
-    /// `grads` (one per parameter, in the same order) with its mean over the ranks.
+    /// After the backward pass: wait for the all-reduces and set each gradient in `grads` (one
+    /// per parameter, in the same order) to its mean over the ranks. Buckets go out in the same
+    /// order on every rank; a parameter that got no gradient here counts as zeros, and its
+    /// gradient becomes the mean when another rank had one.
     pub fn finish(&self, grads: &[Tensor]) -> Result<()> {
         let ptrs = ffi::tensor_ptrs(grads);
         let mut stats = [0i64; 2];

@@ -111,7 +111,7 @@ impl ProcessGroup {
         }
         let timeout_ms = timeout.as_millis().min(i64::MAX as u128) as i64;
         let is_server = env.rank == 0 && !env.agent_store;
-        let host = c_string(&env.master_addr)?;
+        let host = c_string("MASTER_ADDR", &env.master_addr)?;
         let mut store = std::ptr::null_mut();
         // SAFETY: valid C strings and an out-pointer; the shim catches every C++ exception.
         let rc = unsafe {
@@ -147,13 +147,13 @@ impl ProcessGroup {
         let restart = std::env::var("TORCHELASTIC_RESTART_COUNT").unwrap_or_else(|_| "0".into());
         let prefix = format!("fe/{restart}/");
         claim_rank(&store, &prefix, env)?;
-        let interface = c_string(&std::env::var("GLOO_SOCKET_IFNAME").unwrap_or_default())?;
+        let interface = c_string("GLOO_SOCKET_IFNAME", &std::env::var("GLOO_SOCKET_IFNAME").unwrap_or_default())?;
         let loopback = env.master_addr.starts_with("127.") || env.master_addr == "localhost";
-        let hostname = c_string(if loopback { "127.0.0.1" } else { "" })?;
+        let hostname = c_string("MASTER_ADDR", if loopback { "127.0.0.1" } else { "" })?;
         let mut group = std::ptr::null_mut();
         let rc = match backend {
             CommBackend::Gloo => {
-                let gloo_prefix = c_string(&format!("{prefix}gloo/"))?;
+                let gloo_prefix = c_string("TORCHELASTIC_RESTART_COUNT", &format!("{prefix}gloo/"))?;
                 // SAFETY: as above; `store.ptr` is a live store.
                 unsafe {
                     ffi::fe_c10d_gloo_new(
@@ -426,9 +426,10 @@ fn claim_rank(store: &Owned, prefix: &str, env: &DistributedEnv) -> Result<()> {
     Ok(())
 }
 
-fn c_string(s: &str) -> Result<CString> {
+/// `s` as a C string; a NUL byte in it is an error naming the variable it came from.
+fn c_string(var: &str, s: &str) -> Result<CString> {
     CString::new(s).map_err(|_| FeError::DistributedEnv {
-        var: "MASTER_ADDR".into(),
+        var: var.into(),
         value: s.into(),
         reason: "holds a NUL byte".into(),
     })

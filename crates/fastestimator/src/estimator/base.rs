@@ -238,7 +238,7 @@ impl Estimator {
     }
 
     /// The user's traces, in order (after a run they hold what they gathered). In a job on
-    /// several processes, ranks other than 0 do not hold the traces that only write files.
+    /// several processes, the traces that only write files run on rank 0 alone.
     pub fn traces(&self) -> &[Box<dyn Trace>] {
         &self.traces
     }
@@ -274,7 +274,11 @@ impl Estimator {
             let active = est.begin_fit(traces, &modes, &mut system)?;
             // Saves a checkpoint after every epoch the RestoreWizard asks for.
             est.run_epochs(traces, &modes, &mut system)?;
-            est.end_fit(traces, &active, system)
+            let summary = est.end_fit(traces, &active, system)?;
+            // A trace on rank 0 alone may have changed the weights (BestModelSaver's
+            // load_best_final): every rank leaves fit with rank 0's.
+            est.sync_with_rank0()?;
+            Ok(summary)
         })
     }
 
@@ -288,6 +292,7 @@ impl Estimator {
 
     fn test_unrecorded(&mut self) -> Result<Summary> {
         self.with_traces(Mode::Test, |est, traces| {
+            est.sync_with_rank0()?;
             est.plan(traces, &[Mode::Test], false)?;
             est.describe_run(traces);
             let mut system = est.new_system();

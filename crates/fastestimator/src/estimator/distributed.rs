@@ -3,8 +3,9 @@
 //!
 //! - **Build:** rank 0's pipeline and network seeds are broadcast (every rank computes the same
 //!   epoch order), the pipeline reads this rank's shard, every model takes rank 0's weights and
-//!   buffers. Ranks other than 0 print nothing, record no history and drop the traces that only
-//!   write files ([`Trace::writes_files`]).
+//!   buffers. Ranks other than 0 print nothing and record no history; the traces that only write
+//!   files ([`Trace::writes_files`]) stay in their trace list (so checkpoints match on every
+//!   rank) but never run there.
 //! - **Each training step:** the logged losses are averaged over the ranks (so the log shows the
 //!   global batch's loss and TerminateOnNaN sees the same value everywhere), and a stop asked
 //!   for by a trace on any rank stops every rank.
@@ -19,7 +20,7 @@ use crate::distributed::ProcessGroup;
 use crate::error::{FeError, Result};
 use crate::pipeline::Shard;
 use crate::summary::System;
-use crate::trace::Data;
+use crate::trace::{Data, Trace};
 
 impl Estimator {
     /// Join the job this process was launched into, if any (see the module docs).
@@ -37,9 +38,16 @@ impl Estimator {
         if group.rank() != 0 {
             crate::output::set_sink(crate::output::silent);
             self.history = HistoryTarget::Off;
-            self.traces.retain(|t| !t.writes_files());
         }
         Ok(())
+    }
+
+    /// In a job on several processes, every model takes rank 0's weights and buffers.
+    pub(super) fn sync_with_rank0(&self) -> Result<()> {
+        match crate::distributed::current() {
+            Some(group) => self.sync_models(&group),
+            None => Ok(()),
+        }
     }
 
     /// Every model takes rank 0's weights and buffers.
@@ -66,6 +74,11 @@ impl Estimator {
         }
         Ok(())
     }
+}
+
+/// Whether a trace runs on this process: traces that only write files run on rank 0 alone.
+pub(super) fn runs_here(trace: &dyn Trace) -> bool {
+    !trace.writes_files() || crate::distributed::is_main_process()
 }
 
 /// Stop every rank when any rank's traces asked to stop.

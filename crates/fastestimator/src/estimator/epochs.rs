@@ -176,6 +176,9 @@ impl Estimator {
             for &i in &ds_order {
                 traces[i].on_ds_end(&mut epoch_data, system)?;
             }
+            if let Some(group) = crate::distributed::current() {
+                agree_to_stop(system, &group)?;
+            }
             if system.stop_training {
                 break;
             }

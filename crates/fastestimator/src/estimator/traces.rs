@@ -2,6 +2,7 @@
 //! traces in front of them and the Logger behind them (FE's order), then give the user's traces
 //! back. Also finds a trace by its type.
 
+use super::distributed::runs_here;
 use super::Estimator;
 use crate::error::Result;
 use crate::trace::{EvalEssential, Logger, TestEssential, Trace, TrainEssential};
@@ -73,6 +74,9 @@ pub(super) fn find_trace<T: Trace>(traces: &[Box<dyn Trace>]) -> Option<&T> {
 }
 
 /// The indices of the traces that run in any of `modes`, in list order.
+/// In a job on several processes, traces that only write files are active on rank 0 alone.
 pub(super) fn active_in(traces: &[Box<dyn Trace>], modes: &[Mode]) -> Vec<usize> {
-    (0..traces.len()).filter(|&i| modes.iter().any(|&m| traces[i].io().mode.contains(m))).collect()
+    (0..traces.len())
+        .filter(|&i| modes.iter().any(|&m| traces[i].io().mode.contains(m)) && runs_here(traces[i].as_ref()))
+        .collect()
 }

@@ -218,7 +218,18 @@ impl Pipeline {
                 for id in datasets.keys() {
                     for epoch in self.change_epochs(usize::MAX) {
                         // A grouped dataset's items are its batches: they are split by rows.
-                        if !self.dataset(mode, epoch, id)?.is_grouped() {
+                        let ds = self.dataset(mode, epoch, id)?;
+                        if mode != Mode::Train && !ds.is_empty() && ds.len() < s.world {
+                            return Err(FeError::DistributedSetting {
+                                setting: format!("{mode} data{}", if id.is_empty() { String::new() } else { format!(" {id:?}") }),
+                                reason: format!(
+                                    "{} samples cannot give each of the {} processes one (eval and test are not padded)",
+                                    ds.len(),
+                                    s.world
+                                ),
+                            });
+                        }
+                        if !ds.is_grouped() {
                             s.local_batch_size(self.active_ops(mode, epoch, id)?.batching().0, mode, id)?;
                         }
                     }

@@ -204,6 +204,12 @@ fn a_batch_size_that_does_not_divide_over_the_processes_is_an_error_naming_it() 
     assert!(matches!(err, fe::FeError::RankFailed { .. }), "{err}");
     let text = log(dir.path(), 0);
     assert!(text.contains("batch_size") && text.contains("32") && text.contains("3 processes"), "{text}");
+    // Two eval samples cannot give each of 3 processes one.
+    let dir = tempfile::tempdir().unwrap();
+    let err = launch(3, dir.path(), &["--batch-size", "30", "--eval-size", "2"]).unwrap_err();
+    assert!(matches!(err, fe::FeError::RankFailed { .. }), "{err}");
+    let text = log(dir.path(), 0);
+    assert!(text.contains("eval data") && text.contains("2 samples"), "{text}");
 }
 
 #[test]
@@ -232,7 +238,12 @@ fn the_two_model_gan_with_deferred_updates_trains_on_two_processes() {
 #[test]
 fn a_job_with_any_rank_killed_mid_epoch_resumes_bit_exact_on_two_processes() {
     let dir = tempfile::tempdir().unwrap();
-    let base = ["--epochs", "3", "--train-size", "320", "--eval-size", "64", "--batch-size", "32"];
+    // With a BestModelSaver, which runs on rank 0 alone and loads the best weights at the end:
+    // every rank still restores the same trace list, and leaves fit with the same weights.
+    let best = dir.path().join("best");
+    let best_s = best.display().to_string();
+    let base =
+        ["--epochs", "3", "--train-size", "320", "--eval-size", "64", "--batch-size", "32", "--save-best", &best_s];
     // The uninterrupted run, with its own checkpoints.
     let whole = dir.path().join("whole");
     let whole_ckpt = dir.path().join("whole_ckpt");
