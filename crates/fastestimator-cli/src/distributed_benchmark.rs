@@ -57,6 +57,19 @@ struct Figures {
 
 /// Run the benchmark (or, with `--worker`, one rank of it).
 pub fn run(args: &DistributedBenchmarkArgs) -> fe::Result<()> {
+    let bad = |name: &str, why: &str| Err(fe::FeError::param("distributed-benchmark", name, why));
+    if args.rounds == 0 {
+        return bad("rounds", "must be at least 1");
+    }
+    if args.steps == 0 {
+        return bad("steps", "must be at least 1");
+    }
+    if args.batch_size < 2 || !args.batch_size.is_multiple_of(2) {
+        return bad("batch_size", "must be even (it is split over 2 processes)");
+    }
+    if !(args.bucket_cap_mb > 0.0 && args.bucket_cap_mb.is_finite()) {
+        return bad("bucket_cap_mb", "must be a positive number of MiB");
+    }
     if let Some(out) = &args.worker {
         return worker(args, out);
     }
@@ -79,6 +92,7 @@ pub fn run(args: &DistributedBenchmarkArgs) -> fe::Result<()> {
         "processes",
         "samples/s",
         "ms/step",
+        "backward ms/step",
         "all-reduce ms/step",
         "exposed ms/step",
         "hidden behind backward",
@@ -117,6 +131,7 @@ pub fn run(args: &DistributedBenchmarkArgs) -> fe::Result<()> {
                 f.world.to_string(),
                 format!("{:.0}", rate(f)),
                 format!("{:.2}", 1e3 * f.train_secs / f.steps as f64),
+                comm(f.backward_ms),
                 comm(f.allreduce_ms),
                 comm(f.exposed_ms),
                 hidden,

@@ -77,7 +77,6 @@ struct Overlap {
     std::vector<size_t> members;
     at::Tensor flat;
     size_t pending = 0;
-    bool launched = false;
     c10::intrusive_ptr<c10d::Work> work;
   };
   std::vector<Bucket> buckets;
@@ -90,17 +89,13 @@ struct Overlap {
   std::mutex mu;
   bool armed = false;
   std::string error;
-  // Nanoseconds from arming to the last bucket's launch, and from then to all buckets done.
-  int64_t backward_ns = 0, tail_ns = 0;
-  std::chrono::steady_clock::time_point armed_at, last_launch;
+  std::chrono::steady_clock::time_point armed_at;
 
   void launch(Bucket& b) {
     std::vector<at::Tensor> one{b.flat};
     c10d::AllreduceOptions opts;
     opts.reduceOp = c10d::ReduceOp::SUM;
     b.work = pg->allreduce(one, opts);
-    b.launched = true;
-    last_launch = std::chrono::steady_clock::now();
   }
 
   void ready(size_t i, const at::Tensor& grad) {
@@ -266,7 +261,6 @@ int fe_c10d_overlap_arm(void* overlap) {
     std::lock_guard<std::mutex> lock(ov.mu);
     for (auto& b : ov.buckets) {
       b.pending = b.members.size();
-      b.launched = false;
       b.work.reset();
     }
     std::fill(ov.got.begin(), ov.got.end(), false);
@@ -279,8 +273,9 @@ int fe_c10d_overlap_arm(void* overlap) {
 
 // After the backward pass: all-reduce what is left, in bucket order (a parameter without a
 // gradient counts as zeros), wait for every bucket and set each `grads[i]` to the mean over the
-// `world` ranks (an undefined one only when another rank had a gradient for it). `stats` receives {backward_ns, tail_ns}: the time from arming to the last
-// launch, and the wait after backward returned (the part of communication not hidden).
+// `world` ranks (an undefined one only when another rank had a gradient for it). `stats`
+// receives {backward_ns, tail_ns}: the time from arming to the end of backward, and the wait
+// after it for the all-reduces still in flight (the part of communication not hidden).
 int fe_c10d_overlap_finish(void* overlap, at::Tensor** grads, size_t n, int world, int64_t* stats) {
   return guarded([&] {
     auto& ov = **static_cast<std::shared_ptr<Overlap>*>(overlap);
@@ -304,7 +299,6 @@ int fe_c10d_overlap_finish(void* overlap, at::Tensor** grads, size_t n, int worl
       }
       ov.launch(b);
     }
-    auto last_launch = ov.last_launch;
     std::vector<c10::intrusive_ptr<c10d::Work>> works;
     for (auto& b : ov.buckets) works.push_back(b.work);
     lock.unlock();
@@ -312,7 +306,6 @@ int fe_c10d_overlap_finish(void* overlap, at::Tensor** grads, size_t n, int worl
     auto done = std::chrono::steady_clock::now();
     stats[0] = std::chrono::duration_cast<std::chrono::nanoseconds>(backward_done - ov.armed_at).count();
     stats[1] = std::chrono::duration_cast<std::chrono::nanoseconds>(done - backward_done).count();
-    (void)last_launch;
     at::NoGradGuard no_grad;
     for (size_t k = 0; k < n; ++k) {
       at::Tensor& g = *grads[k];

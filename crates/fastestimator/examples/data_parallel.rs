@@ -6,7 +6,7 @@
 //! prints and writes files.
 //!
 //! ```text
-//! ./fe cargo build --release -p fastestimator --example data_parallel
+//! ./fe cargo build --release -p fastestimator -p fastestimator-cli --example data_parallel --bin fastestimator && eval "$(./fe env)"
 //! target/release/examples/data_parallel                                     # one process
 //! target/release/fastestimator launch --nproc-per-node 2 -- target/release/examples/data_parallel
 //! torchrun --no-python --nproc-per-node 2 target/release/examples/data_parallel

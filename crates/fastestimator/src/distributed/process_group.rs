@@ -197,7 +197,7 @@ impl ProcessGroup {
             store,
             group,
         };
-        pg.start_heartbeat(&prefix)?;
+        pg.start_heartbeat()?;
         Ok(pg)
     }
 
@@ -335,12 +335,6 @@ impl ProcessGroup {
         Ok(())
     }
 
-    /// Every rank takes rank `root`'s values of `tensors` (model parameters and buffers).
-    pub fn broadcast_from(&self, tensors: &[Tensor], root: usize) -> Result<()> {
-        let dense: Vec<Tensor> = tensors.iter().map(|t| t.detach()).collect();
-        tch::no_grad(|| self.broadcast(&dense, root))
-    }
-
     /// Turn a shim status into a typed error naming the lost ranks.
     pub(super) fn check(&self, op: &str, rc: i32) -> Result<()> {
         if rc == 0 {
@@ -369,7 +363,7 @@ impl ProcessGroup {
 
     /// A thread that bumps this rank's heartbeat counter every half second, on a store client
     /// of its own, until the process ends.
-    fn start_heartbeat(&self, _prefix: &str) -> Result<()> {
+    fn start_heartbeat(&self) -> Result<()> {
         let mut clone = std::ptr::null_mut();
         // SAFETY: a live store; the clone is owned by the thread.
         let rc = unsafe { ffi::fe_c10d_store_clone(self.store.ptr, &mut clone) };

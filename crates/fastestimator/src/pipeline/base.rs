@@ -212,8 +212,26 @@ impl Pipeline {
     /// Read only this rank's share of every epoch (see [`Shard`]), or every sample with `None`.
     /// The Estimator sets this when the job runs on several processes; the batch size of every
     /// mode must then divide by the number of processes, or this is an error that names it.
+    ///
+    /// ```
+    /// use fastestimator as fe;
+    /// use fe::pipeline::Shard;
+    /// let ds = fe::dataset::NumpyDataset::new([("x", fe::Value::from(vec![1.0f32; 8]))]).unwrap();
+    /// let mut pipeline = fe::Pipeline::builder().train_data(ds).batch_size(4).build().unwrap();
+    /// pipeline.set_shard(Some(Shard { rank: 1, world: 2 })).unwrap();
+    /// let batches = pipeline.get_results(fe::util::Mode::Train, 1, 2).unwrap();
+    /// assert_eq!(batches[0]["x"].shape(), &[2]); // half of each batch of 4
+    /// assert!(pipeline.set_shard(Some(Shard { rank: 0, world: 3 })).is_err()); // 4 does not divide by 3
+    /// assert!(pipeline.set_shard(Some(Shard { rank: 2, world: 2 })).is_err()); // no rank 2 of 2
+    /// ```
     pub fn set_shard(&mut self, shard: Option<Shard>) -> Result<()> {
         if let Some(s) = shard {
+            if s.world == 0 || s.rank >= s.world {
+                return Err(FeError::DistributedSetting {
+                    setting: "shard".into(),
+                    reason: format!("rank {} is not one of {} processes (ranks 0 to world - 1)", s.rank, s.world),
+                });
+            }
             for (&mode, datasets) in &self.data {
                 for id in datasets.keys() {
                     for epoch in self.change_epochs(usize::MAX) {

@@ -395,14 +395,19 @@ fn a_world_of_one_asked_for_by_backend_trains_exactly_as_a_plain_process() {
     assert_same_logs(&plain, &one, 0.0, "eval/");
 }
 
-#[test]
-fn torchrun_starts_the_job_unchanged() {
-    // torchrun comes with the project's torch (.venv/bin, on PATH through ./fe).
+/// torchrun, which comes with the project's torch (.venv/bin, on PATH through ./fe).
+fn torchrun() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let torchrun = std::env::var_os("PATH")
         .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("torchrun")).find(|p| p.exists()))
         .unwrap_or_else(|| root.join(".venv/bin/torchrun"));
     assert!(torchrun.exists(), "torchrun is missing: the README's set-up installs torch into .venv");
+    torchrun
+}
+
+#[test]
+fn torchrun_starts_the_job_unchanged() {
+    let torchrun = torchrun();
     let dir = tempfile::tempdir().unwrap();
     let args = ["--optimizer", "sgd", "--epochs", "1", "--train-size", "320", "--eval-size", "64"];
     let port = free_port().to_string();
@@ -424,10 +429,7 @@ fn torchrun_starts_the_job_unchanged() {
 
 #[test]
 fn torchrun_on_two_nodes_over_loopback() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let torchrun = std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("torchrun")).find(|p| p.exists()))
-        .unwrap_or_else(|| root.join(".venv/bin/torchrun"));
+    let torchrun = torchrun();
     let dir = tempfile::tempdir().unwrap();
     let args = ["--optimizer", "sgd", "--epochs", "1", "--train-size", "320", "--eval-size", "64"];
     let port = free_port().to_string();
