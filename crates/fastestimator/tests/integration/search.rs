@@ -38,9 +38,9 @@ fn run_child(spec: &str) {
             std::process::abort();
         }
         std::thread::sleep(Duration::from_millis(30));
-        let mut text = std::fs::read_to_string(&log).unwrap_or_default();
-        text.push_str(&format!("{a} {b}\n"));
-        std::fs::write(&log, text).unwrap();
+        // Workers run at once: append with one O_APPEND write, so no line is lost to a race.
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        std::io::Write::write_all(&mut file, format!("{a} {b}\n").as_bytes()).unwrap();
         Ok([("sum", a + b), ("ratio", a / b)])
     })
     .param("a", [1, 2, 3])
