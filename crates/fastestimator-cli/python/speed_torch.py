@@ -94,6 +94,8 @@ def main():
     parser.add_argument("--model", default="lenet", choices=["lenet", "resnet", "resnet9"])
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--amp", action="store_true", help="float16 autocast with a GradScaler (CUDA)")
+    parser.add_argument("--channels-last", action="store_true",
+                        help="model and images in torch.channels_last, as PyTorch's performance guide advises")
     args = parser.parse_args()
     device = torch.device(args.device)
     torch.set_num_threads(args.threads)
@@ -110,6 +112,9 @@ def main():
     x = ((x - lo) / (hi - lo).clamp_min(1e-7)).to(device)
     y = y.to(device)
     model = {"resnet": SmallResNet, "resnet9": ResNet9}.get(args.model, LeNet)().to(device)
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     scaler = torch.amp.GradScaler("cuda", enabled=args.amp)
     bs = args.batch_size

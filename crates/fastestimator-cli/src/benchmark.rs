@@ -102,6 +102,10 @@ fn hand_written_loop(
     tch::manual_seed(1);
     let vs = nn::VarStore::new(device);
     let net = LeNet::new(&vs.root(), [1, 28, 28], 10);
+    // The layout `fe::build` gives the Estimator's model, so both loops run the same kernels.
+    if fe::model::MemoryFormat::Auto.channels_last_on(device) {
+        fe::model::to_channels_last(&vs);
+    }
     let mut opt = nn::Adam::default().build(&vs, 1e-3).map_err(|e| fe::FeError::torch("Adam", e))?;
     let mut step = |idx: &Tensor| {
         let xb = x.index_select(0, idx);

@@ -50,7 +50,9 @@ pub struct SpeedArgs {
 /// One run's figures, as its `SPEED` line gives them.
 type Figures = BTreeMap<String, f64>;
 
-const CONTENDERS: [&str; 3] = ["estimator", "hand loop", "pytorch"];
+/// The PyTorch loop runs twice a round: as a user writes it (NCHW, PyTorch's default), and with
+/// model and images in `torch.channels_last`, the layout the Estimator uses on the CPU.
+const CONTENDERS: [&str; 4] = ["estimator", "hand loop", "pytorch", "pytorch channels-last"];
 
 /// The PyTorch loop's script, relative to the repository root.
 const SCRIPT_IN_CHECKOUT: &str = "crates/fastestimator-cli/python/speed_torch.py";
@@ -83,7 +85,8 @@ pub fn run(args: &SpeedArgs) -> fe::Result<()> {
             .into_iter()
             .find(|p| p.exists())
             .unwrap_or_else(|| PathBuf::from(SCRIPT_IN_CHECKOUT));
-    let contenders: Vec<&str> = CONTENDERS.iter().copied().filter(|c| !(args.no_torch && *c == "pytorch")).collect();
+    let contenders: Vec<&str> =
+        CONTENDERS.iter().copied().filter(|c| !(args.no_torch && c.starts_with("pytorch"))).collect();
     println!(
         "fastestimator speed: {}, Adam, batch {batch_size}, {steps} steps, libtorch threads {threads}, {} rounds, \
          device {}{}",
@@ -124,6 +127,9 @@ pub fn run(args: &SpeedArgs) -> fe::Result<()> {
                 _ => {
                     let mut c = Command::new(&python);
                     c.arg(&script);
+                    if who == "pytorch channels-last" {
+                        c.arg("--channels-last");
+                    }
                     c
                 }
             };
@@ -219,14 +225,13 @@ fn print_summary(rounds: &[BTreeMap<&str, Figures>], contenders: &[&str]) {
             contenders.iter().map(|c| format!("{c} {:.1}", median(column(c, "steps_per_sec")))).collect();
         v.join(" | ")
     });
-    println!("estimator / hand loop   : {}", crate::rounds::median_of_ratios(&ratios("estimator", "hand loop")));
-    if contenders.contains(&"pytorch") {
-        println!("estimator / pytorch     : {}", crate::rounds::median_of_ratios(&ratios("estimator", "pytorch")));
+    for other in contenders.iter().skip(1) {
+        println!("estimator / {other:<22}: {}", crate::rounds::median_of_ratios(&ratios("estimator", other)));
     }
     let est = column("estimator", "steps_per_sec");
     let (lo, hi) = est.iter().fold((f64::MAX, 0.0f64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     println!(
-        "estimator stability     : {:.1} to {:.1} steps/s over {} runs ({:.1}% spread)",
+        "estimator stability               : {:.1} to {:.1} steps/s over {} runs ({:.1}% spread)",
         lo,
         hi,
         est.len(),
@@ -249,7 +254,7 @@ fn print_summary(rounds: &[BTreeMap<&str, Figures>], contenders: &[&str]) {
     println!();
     for c in contenders {
         println!(
-            "{c:<10} peak RSS {:>7.0} MiB, first training step {:.2} s after process start",
+            "{c:<22} peak RSS {:>7.0} MiB, first training step {:.2} s after process start",
             median(column(c, "peak_rss_mib")),
             median(column(c, "first_step_s"))
         );

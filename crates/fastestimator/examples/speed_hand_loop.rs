@@ -39,6 +39,11 @@ fn run(args: common::SpeedArgs) -> fe::Result<()> {
         "resnet9" => Box::new(ResNet9::new(&vs.root(), [3, 32, 32], 10)),
         _ => Box::new(LeNet::new(&vs.root(), [1, 28, 28], 10)),
     };
+    // The layout the Estimator's `fe::build` gives the same model (channels-last on the CPU),
+    // so that the two loops run the same kernels and their gap is the framework's overhead.
+    if fe::model::MemoryFormat::Auto.channels_last_on(device) {
+        fe::model::to_channels_last(&vs);
+    }
     let mut opt = nn::Adam::default().build(&vs, 1e-3).map_err(|e| fe::FeError::torch("Adam", e))?;
     let bs = args.batch_size as i64;
     let (mut compute, mut optimizer) = (Duration::ZERO, Duration::ZERO);

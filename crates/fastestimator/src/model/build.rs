@@ -3,6 +3,7 @@
 use tch::{nn, Device};
 
 use super::handle::{FeModel, Model};
+use super::memory_format::{to_channels_last, MemoryFormat};
 use super::optimizer::OptimizerArg;
 use crate::error::{FeError, Result};
 
@@ -38,6 +39,10 @@ pub struct BuildOptions {
     /// exposes libtorch's autocast for CUDA only (float16), so on a CPU-only machine the build
     /// is refused with a clear error instead of silently training in float32.
     pub mixed_precision: bool,
+    /// The memory layout of the model's 4-D weights. The default, [`MemoryFormat::Auto`], is
+    /// channels-last on the CPU, where libtorch's oneDNN convolutions run faster in it, and
+    /// PyTorch's NCHW on CUDA. Shapes, names and saved files are the same either way.
+    pub memory_format: MemoryFormat,
 }
 
 /// [`build`] with an explicit model name.
@@ -49,7 +54,7 @@ where
     build_with(model_fn, optimizer, BuildOptions { model_name: Some(name.to_string()), ..Default::default() })
 }
 
-/// [`build`] with [`BuildOptions`] (name, mixed precision).
+/// [`build`] with [`BuildOptions`] (name, mixed precision, memory layout).
 pub fn build_with<M, F>(model_fn: F, optimizer: impl Into<OptimizerArg>, options: BuildOptions) -> Result<Model>
 where
     M: FeModel + 'static,
@@ -90,6 +95,9 @@ where
     // a libtorch error while creating a layer) becomes an error naming the model.
     let module = crate::backend::catch_torch(|| model_fn(&vs.root()))
         .map_err(|reason| FeError::Model { model: name.clone(), reason: format!("cannot be built: {reason}") })?;
+    if options.memory_format.channels_last_on(device) {
+        to_channels_last(&vs);
+    }
     let model = Model::new(name, vs, Box::new(module), spec, options.mixed_precision)?;
     if !matches!(schedule, crate::schedule::Schedule::Fixed(_)) {
         model.set_optimizer_schedule(schedule)?;

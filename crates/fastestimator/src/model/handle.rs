@@ -293,7 +293,10 @@ impl Model {
             xs.iter().map(|x| if x.device() != device { x.to_device(device) } else { x.shallow_clone() }).collect();
         let shapes: Vec<Vec<i64>> = xs.iter().map(Tensor::size).collect();
         match catch_torch(|| inner.module.forward_with_layers(&xs, train, layers)) {
-            Ok(Ok(out)) => Ok(out),
+            // The output is in PyTorch's default layout whatever the layout of the weights (see
+            // `MemoryFormat`); a no-op for NCHW outputs and for anything not 4-D. Intermediate
+            // layers are handed out as they are: gradients are taken with respect to them.
+            Ok(Ok((out, layers))) => Ok((out.contiguous(), layers)),
             Ok(Err(reason)) | Err(reason) => Err(FeError::Model {
                 model: self.name(),
                 reason: format!(
@@ -439,10 +442,7 @@ impl Model {
         if state.is_empty() {
             return Err(FeError::Model { model: self.name(), reason: "has no optimizer state to save".into() });
         }
-        write_atomically(path, |tmp| {
-            let named: Vec<(&str, &Tensor)> = state.iter().map(|(k, t)| (k.as_str(), t)).collect();
-            Tensor::write_safetensors(&named, tmp)
-        })
+        write_atomically(path, |tmp| write_contiguous(&state, tmp))
     }
 
     /// Read optimizer state written by [`Model::save_optimizer`].
@@ -459,7 +459,8 @@ impl Model {
 
     /// Write the weights to `path` as safetensors, atomically (temporary file, then rename).
     pub fn save_weights(&self, path: &Path) -> Result<()> {
-        write_atomically(path, |tmp| self.lock().vs.save(tmp))
+        let vars: Vec<(String, Tensor)> = self.lock().vs.variables().into_iter().collect();
+        write_atomically(path, |tmp| write_contiguous(&vars, tmp))
     }
 
     /// Load weights written by [`Model::save_weights`] (or any safetensors file with the
@@ -548,14 +549,24 @@ impl Model {
         tch::no_grad(|| group.broadcast(&tensors, root))
     }
 
-    /// A copy of every named variable (for comparisons and tests).
+    /// A copy of every named variable (for comparisons and tests), in PyTorch's default layout
+    /// whatever the layout in the model ([`super::MemoryFormat`]), so it can be written with
+    /// `Tensor::write_safetensors` or viewed.
     pub fn variables(&self) -> Vec<(String, Tensor)> {
         let inner = self.lock();
-        let mut vars: Vec<(String, Tensor)> =
-            inner.vs.variables().into_iter().map(|(k, v)| (k, v.detach().copy())).collect();
+        let copy = |v: Tensor| if v.is_contiguous() { v.detach().copy() } else { v.detach().contiguous() };
+        let mut vars: Vec<(String, Tensor)> = inner.vs.variables().into_iter().map(|(k, v)| (k, copy(v))).collect();
         vars.sort_by(|a, b| a.0.cmp(&b.0));
         vars
     }
+}
+
+/// Write named tensors as safetensors, each in PyTorch's default layout: a channels-last
+/// weight ([`super::MemoryFormat`]) is saved as the NCHW tensor it stands for, so the file is
+/// the same whatever the layout in memory.
+fn write_contiguous(tensors: &[(String, Tensor)], path: &Path) -> std::result::Result<(), tch::TchError> {
+    let contiguous: Vec<(&str, Tensor)> = tensors.iter().map(|(k, t)| (k.as_str(), t.contiguous())).collect();
+    Tensor::write_safetensors(&contiguous, path)
 }
 
 /// Write a file through `write(tmp_path)` into a temporary file beside `path`, fsync it, then

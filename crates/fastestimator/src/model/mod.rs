@@ -8,6 +8,7 @@ mod handle;
 mod io;
 mod l2_regularization;
 mod loss_scaler;
+mod memory_format;
 mod optimizer;
 
 pub use build::{build, build_named, build_with, default_device, BuildOptions};
@@ -15,4 +16,5 @@ pub use handle::{FeModel, Model};
 pub use io::{get_lr, load_model, optimizer_path, save_model, set_lr, update_model};
 pub use l2_regularization::l2_regularization;
 pub use loss_scaler::LossScaler;
+pub use memory_format::{to_channels_last, MemoryFormat};
 pub use optimizer::{OptimizerArg, OptimizerSpec};
