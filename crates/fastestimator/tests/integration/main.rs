@@ -15,6 +15,7 @@ mod launch;
 mod layers;
 mod log_plots;
 mod logs;
+mod memory_format;
 mod metrics;
 mod network_ops;
 mod numpy_ops;
