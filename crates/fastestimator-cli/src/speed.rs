@@ -1,5 +1,6 @@
 //! `fastestimator speed`: the Estimator in a user's own program against a hand-written tch loop
-//! and a plain PyTorch eager loop, side by side, in alternating rounds.
+//! and a plain PyTorch eager loop (as users write it, and with `torch.channels_last`), side by
+//! side, in alternating rounds.
 //!
 //! Every contender is its own process, started fresh each round: `speed_estimator` and
 //! `speed_hand_loop` are example programs built the way a user builds one (no allocator or
@@ -42,7 +43,7 @@ pub struct SpeedArgs {
     /// The Python that runs the PyTorch loop (default: `.venv/bin/python`, else `python3`).
     #[arg(long)]
     python: Option<PathBuf>,
-    /// Leave out the PyTorch loop.
+    /// Leave out the PyTorch loops (both the NCHW one and the channels_last one).
     #[arg(long)]
     no_torch: bool,
 }

@@ -266,7 +266,10 @@ impl Model {
     }
 
     /// Run the model on one or more inputs and return its output plus the requested
-    /// intermediate layers. `keys` name the inputs in errors.
+    /// intermediate layers. `keys` name the inputs in errors. The output is in PyTorch's default
+    /// (contiguous) layout; intermediate layers keep the layout the model computed them in,
+    /// channels-last for a CPU model's convolutions ([`super::MemoryFormat`]), so take `reshape`
+    /// rather than `view` of them.
     pub fn forward_layers(
         &self,
         keys: &[String],

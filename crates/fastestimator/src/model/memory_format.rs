@@ -15,7 +15,7 @@
 //! that differ from the NCHW kernel's in the last bits (another summation order), as any change
 //! of kernel does. [`MemoryFormat::Contiguous`] keeps PyTorch's default layout.
 
-use tch::{nn, Device, Kind, Tensor};
+use tch::{nn, Device, Tensor};
 
 /// The memory layout of a model's 4-D floating-point variables (its 2-D convolution weights),
 /// chosen when it is built ([`super::BuildOptions::memory_format`]).
@@ -59,7 +59,7 @@ impl MemoryFormat {
 pub fn to_channels_last(vs: &nn::VarStore) {
     tch::no_grad(|| {
         for (_, mut var) in vs.variables() {
-            if var.dim() == 4 && is_floating(var.kind()) {
+            if var.dim() == 4 && var.is_floating_point() {
                 let laid_out = channels_last_copy(&var);
                 var.set_data(&laid_out);
             }
@@ -80,13 +80,10 @@ fn channels_last_copy(t: &Tensor) -> Tensor {
     out
 }
 
-fn is_floating(kind: Kind) -> bool {
-    matches!(kind, Kind::Float | Kind::Double | Kind::Half | Kind::BFloat16)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tch::Kind;
 
     #[test]
     fn auto_is_channels_last_on_the_cpu_only() {
