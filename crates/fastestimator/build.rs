@@ -1,5 +1,6 @@
-//! Compiles the c10d shim (`csrc/c10d_shim.cpp`): a C ABI over PyTorch's distributed engine,
-//! against the same libtorch that tch links (torch-sys tells us where it is).
+//! Compiles the C++ shims against the same libtorch that tch links (torch-sys tells us where it
+//! is): `csrc/c10d_shim.cpp`, a C ABI over PyTorch's distributed engine, and
+//! `csrc/fused_optim.cpp`, one over libtorch's fused optimizer kernels.
 //!
 //! The c10d headers ship with torch; Gloo's come from Debian's `libgloo-dev` (`./fe` installs it).
 
@@ -7,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     println!("cargo:rerun-if-changed=csrc/c10d_shim.cpp");
+    println!("cargo:rerun-if-changed=csrc/fused_optim.cpp");
+    println!("cargo:rerun-if-changed=csrc/guarded.h");
     println!("cargo:rerun-if-env-changed=FE_GLOO_INCLUDE");
     let lib = PathBuf::from(std::env::var("DEP_TCH_LIBTORCH_LIB").expect(
         "torch-sys did not report libtorch's folder (DEP_TCH_LIBTORCH_LIB); build through ./fe or set LIBTORCH",
@@ -27,6 +30,7 @@ fn main() {
         .cpp(true)
         .std("c++17")
         .file("csrc/c10d_shim.cpp")
+        .file("csrc/fused_optim.cpp")
         .include(&include)
         .include(include.join("torch/csrc/api/include"))
         .include(&gloo)
@@ -39,7 +43,7 @@ fn main() {
     if nccl {
         add_nccl(&mut build, &lib);
     }
-    build.compile("fe_c10d");
+    build.compile("fe_torch_shims");
     link_torch(&lib);
     if nccl {
         println!("cargo:rustc-link-lib=dylib=torch_cuda");

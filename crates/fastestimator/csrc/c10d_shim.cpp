@@ -21,9 +21,9 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
-namespace {
+#include "guarded.h"
 
-thread_local std::string last_error;
+namespace {
 
 struct Store {
   c10::intrusive_ptr<c10d::Store> inner;
@@ -33,18 +33,7 @@ struct Group {
   c10::intrusive_ptr<c10d::Backend> inner;
 };
 
-template <typename F>
-int guarded(F&& f) {
-  try {
-    f();
-    return 0;
-  } catch (const std::exception& e) {
-    last_error = e.what();
-  } catch (...) {
-    last_error = "unknown C++ exception";
-  }
-  return 1;
-}
+using fe_shim::guarded;
 
 std::vector<at::Tensor> tensors_of(at::Tensor** tensors, size_t n) {
   std::vector<at::Tensor> out;
@@ -117,7 +106,7 @@ struct Overlap {
 
 extern "C" {
 
-const char* fe_c10d_last_error() { return last_error.c_str(); }
+const char* fe_c10d_last_error() { return fe_shim::last_error.c_str(); }
 
 int fe_c10d_store_new(const char* host, uint16_t port, int is_server, int num_workers, int64_t timeout_ms,
                       void** out) {

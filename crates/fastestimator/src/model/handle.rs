@@ -372,7 +372,8 @@ impl Model {
                 reason: format!("{} gradients given for {} trainable variables", grads.len(), opt.params().len()),
             });
         }
-        opt.step_with(grads);
+        opt.step_with(grads)
+            .map_err(|reason| FeError::Model { model: name, reason: format!("optimizer step: {reason}") })?;
         if let Some(kept) = inner.last_gradients.as_mut() {
             *kept = grads.iter().map(Tensor::shallow_clone).collect();
         }

@@ -71,7 +71,7 @@ pub fn to_channels_last(vs: &nn::VarStore) {
 /// `t.contiguous(memory_format=torch.channels_last)`). Built from the strides themselves:
 /// `permute → contiguous → permute` leaves a one-channel tensor in NCHW strides, which oneDNN
 /// then treats as NCHW.
-fn channels_last_copy(t: &Tensor) -> Tensor {
+pub(super) fn channels_last_copy(t: &Tensor) -> Tensor {
     let size = t.size();
     let (c, h, w) = (size[1], size[2], size[3]);
     let strides = [h * w * c, 1, w * c, c];

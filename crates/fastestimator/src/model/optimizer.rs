@@ -3,6 +3,7 @@
 use tch::nn;
 use tch::Tensor;
 
+use super::fused_adam::{fused_adam, AdamStep};
 use crate::error::{FeError, Result};
 
 /// A configured optimizer. [`OptimizerSpec::from_name`] gives FE's defaults.
@@ -205,10 +206,35 @@ impl Optimizer {
         self.steps
     }
 
-    /// Take one step with the given gradients (one per parameter; undefined = no gradient).
-    pub(crate) fn step_with(&mut self, grads: &[Tensor]) {
+    /// Take one optimizer step with the given gradients (one per parameter; undefined = no
+    /// gradient). Adam and AdamW run libtorch's fused kernel when the parameters allow it (one
+    /// floating dtype on one device), and the same update as tensor ops otherwise. An error is
+    /// libtorch's message; the step count then stays as it was.
+    pub(crate) fn step_with(&mut self, grads: &[Tensor]) -> std::result::Result<(), String> {
         if self.state.is_empty() {
             self.state = self.params.iter().map(|p| vec![p.zeros_like(), p.zeros_like()]).collect();
+        }
+        if let OptimizerSpec::Adam { beta1, beta2, weight_decay, .. }
+        | OptimizerSpec::AdamW { beta1, beta2, weight_decay, .. } = self.spec
+        {
+            let live: Vec<usize> = (0..self.params.len()).filter(|&i| grads[i].defined()).collect();
+            let params: Vec<&Tensor> = live.iter().map(|&i| &self.params[i]).collect();
+            if super::fused_adam::supports(&params) {
+                let step = AdamStep {
+                    step: self.steps + 1,
+                    lr: self.lr,
+                    beta1,
+                    beta2,
+                    weight_decay,
+                    eps: 1e-8,
+                    decoupled: matches!(self.spec, OptimizerSpec::AdamW { .. }),
+                };
+                let pick = |j: usize| live.iter().map(|&i| &self.state[i][j]).collect::<Vec<_>>();
+                let grads: Vec<&Tensor> = live.iter().map(|&i| &grads[i]).collect();
+                tch::no_grad(|| fused_adam(&params, &grads, &pick(0), &pick(1), step))?;
+                self.steps += 1;
+                return Ok(());
+            }
         }
         self.steps += 1;
         let t = self.steps as f64;
@@ -223,12 +249,12 @@ impl Optimizer {
                 match spec {
                     OptimizerSpec::Adam { beta1, beta2, weight_decay, .. }
                     | OptimizerSpec::AdamW { beta1, beta2, weight_decay, .. } => {
+                        // torch's single-tensor Adam, for parameters the fused kernel cannot take.
                         let decoupled = matches!(spec, OptimizerSpec::AdamW { .. });
                         let g = if weight_decay != 0.0 && !decoupled { g + &*p * weight_decay } else { g };
                         if weight_decay != 0.0 && decoupled {
                             *p *= 1.0 - lr * weight_decay;
                         }
-                        // In-place forms, as torch's Adam: fewer temporaries per parameter.
                         let _ = st[0].lerp_(&g, 1.0 - beta1);
                         let _ = st[1].g_mul_scalar_(beta2);
                         let _ = st[1].addcmul_(&(&g * (1.0 - beta2)), &g);
@@ -278,6 +304,7 @@ impl Optimizer {
                 }
             }
         });
+        Ok(())
     }
 
     /// The optimizer's state as named tensors (for checkpoints).
@@ -303,7 +330,12 @@ impl Optimizer {
             let mut st = Vec::new();
             for j in 0..2 {
                 match get(&format!("param{i}.state{j}")) {
-                    Some(t) if t.size() == p.size() => st.push(t.to_device(p.device()).to_kind(p.kind())),
+                    // In the parameter's memory layout, as the fused kernels need.
+                    Some(t) if t.size() == p.size() => {
+                        let mut laid_out = p.zeros_like();
+                        laid_out.copy_(t);
+                        st.push(laid_out)
+                    }
                     Some(t) => {
                         return Err(bad(format!(
                             "param{i}: state shape {:?} != parameter shape {:?}",
@@ -323,5 +355,115 @@ impl Optimizer {
         }
         self.state = state;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    /// torch.optim.Adam / AdamW on one scalar, in f64: the reference both paths must follow.
+    fn reference(p0: f64, grads: &[f64], lr: f64, wd: f64, decoupled: bool) -> f64 {
+        let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8);
+        let (mut p, mut m, mut v) = (p0, 0.0, 0.0);
+        for (t, &g) in grads.iter().enumerate() {
+            let t = (t + 1) as i32;
+            let g = if decoupled {
+                p *= 1.0 - lr * wd;
+                g
+            } else {
+                g + wd * p
+            };
+            m = b1 * m + (1.0 - b1) * g;
+            v = b2 * v + (1.0 - b2) * g * g;
+            let (bc1, bc2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
+            p -= lr / bc1 * m / (v.sqrt() / bc2.sqrt() + eps);
+        }
+        p
+    }
+
+    fn values(t: &Tensor) -> Vec<f64> {
+        Vec::<f64>::try_from(t.to_kind(Kind::Double).contiguous().view(-1)).unwrap()
+    }
+
+    /// Parameters: a channels-last 4-D weight and a bias, of `kinds`.
+    fn params(kinds: [Kind; 2]) -> Vec<Tensor> {
+        let w = Tensor::linspace(-1.0, 1.0, 24, (kinds[0], Device::Cpu)).reshape([2, 3, 2, 2]);
+        let w = super::super::memory_format::channels_last_copy(&w);
+        assert_eq!(w.stride(), [12, 1, 6, 3]);
+        let b = Tensor::from_slice(&[0.5f64, -0.25]).to_kind(kinds[1]);
+        vec![w, b]
+    }
+
+    /// Gradients of step `s` (contiguous, so the channels-last weight's is copied into its layout).
+    fn grads(ps: &[Tensor], s: usize) -> Vec<Tensor> {
+        ps.iter().map(|p| (p.ones_like().contiguous() * (0.3 * s as f64 - 0.37)) + p.detach() * 0.7).collect()
+    }
+
+    fn check(spec: OptimizerSpec, kinds: [Kind; 2]) {
+        let (lr, wd, decoupled) = match spec {
+            OptimizerSpec::Adam { lr, weight_decay, .. } => (lr, weight_decay, false),
+            OptimizerSpec::AdamW { lr, weight_decay, .. } => (lr, weight_decay, true),
+            _ => unreachable!(),
+        };
+        let ps = params(kinds);
+        let start: Vec<Vec<f64>> = ps.iter().map(values).collect();
+        let mut opt = Optimizer::new(spec, ps.iter().map(Tensor::shallow_clone).collect());
+        let mut seen: Vec<Vec<Vec<f64>>> = vec![Vec::new(); ps.len()];
+        for s in 0..3 {
+            let g = grads(&ps, s);
+            let before: Vec<Vec<f64>> = g.iter().map(values).collect();
+            for (i, gi) in g.iter().enumerate() {
+                seen[i].push(values(gi));
+            }
+            opt.step_with(&g).unwrap();
+            assert_eq!(g.iter().map(values).collect::<Vec<_>>(), before, "a step must leave the gradients alone");
+        }
+        assert_eq!(opt.steps(), 3);
+        for (i, p) in ps.iter().enumerate() {
+            for (k, got) in values(p).iter().enumerate() {
+                let gs: Vec<f64> = seen[i].iter().map(|g| g[k]).collect();
+                let want = reference(start[i][k], &gs, lr, wd, decoupled);
+                assert!((got - want).abs() < 2e-6, "param {i}[{k}]: {got} != {want} ({kinds:?})");
+            }
+        }
+        assert_eq!(ps[0].stride(), [12, 1, 6, 3], "the layout is kept");
+    }
+
+    #[test]
+    fn adam_and_adamw_follow_torchs_rule_on_both_paths() {
+        let adam = OptimizerSpec::Adam { lr: 0.05, beta1: 0.9, beta2: 0.999, weight_decay: 0.1 };
+        let adamw = OptimizerSpec::AdamW { lr: 0.05, beta1: 0.9, beta2: 0.999, weight_decay: 0.1 };
+        // One dtype: libtorch's fused kernel; two dtypes: the tensor-op form.
+        for kinds in [[Kind::Float, Kind::Float], [Kind::Float, Kind::Double]] {
+            let fused = super::super::fused_adam::supports(&params(kinds).iter().collect::<Vec<_>>());
+            assert_eq!(fused, kinds[0] == kinds[1]);
+            check(adam.clone(), kinds);
+            check(adamw.clone(), kinds);
+        }
+    }
+
+    #[test]
+    fn restored_adam_state_continues_exactly_in_a_channels_last_layout() {
+        let spec = OptimizerSpec::from_name("adam").unwrap();
+        let run = |restore_after: Option<usize>| {
+            let ps = params([Kind::Float, Kind::Float]);
+            let mut opt = Optimizer::new(spec.clone(), ps.iter().map(Tensor::shallow_clone).collect());
+            for s in 0..4 {
+                if restore_after == Some(s) {
+                    // The checkpoint holds contiguous copies; loading puts them back in the layout.
+                    let saved: Vec<(String, Tensor)> =
+                        opt.state_tensors().into_iter().map(|(k, t)| (k, t.contiguous())).collect();
+                    opt = Optimizer::new(spec.clone(), ps.iter().map(Tensor::shallow_clone).collect());
+                    opt.load_state_tensors(&saved).unwrap();
+                }
+                opt.step_with(&grads(&ps, s)).unwrap();
+            }
+            ps
+        };
+        for (a, b) in run(None).iter().zip(run(Some(2))) {
+            assert!(a.equal(&b), "a restored Adam must continue exactly");
+        }
     }
 }

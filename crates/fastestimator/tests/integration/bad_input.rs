@@ -199,3 +199,18 @@ fn corrupt_and_missing_mnist_files_give_clear_errors() {
     let msg = mnist::load_data_with(Some(dir.path()), false).unwrap_err().to_string();
     assert!(msg.contains("train-images-idx3-ubyte"), "{msg}");
 }
+
+#[test]
+fn a_gradient_of_the_wrong_shape_is_refused_and_no_step_is_counted() {
+    let model = fe::build_named(|p| LeNet::new(p, [1, 28, 28], 10), "adam", "wrong_grad").unwrap();
+    let before: Vec<tch::Tensor> = model.trainable_variables().iter().map(|v| v.detach().copy()).collect();
+    let mut grads: Vec<tch::Tensor> = model.trainable_variables().iter().map(|v| v.zeros_like()).collect();
+    grads[0] = tch::Tensor::zeros([3, 3], (tch::Kind::Float, tch::Device::Cpu));
+    let err = model.apply_gradients(&grads).unwrap_err();
+    assert!(matches!(&err, FeError::Model { model, .. } if model == "wrong_grad"), "{err}");
+    assert!(err.to_string().contains("[3, 3]") && err.to_string().contains("optimizer step"), "{err}");
+    assert_eq!(model.optimizer_steps(), 0);
+    for (b, a) in before.iter().zip(model.trainable_variables()) {
+        assert!(b.equal(&a), "a refused step must leave the weights alone");
+    }
+}
