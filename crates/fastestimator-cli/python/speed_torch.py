@@ -103,7 +103,10 @@ def main():
     y = torch.from_numpy(np.fromfile(os.path.join(args.data, "y.i64"), dtype=np.int64))
     x = torch.from_numpy(np.fromfile(os.path.join(args.data, "x.u8"), dtype=np.uint8))
     if args.model.startswith("resnet"):
-        x = x.reshape(-1, 32, 32, 3).permute(0, 3, 1, 2)
+        # Contiguous NCHW, as a user's loop receives its batches: torchvision's ToTensor and FE's
+        # ChannelTranspose + collate both hand PyTorch contiguous NCHW images. (The permuted view
+        # alone would carry channels-last strides into the model, which no such loop does.)
+        x = x.reshape(-1, 32, 32, 3).permute(0, 3, 1, 2).contiguous()
     else:
         x = x.reshape(-1, 1, 28, 28)
     x = x.float()
