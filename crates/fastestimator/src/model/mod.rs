@@ -4,7 +4,7 @@
 //! above them orders the ops.
 
 mod build;
-mod fused_adam;
+mod fused_optim;
 mod handle;
 mod io;
 mod l2_regularization;

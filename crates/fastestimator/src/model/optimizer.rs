@@ -3,7 +3,7 @@
 use tch::nn;
 use tch::Tensor;
 
-use super::fused_adam::{fused_adam, AdamStep};
+use super::fused_optim::{fused_adam, fused_sgd, AdamStep, SgdStep};
 use crate::error::{FeError, Result};
 
 /// A configured optimizer. [`OptimizerSpec::from_name`] gives FE's defaults.
@@ -207,34 +207,35 @@ impl Optimizer {
     }
 
     /// Take one optimizer step with the given gradients (one per parameter; undefined = no
-    /// gradient). Adam and AdamW run libtorch's fused kernel when the parameters allow it (one
-    /// floating dtype on one device), and the same update as tensor ops otherwise. An error is
+    /// gradient). Adam, AdamW and SGD run libtorch's fused kernels when the parameters allow it
+    /// (one floating dtype on one device), and the same update as tensor ops otherwise. An error is
     /// libtorch's message; the step count then stays as it was.
     pub(crate) fn step_with(&mut self, grads: &[Tensor]) -> std::result::Result<(), String> {
         if self.state.is_empty() {
             self.state = self.params.iter().map(|p| vec![p.zeros_like(), p.zeros_like()]).collect();
         }
-        if let OptimizerSpec::Adam { beta1, beta2, weight_decay, .. }
-        | OptimizerSpec::AdamW { beta1, beta2, weight_decay, .. } = self.spec
-        {
-            let live: Vec<usize> = (0..self.params.len()).filter(|&i| grads[i].defined()).collect();
-            let params: Vec<&Tensor> = live.iter().map(|&i| &self.params[i]).collect();
-            if super::fused_adam::supports(&params) {
-                let step = AdamStep {
-                    step: self.steps + 1,
-                    lr: self.lr,
-                    beta1,
-                    beta2,
-                    weight_decay,
-                    eps: 1e-8,
-                    decoupled: matches!(self.spec, OptimizerSpec::AdamW { .. }),
-                };
-                let pick = |j: usize| live.iter().map(|&i| &self.state[i][j]).collect::<Vec<_>>();
-                let grads: Vec<&Tensor> = live.iter().map(|&i| &grads[i]).collect();
-                tch::no_grad(|| fused_adam(&params, &grads, &pick(0), &pick(1), step))?;
-                self.steps += 1;
-                return Ok(());
-            }
+        let live: Vec<usize> = (0..self.params.len()).filter(|&i| grads[i].defined()).collect();
+        let params: Vec<&Tensor> = live.iter().map(|&i| &self.params[i]).collect();
+        let fused = !matches!(self.spec, OptimizerSpec::RmsProp { .. } | OptimizerSpec::Adagrad { .. });
+        if fused && super::fused_optim::supports(&params) {
+            let state = |j: usize| live.iter().map(|&i| &self.state[i][j]).collect::<Vec<_>>();
+            let grads: Vec<&Tensor> = live.iter().map(|&i| &grads[i]).collect();
+            let lr = self.lr;
+            tch::no_grad(|| match self.spec {
+                OptimizerSpec::Adam { beta1, beta2, weight_decay, .. }
+                | OptimizerSpec::AdamW { beta1, beta2, weight_decay, .. } => {
+                    let decoupled = matches!(self.spec, OptimizerSpec::AdamW { .. });
+                    let step = AdamStep { step: self.steps + 1, lr, beta1, beta2, weight_decay, eps: 1e-8, decoupled };
+                    fused_adam(&params, &grads, &state(0), &state(1), step)
+                }
+                OptimizerSpec::Sgd { momentum, nesterov, weight_decay, .. } => {
+                    let step = SgdStep { lr, momentum, weight_decay, nesterov, first_step: self.steps == 0 };
+                    fused_sgd(&params, &grads, &state(0), step)
+                }
+                OptimizerSpec::RmsProp { .. } | OptimizerSpec::Adagrad { .. } => Ok(()),
+            })?;
+            self.steps += 1;
+            return Ok(());
         }
         self.steps += 1;
         let t = self.steps as f64;
@@ -401,15 +402,38 @@ mod tests {
         ps.iter().map(|p| (p.ones_like().contiguous() * (0.3 * s as f64 - 0.37)) + p.detach() * 0.7).collect()
     }
 
+    /// torch.optim.SGD (no dampening) on one scalar, in f64.
+    fn sgd_reference(p0: f64, grads: &[f64], lr: f64, momentum: f64, wd: f64, nesterov: bool) -> f64 {
+        let (mut p, mut buf) = (p0, 0.0);
+        for (t, &g) in grads.iter().enumerate() {
+            let g = g + wd * p;
+            let update = if momentum == 0.0 {
+                g
+            } else {
+                buf = if t == 0 { g } else { momentum * buf + g };
+                if nesterov {
+                    g + momentum * buf
+                } else {
+                    buf
+                }
+            };
+            p -= lr * update;
+        }
+        p
+    }
+
     fn check(spec: OptimizerSpec, kinds: [Kind; 2]) {
-        let (lr, wd, decoupled) = match spec {
-            OptimizerSpec::Adam { lr, weight_decay, .. } => (lr, weight_decay, false),
-            OptimizerSpec::AdamW { lr, weight_decay, .. } => (lr, weight_decay, true),
+        let reference = |p0: f64, gs: &[f64]| match spec {
+            OptimizerSpec::Adam { lr, weight_decay, .. } => reference(p0, gs, lr, weight_decay, false),
+            OptimizerSpec::AdamW { lr, weight_decay, .. } => reference(p0, gs, lr, weight_decay, true),
+            OptimizerSpec::Sgd { lr, momentum, nesterov, weight_decay } => {
+                sgd_reference(p0, gs, lr, momentum, weight_decay, nesterov)
+            }
             _ => unreachable!(),
         };
         let ps = params(kinds);
         let start: Vec<Vec<f64>> = ps.iter().map(values).collect();
-        let mut opt = Optimizer::new(spec, ps.iter().map(Tensor::shallow_clone).collect());
+        let mut opt = Optimizer::new(spec.clone(), ps.iter().map(Tensor::shallow_clone).collect());
         let mut seen: Vec<Vec<Vec<f64>>> = vec![Vec::new(); ps.len()];
         for s in 0..3 {
             let g = grads(&ps, s);
@@ -424,7 +448,7 @@ mod tests {
         for (i, p) in ps.iter().enumerate() {
             for (k, got) in values(p).iter().enumerate() {
                 let gs: Vec<f64> = seen[i].iter().map(|g| g[k]).collect();
-                let want = reference(start[i][k], &gs, lr, wd, decoupled);
+                let want = reference(start[i][k], &gs);
                 assert!((got - want).abs() < 2e-6, "param {i}[{k}]: {got} != {want} ({kinds:?})");
             }
         }
@@ -432,21 +456,35 @@ mod tests {
     }
 
     #[test]
-    fn adam_and_adamw_follow_torchs_rule_on_both_paths() {
-        let adam = OptimizerSpec::Adam { lr: 0.05, beta1: 0.9, beta2: 0.999, weight_decay: 0.1 };
-        let adamw = OptimizerSpec::AdamW { lr: 0.05, beta1: 0.9, beta2: 0.999, weight_decay: 0.1 };
-        // One dtype: libtorch's fused kernel; two dtypes: the tensor-op form.
+    fn adam_adamw_and_sgd_follow_torchs_rules_on_both_paths() {
+        let specs = [
+            OptimizerSpec::Adam { lr: 0.05, beta1: 0.9, beta2: 0.999, weight_decay: 0.1 },
+            OptimizerSpec::AdamW { lr: 0.05, beta1: 0.9, beta2: 0.999, weight_decay: 0.1 },
+            OptimizerSpec::Sgd { lr: 0.05, momentum: 0.0, nesterov: false, weight_decay: 0.0 },
+            OptimizerSpec::Sgd { lr: 0.05, momentum: 0.9, nesterov: false, weight_decay: 0.1 },
+            OptimizerSpec::Sgd { lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.0 },
+        ];
+        // One dtype: libtorch's fused kernels; two dtypes: the tensor-op form.
         for kinds in [[Kind::Float, Kind::Float], [Kind::Float, Kind::Double]] {
-            let fused = super::super::fused_adam::supports(&params(kinds).iter().collect::<Vec<_>>());
+            let fused = super::super::fused_optim::supports(&params(kinds).iter().collect::<Vec<_>>());
             assert_eq!(fused, kinds[0] == kinds[1]);
-            check(adam.clone(), kinds);
-            check(adamw.clone(), kinds);
+            for spec in &specs {
+                check(spec.clone(), kinds);
+            }
         }
     }
 
     #[test]
-    fn restored_adam_state_continues_exactly_in_a_channels_last_layout() {
-        let spec = OptimizerSpec::from_name("adam").unwrap();
+    fn restored_adam_and_sgd_state_continues_exactly_in_a_channels_last_layout() {
+        for spec in [
+            OptimizerSpec::from_name("adam").unwrap(),
+            OptimizerSpec::Sgd { lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.0 },
+        ] {
+            restored_state_continues_exactly(spec);
+        }
+    }
+
+    fn restored_state_continues_exactly(spec: OptimizerSpec) {
         let run = |restore_after: Option<usize>| {
             let ps = params([Kind::Float, Kind::Float]);
             let mut opt = Optimizer::new(spec.clone(), ps.iter().map(Tensor::shallow_clone).collect());
@@ -463,7 +501,7 @@ mod tests {
             ps
         };
         for (a, b) in run(None).iter().zip(run(Some(2))) {
-            assert!(a.equal(&b), "a restored Adam must continue exactly");
+            assert!(a.equal(&b), "a restored {spec:?} must continue exactly");
         }
     }
 }

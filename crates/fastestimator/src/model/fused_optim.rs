@@ -1,6 +1,6 @@
-//! Adam and AdamW through libtorch's fused kernels (`csrc/fused_optim.cpp`): one call updates
-//! every parameter in a single pass over its memory, where the tensor-op form dispatches about ten
-//! ops, and allocates four temporaries, per parameter.
+//! Adam, AdamW and SGD through libtorch's fused kernels (`csrc/fused_optim.cpp`): one call
+//! updates every parameter in a single pass over its memory, where the tensor-op form dispatches
+//! several ops, and allocates temporaries, per parameter.
 
 use std::os::raw::{c_char, c_int, c_void};
 
@@ -23,6 +23,18 @@ extern "C" {
         eps: f64,
         decoupled: c_int,
     ) -> c_int;
+    #[allow(clippy::too_many_arguments)]
+    fn fe_optim_fused_sgd(
+        params: *const *mut c_void,
+        grads: *const *mut c_void,
+        momentum_buffers: *const *mut c_void,
+        n: usize,
+        lr: f64,
+        momentum: f64,
+        weight_decay: f64,
+        nesterov: c_int,
+        first_step: c_int,
+    ) -> c_int;
 }
 
 /// Adam's settings for one step.
@@ -37,6 +49,17 @@ pub(crate) struct AdamStep {
     pub eps: f64,
     /// AdamW's decoupled weight decay rather than Adam's L2 penalty.
     pub decoupled: bool,
+}
+
+/// SGD's settings for one step (torch's SGD without dampening).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SgdStep {
+    pub lr: f64,
+    pub momentum: f64,
+    pub weight_decay: f64,
+    pub nesterov: bool,
+    /// The optimizer's first step: each momentum buffer becomes its gradient.
+    pub first_step: bool,
 }
 
 /// Whether the fused kernel takes these parameters: all of one floating dtype on one device, as
@@ -66,11 +89,10 @@ pub(crate) fn fused_adam(
             exp_avg_sqs.len()
         ));
     }
-    let ptrs = |ts: &[&Tensor]| ts.iter().map(|t| t.as_ptr() as *mut c_void).collect::<Vec<_>>();
     let (p, g, m, v) = (ptrs(params), ptrs(grads), ptrs(exp_avgs), ptrs(exp_avg_sqs));
     // SAFETY: every pointer is a live `at::Tensor*` owned by the borrowed tch tensors for the whole
     // call, and each list holds `n` of them; the shim catches every C++ exception.
-    let rc = unsafe {
+    check(unsafe {
         fe_optim_fused_adam(
             p.as_ptr(),
             g.as_ptr(),
@@ -85,7 +107,45 @@ pub(crate) fn fused_adam(
             s.eps,
             c_int::from(s.decoupled),
         )
-    };
+    })
+}
+
+/// One fused SGD step. The momentum buffers (one per parameter, laid out as it) are read only
+/// with momentum; a gradient in another layout is copied into the parameter's first.
+pub(crate) fn fused_sgd(
+    params: &[&Tensor],
+    grads: &[&Tensor],
+    momentum_buffers: &[&Tensor],
+    s: SgdStep,
+) -> Result<(), String> {
+    let n = params.len();
+    if grads.len() != n || momentum_buffers.len() != n {
+        return Err(format!("{n} parameters, {} gradients, {} momentum buffers", grads.len(), momentum_buffers.len()));
+    }
+    let (p, g, b) = (ptrs(params), ptrs(grads), ptrs(momentum_buffers));
+    // SAFETY: as in `fused_adam`.
+    check(unsafe {
+        fe_optim_fused_sgd(
+            p.as_ptr(),
+            g.as_ptr(),
+            b.as_ptr(),
+            n,
+            s.lr,
+            s.momentum,
+            s.weight_decay,
+            c_int::from(s.nesterov),
+            c_int::from(s.first_step),
+        )
+    })
+}
+
+/// The `at::Tensor*` behind each tch tensor, for one call.
+fn ptrs(tensors: &[&Tensor]) -> Vec<*mut c_void> {
+    tensors.iter().map(|t| t.as_ptr() as *mut c_void).collect()
+}
+
+/// The shim's status as a result, with its message on failure.
+fn check(rc: c_int) -> Result<(), String> {
     if rc == 0 {
         return Ok(());
     }
