@@ -372,6 +372,26 @@ impl Model {
                 reason: format!("{} gradients given for {} trainable variables", grads.len(), opt.params().len()),
             });
         }
+        // Checked before anything is updated, so a bad gradient leaves the model as it was.
+        let misfit = opt.params().iter().zip(grads).enumerate().find_map(|(i, (p, g))| {
+            let fits = !g.defined() || (g.size() == p.size() && g.kind() == p.kind() && g.device() == p.device());
+            (!fits).then(|| {
+                (
+                    i,
+                    format!("{:?} {:?} on {:?}", g.size(), g.kind(), g.device()),
+                    format!("{:?} {:?} on {:?}", p.size(), p.kind(), p.device()),
+                )
+            })
+        });
+        if let Some((i, got, want)) = misfit {
+            drop(inner);
+            let variable =
+                self.named_trainable_variables().into_iter().nth(i).map_or_else(|| format!("#{i}"), |(n, _)| n);
+            return Err(FeError::Model {
+                model: name,
+                reason: format!("optimizer step: the gradient for {variable} is {got}, the variable {want}"),
+            });
+        }
         opt.step_with(grads)
             .map_err(|reason| FeError::Model { model: name, reason: format!("optimizer step: {reason}") })?;
         if let Some(kept) = inner.last_gradients.as_mut() {

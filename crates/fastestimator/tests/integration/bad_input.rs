@@ -214,3 +214,22 @@ fn a_gradient_of_the_wrong_shape_is_refused_and_no_step_is_counted() {
         assert!(b.equal(&a), "a refused step must leave the weights alone");
     }
 }
+
+#[test]
+fn every_optimizer_refuses_a_misfit_gradient_by_name_and_steps_nothing() {
+    for optimizer in ["adam", "adamw", "sgd", "rmsprop", "adagrad"] {
+        let model = fe::build_named(|p| LeNet::new(p, [1, 28, 28], 10), optimizer, "misfit").unwrap();
+        let before: Vec<tch::Tensor> = model.trainable_variables().iter().map(|v| v.detach().copy()).collect();
+        let mut grads: Vec<tch::Tensor> = model.trainable_variables().iter().map(|v| v.zeros_like()).collect();
+        let last = grads.len() - 1;
+        grads[last] = grads[last].to_kind(tch::Kind::Double);
+        let err = model.apply_gradients(&grads).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(&err, FeError::Model { model, .. } if model == "misfit"), "{optimizer}: {err}");
+        assert!(msg.contains("Double") && msg.contains("Float") && msg.contains("fc2"), "{optimizer}: {msg}");
+        assert_eq!(model.optimizer_steps(), 0, "{optimizer}");
+        for (b, a) in before.iter().zip(model.trainable_variables()) {
+            assert!(b.equal(&a), "{optimizer}: a refused step must leave the weights alone");
+        }
+    }
+}
