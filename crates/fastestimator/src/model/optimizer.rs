@@ -214,27 +214,7 @@ impl Optimizer {
         if self.state.is_empty() {
             self.state = self.params.iter().map(|p| vec![p.zeros_like(), p.zeros_like()]).collect();
         }
-        let live: Vec<usize> = (0..self.params.len()).filter(|&i| grads[i].defined()).collect();
-        let params: Vec<&Tensor> = live.iter().map(|&i| &self.params[i]).collect();
-        let fused = !matches!(self.spec, OptimizerSpec::RmsProp { .. } | OptimizerSpec::Adagrad { .. });
-        if fused && super::fused_optim::supports(&params) {
-            let state = |j: usize| live.iter().map(|&i| &self.state[i][j]).collect::<Vec<_>>();
-            let grads: Vec<&Tensor> = live.iter().map(|&i| &grads[i]).collect();
-            let lr = self.lr;
-            tch::no_grad(|| match self.spec {
-                OptimizerSpec::Adam { beta1, beta2, weight_decay, .. }
-                | OptimizerSpec::AdamW { beta1, beta2, weight_decay, .. } => {
-                    let decoupled = matches!(self.spec, OptimizerSpec::AdamW { .. });
-                    let step = AdamStep { step: self.steps + 1, lr, beta1, beta2, weight_decay, eps: 1e-8, decoupled };
-                    fused_adam(&params, &grads, &state(0), &state(1), step)
-                }
-                OptimizerSpec::Sgd { momentum, nesterov, weight_decay, .. } => {
-                    let step = SgdStep { lr, momentum, weight_decay, nesterov, first_step: self.steps == 0 };
-                    fused_sgd(&params, &grads, &state(0), step)
-                }
-                OptimizerSpec::RmsProp { .. } | OptimizerSpec::Adagrad { .. } => Ok(()),
-            })?;
-            self.steps += 1;
+        if self.fused_step(grads)? {
             return Ok(());
         }
         self.steps += 1;
@@ -306,6 +286,40 @@ impl Optimizer {
             }
         });
         Ok(())
+    }
+
+    /// Adam, AdamW or SGD through libtorch's fused kernels, when the parameters with a gradient
+    /// allow it; `Ok(false)` when the tensor-op form must step instead.
+    fn fused_step(&mut self, grads: &[Tensor]) -> std::result::Result<bool, String> {
+        enum Kernel {
+            Adam(AdamStep),
+            Sgd(SgdStep),
+        }
+        let lr = self.lr;
+        let kernel = match self.spec {
+            OptimizerSpec::Adam { beta1, beta2, weight_decay, .. }
+            | OptimizerSpec::AdamW { beta1, beta2, weight_decay, .. } => {
+                let decoupled = matches!(self.spec, OptimizerSpec::AdamW { .. });
+                Kernel::Adam(AdamStep { step: self.steps + 1, lr, beta1, beta2, weight_decay, eps: 1e-8, decoupled })
+            }
+            OptimizerSpec::Sgd { momentum, nesterov, weight_decay, .. } => {
+                Kernel::Sgd(SgdStep { lr, momentum, weight_decay, nesterov, first_step: self.steps == 0 })
+            }
+            OptimizerSpec::RmsProp { .. } | OptimizerSpec::Adagrad { .. } => return Ok(false),
+        };
+        let live: Vec<usize> = (0..self.params.len()).filter(|&i| grads[i].defined()).collect();
+        let params: Vec<&Tensor> = live.iter().map(|&i| &self.params[i]).collect();
+        if !super::fused_optim::supports(&params) {
+            return Ok(false);
+        }
+        let state = |j: usize| live.iter().map(|&i| &self.state[i][j]).collect::<Vec<_>>();
+        let grads: Vec<&Tensor> = live.iter().map(|&i| &grads[i]).collect();
+        tch::no_grad(|| match kernel {
+            Kernel::Adam(step) => fused_adam(&params, &grads, &state(0), &state(1), step),
+            Kernel::Sgd(step) => fused_sgd(&params, &grads, &state(0), step),
+        })?;
+        self.steps += 1;
+        Ok(true)
     }
 
     /// The optimizer's state as named tensors (for checkpoints).
