@@ -1,6 +1,7 @@
 //! Compiles the C++ shims against the same libtorch that tch links (torch-sys tells us where it
 //! is): `csrc/c10d_shim.cpp`, a C ABI over PyTorch's distributed engine, and
-//! `csrc/fused_optim.cpp`, one over libtorch's fused optimizer kernels.
+//! `csrc/fused_optim.cpp`, one over libtorch's fused optimizer kernels, and `csrc/activation.cpp`,
+//! one over activations whose parameters tch does not expose.
 //!
 //! The c10d headers ship with torch; Gloo's come from Debian's `libgloo-dev` (`./fe` installs it).
 
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 fn main() {
     println!("cargo:rerun-if-changed=csrc/c10d_shim.cpp");
     println!("cargo:rerun-if-changed=csrc/fused_optim.cpp");
+    println!("cargo:rerun-if-changed=csrc/activation.cpp");
     println!("cargo:rerun-if-changed=csrc/guarded.h");
     println!("cargo:rerun-if-env-changed=FE_GLOO_INCLUDE");
     let lib = PathBuf::from(std::env::var("DEP_TCH_LIBTORCH_LIB").expect(
@@ -31,6 +33,7 @@ fn main() {
         .std("c++17")
         .file("csrc/c10d_shim.cpp")
         .file("csrc/fused_optim.cpp")
+        .file("csrc/activation.cpp")
         .include(&include)
         .include(include.join("torch/csrc/api/include"))
         .include(&gloo)

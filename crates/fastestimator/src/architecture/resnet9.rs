@@ -13,10 +13,9 @@ fn conv3x3(vs: nn::Path, cin: i64, cout: i64) -> nn::Conv2D {
     torch_init::conv2d(vs, cin, cout, 3, nn::ConvConfig { padding: 1, ..Default::default() })
 }
 
-/// `leaky_relu(x, 0.1)`: tch 0.24 exposes libtorch's leaky ReLU with its default slope (0.01)
-/// only, and for a slope below 1 it equals max(x, slope·x).
+/// `F.leaky_relu(x, 0.1)`, as libtorch's one kernel each way.
 fn leaky(x: &Tensor) -> Tensor {
-    x.maximum(&(x * LEAKY_SLOPE))
+    crate::backend::leaky_relu(x, LEAKY_SLOPE)
 }
 
 /// FE's two-layer residual unit (conv-bn-leaky twice; the caller adds the input).

@@ -1,6 +1,7 @@
 //! Backend functions over `tch` tensors (FE's `fe.backend`). Ops and traces use these instead of
 //! raw libtorch calls, so tensor details stay in one place.
 
+mod activation;
 mod convert;
 mod cuda;
 mod dice_score;
@@ -11,6 +12,7 @@ mod lambertw;
 mod loss;
 mod loss_common;
 
+pub use activation::{f_leaky_relu, leaky_relu};
 pub use convert::{tensor_to_value, to_number, to_tensor};
 pub use cuda::load_cuda;
 pub use dice_score::{dice_score, DiceScoreOptions};
