@@ -124,6 +124,7 @@ def main():
     perm = torch.randperm(x.shape[0], device=device)
     compute = optimizer = 0.0
     first_step = None
+    faults_at_first_step = 0
     start = time.perf_counter()
     for s in range(args.steps):
         t0 = time.perf_counter()
@@ -143,6 +144,7 @@ def main():
         optimizer += t2 - t1
         if first_step is None:
             first_step = seconds_since_process_start()
+            faults_at_first_step = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         if (s + 1) % 100 == 0:
             print(f"step {s + 1}: ce = {loss.item():.4f}")
     if args.device == "cuda":
@@ -154,6 +156,8 @@ def main():
         "steps_per_sec": steps / elapsed,
         "first_step_s": first_step,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "page_faults_per_step": (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_at_first_step)
+        / max(steps - 1, 1),
         "step_us": us(elapsed),
         "data_wait_us": 0.0,
         "forward_backward_us": us(compute),

@@ -141,7 +141,7 @@ pub fn run(args: &SpeedArgs) -> fe::Result<()> {
             results.insert(who, run_one(who, &mut cmd)?);
         }
         let line: Vec<String> =
-            contenders.iter().map(|c| format!("{c} {:.1} steps/s", results[c]["steps_per_sec"])).collect();
+            contenders.iter().map(|c| format!("{c} {} steps/s", rate(results[c]["steps_per_sec"]))).collect();
         println!("round {}: {}", round + 1, line.join(" | "));
         rounds.push(results);
     }
@@ -215,6 +215,20 @@ fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// A rate with three significant digits, so that ResNet9's 0.3 steps/s reads as 0.312.
+fn rate(v: f64) -> String {
+    let decimals = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else if v >= 1.0 {
+        2
+    } else {
+        3
+    };
+    format!("{v:.decimals$}")
+}
+
 fn print_summary(rounds: &[BTreeMap<&str, Figures>], contenders: &[&str]) {
     let column = |who: &str, key: &str| -> Vec<f64> { rounds.iter().map(|r| r[who][key]).collect() };
     let ratios = |a: &str, b: &str| -> Vec<f64> {
@@ -223,21 +237,30 @@ fn print_summary(rounds: &[BTreeMap<&str, Figures>], contenders: &[&str]) {
     println!();
     println!("steps/s (median of rounds): {}", {
         let v: Vec<String> =
-            contenders.iter().map(|c| format!("{c} {:.1}", median(column(c, "steps_per_sec")))).collect();
+            contenders.iter().map(|c| format!("{c} {}", rate(median(column(c, "steps_per_sec"))))).collect();
         v.join(" | ")
     });
     for other in contenders.iter().skip(1) {
         println!("estimator / {other:<22}: {}", crate::rounds::median_of_ratios(&ratios("estimator", other)));
     }
-    let est = column("estimator", "steps_per_sec");
-    let (lo, hi) = est.iter().fold((f64::MAX, 0.0f64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    println!(
-        "estimator stability               : {:.1} to {:.1} steps/s over {} runs ({:.1}% spread)",
-        lo,
-        hi,
-        est.len(),
-        100.0 * (hi / lo - 1.0)
-    );
+    // The machine's own speed drifts between runs; the hand loop, run in the same rounds, shows
+    // how much. The per-round ratio to it is the program's own variation, with the drift removed.
+    for who in contenders {
+        if let Some((lo, hi, pct)) = crate::rounds::spread(&column(who, "steps_per_sec")) {
+            println!(
+                "stability, {who:<23}: {} to {} steps/s over {} runs ({pct:.1}% spread)",
+                rate(lo),
+                rate(hi),
+                rounds.len()
+            );
+        }
+    }
+    if contenders.contains(&"hand loop") {
+        if let Some((lo, hi, pct)) = crate::rounds::spread(&ratios("estimator", "hand loop")) {
+            let who = "estimator / hand loop";
+            println!("stability, {who:<23}: {lo:.2} to {hi:.2} over the rounds ({pct:.1}% spread)");
+        }
+    }
     println!();
     println!("per step, microseconds (median of rounds):");
     println!("{:<22}{:>12}{:>12}{:>12}", "part", "estimator", "hand loop", "overhead");
@@ -254,10 +277,14 @@ fn print_summary(rounds: &[BTreeMap<&str, Figures>], contenders: &[&str]) {
     }
     println!();
     for c in contenders {
+        let faults = column(c, "page_faults_per_step");
+        let (lo, hi, _) = crate::rounds::spread(&faults).unwrap_or((0.0, 0.0, 0.0));
         println!(
-            "{c:<22} peak RSS {:>7.0} MiB, first training step {:.2} s after process start",
+            "{c:<22} peak RSS {:>7.0} MiB, first training step {:.2} s after process start, \
+             page faults per step {:.1} ({lo:.1} to {hi:.1})",
             median(column(c, "peak_rss_mib")),
-            median(column(c, "first_step_s"))
+            median(column(c, "first_step_s")),
+            median(faults.clone()),
         );
     }
 }

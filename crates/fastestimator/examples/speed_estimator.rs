@@ -18,10 +18,11 @@ use fe::op::{HasIo, OpIo};
 use fe::summary::System;
 use fe::trace::{Data, Trace};
 
-/// Records when the first training step ended, in seconds since the process started.
+/// Records when the first training step ended, in seconds since the process started, and the
+/// process's page faults by then.
 struct FirstStep {
     io: OpIo,
-    at: std::sync::Arc<std::sync::Mutex<Option<f64>>>,
+    at: std::sync::Arc<std::sync::Mutex<Option<(f64, f64)>>>,
 }
 
 impl HasIo for FirstStep {
@@ -41,7 +42,7 @@ impl Trace for FirstStep {
     fn on_batch_end(&mut self, _data: &mut Data, _system: &mut System) -> fe::Result<()> {
         let mut at = self.at.lock().unwrap_or_else(|e| e.into_inner());
         if at.is_none() {
-            *at = Some(common::seconds_since_process_start());
+            *at = Some((common::seconds_since_process_start(), common::minor_page_faults()));
         }
         Ok(())
     }
@@ -85,11 +86,12 @@ fn run(args: common::SpeedArgs) -> fe::Result<()> {
     let summary = estimator.fit()?;
     args.synchronize();
     let steps = summary.train_steps;
-    let first_step = first.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or(0.0);
+    let (first_step, faults_at_first_step) = first.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or((0.0, 0.0));
     let profile = &summary.step_profile;
     common::report(&[
         ("steps_per_sec", steps as f64 / summary.train_time.as_secs_f64()),
         ("first_step_s", first_step),
+        ("page_faults_per_step", common::faults_per_step(faults_at_first_step, steps as u64)),
         ("peak_rss_mib", common::peak_rss_mib()),
         ("step_us", common::us_per_step(summary.train_time, steps)),
         ("data_wait_us", common::us_per_step(summary.data_wait, steps)),

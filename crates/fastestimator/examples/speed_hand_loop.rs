@@ -65,7 +65,7 @@ fn run(args: common::SpeedArgs) -> fe::Result<()> {
         compute += t1 - t0;
         optimizer += t2 - t1;
         if first_step.is_none() {
-            first_step = Some(common::seconds_since_process_start());
+            first_step = Some((common::seconds_since_process_start(), common::minor_page_faults()));
         }
         if (s + 1) % 100 == 0 {
             println!("step {}: ce = {:.4}", s + 1, loss.double_value(&[]));
@@ -76,7 +76,8 @@ fn run(args: common::SpeedArgs) -> fe::Result<()> {
     let steps = args.steps as u64;
     common::report(&[
         ("steps_per_sec", steps as f64 / elapsed.as_secs_f64()),
-        ("first_step_s", first_step.unwrap_or(0.0)),
+        ("first_step_s", first_step.map_or(0.0, |f| f.0)),
+        ("page_faults_per_step", common::faults_per_step(first_step.map_or(0.0, |f| f.1), steps)),
         ("peak_rss_mib", common::peak_rss_mib()),
         ("step_us", common::us_per_step(elapsed, steps)),
         ("data_wait_us", 0.0),

@@ -140,6 +140,22 @@ pub fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// Minor page faults of this process so far (`getrusage`). Counted from the first training step
+/// to the end, per step, they show whether the allocator maps fresh memory every step (glibc's
+/// default, which made speed bimodal) or reuses it.
+pub fn minor_page_faults() -> f64 {
+    // SAFETY: getrusage only fills the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; RUSAGE_SELF is always valid.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    usage.ru_minflt as f64
+}
+
+/// Page faults per step after the first, from the count at the end of the first step.
+pub fn faults_per_step(at_first_step: f64, steps: u64) -> f64 {
+    (minor_page_faults() - at_first_step) / steps.saturating_sub(1).max(1) as f64
+}
+
 /// Microseconds per step of a total.
 pub fn us_per_step(total: Duration, steps: u64) -> f64 {
     total.as_secs_f64() * 1e6 / steps.max(1) as f64
