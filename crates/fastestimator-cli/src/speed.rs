@@ -284,7 +284,7 @@ fn print_summary(rounds: &[BTreeMap<&str, Figures>], contenders: &[&str]) {
              page faults per step {:.1} ({lo:.1} to {hi:.1})",
             median(column(c, "peak_rss_mib")),
             median(column(c, "first_step_s")),
-            median(faults.clone()),
+            median(faults),
         );
     }
 }

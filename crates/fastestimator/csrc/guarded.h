@@ -1,5 +1,6 @@
 // What every C ABI function of the shims does with C++ exceptions: catch them, keep the message
-// for this thread (read through fe_c10d_last_error / fe_optim_last_error), and return 1.
+// for this thread (read through fe_c10d_last_error, fe_optim_last_error or
+// fe_activation_last_error), and return 1.
 #pragma once
 
 #include <exception>
