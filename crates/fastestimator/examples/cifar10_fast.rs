@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use fastestimator as fe;
 use fe::architecture::ResNet9;
 use fe::dataset::data::cifair10::Cifair10;
-use fe::dataset::data::synthetic_shapes::shapes;
+use fe::dataset::data::synthetic_shapes::SyntheticShapes;
 use fe::dataset::NumpyDataset;
 use fe::op::numpy::meta::Sometimes;
 use fe::op::numpy::multivariate::{HorizontalFlip, PadIfNeeded, RandomCrop};
@@ -32,8 +32,9 @@ use fe::op::numpy::{Normalize, Onehot};
 use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
 use fe::op::Configure;
 use fe::trace::adapt::LRScheduler;
-use fe::trace::io::{BestModelSaver, SaveBestMode};
+use fe::trace::io::BestModelSaver;
 use fe::trace::metric::Accuracy;
+use fe::util::BestMode;
 
 /// The job's hyperparameters (`--name value` on the command line; `--help` lists them).
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -131,7 +132,7 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
     };
     let traces: Vec<Box<dyn fe::trace::Trace>> = vec![
         Box::new(Accuracy::new("y", "y_pred")),
-        Box::new(BestModelSaver::new(&model, &save_dir).metric("accuracy").save_best_mode(SaveBestMode::Max)),
+        Box::new(BestModelSaver::new(&model, &save_dir).metric("accuracy").save_best_mode(BestMode::Max)),
         Box::new(LRScheduler::by_step(&model, lr_schedule)),
     ];
     let mut estimator = fe::Estimator::builder(pipeline, network, args.epochs)
@@ -175,5 +176,5 @@ fn load(args: &Hyperparameters) -> fe::Result<(NumpyDataset, NumpyDataset, Numpy
         "Data: generated shapes ({n_train} train / {n_eval} eval / {n_test} test; no ciFAIR-10 files in {})",
         loader.dir().display()
     ));
-    Ok((shapes(n_train, args.seed, 0)?, shapes(n_eval, args.seed, 1)?, shapes(n_test, args.seed, 2)?))
+    SyntheticShapes::new().sizes(n_train, n_eval, n_test).seed(args.seed).load()
 }

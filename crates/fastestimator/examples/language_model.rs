@@ -31,9 +31,10 @@ use fe::op::tensor::loss::CrossEntropyForm;
 use fe::op::tensor::{CrossEntropy, LambdaOp as TensorLambdaOp, ModelOp, UpdateOp};
 use fe::op::{HasIo, OpIo};
 use fe::summary::System;
-use fe::trace::adapt::{Compare, EarlyStopping, LRScheduler};
-use fe::trace::io::{BestModelSaver, SaveBestMode};
+use fe::trace::adapt::{EarlyStopping, LRScheduler};
+use fe::trace::io::BestModelSaver;
 use fe::trace::{Data, Trace};
+use fe::util::BestMode;
 use fe::Value;
 use ndarray::s;
 use rand::{Rng, SeedableRng};
@@ -147,10 +148,10 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
         Box::new(
             BestModelSaver::new(&model, &save_dir)
                 .metric("perplexity")
-                .save_best_mode(SaveBestMode::Min)
+                .save_best_mode(BestMode::Min)
                 .load_best_final(true),
         ),
-        Box::new(EarlyStopping::new("perplexity").patience(5).compare(Compare::Min)),
+        Box::new(EarlyStopping::new("perplexity").patience(5).compare(BestMode::Min)),
     ];
     let mut builder =
         fe::Estimator::builder(pipeline, network, args.epochs).traces(traces).experiment_name("language_model");

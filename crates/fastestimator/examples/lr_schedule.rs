@@ -12,8 +12,9 @@ use fe::dataset::data::synthetic_digits::{self, SyntheticDigitsConfig};
 use fe::op::numpy::{ExpandDims, Minmax};
 use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
 use fe::schedule::cosine_decay;
-use fe::trace::adapt::{Compare, EarlyStopping, LRScheduler};
+use fe::trace::adapt::{EarlyStopping, LRScheduler};
 use fe::trace::metric::Accuracy;
+use fe::util::BestMode;
 
 /// The job's hyperparameters (`--name value` on the command line; `--help` lists them).
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -63,7 +64,7 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
         Box::new(LRScheduler::by_step(&model, move |step| {
             cosine_decay(step, 2 * steps_per_epoch, 1e-3, 1e-5, 1, 2.0, false)
         })),
-        Box::new(EarlyStopping::new("accuracy").compare(Compare::Max).min_delta(0.002).patience(1)),
+        Box::new(EarlyStopping::new("accuracy").compare(BestMode::Max).min_delta(0.002).patience(1)),
     ];
     let mut builder = fe::Estimator::builder(pipeline, network, args.epochs)
         .traces(traces)

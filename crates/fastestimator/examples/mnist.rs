@@ -23,8 +23,9 @@ use fe::op::numpy::{ExpandDims, Minmax};
 use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
 use fe::schedule::cosine_decay;
 use fe::trace::adapt::LRScheduler;
-use fe::trace::io::{BestModelSaver, SaveBestMode};
+use fe::trace::io::BestModelSaver;
 use fe::trace::metric::Accuracy;
+use fe::util::BestMode;
 use tch::nn;
 
 /// The job's hyperparameters (`--name value` on the command line).
@@ -73,7 +74,7 @@ fn load(args: &Hyperparameters) -> fe::Result<(NumpyDataset, NumpyDataset, Numpy
     let use_real = match args.data.as_str() {
         "real" => true,
         "synthetic" => false,
-        "auto" => mnist::files_present(None),
+        "auto" => mnist::Mnist::new().files_present(),
         other => {
             return Err(fe::FeError::param("mnist", "data", format!("expects auto, real or synthetic, got {other:?}")))
         }
@@ -81,7 +82,7 @@ fn load(args: &Hyperparameters) -> fe::Result<(NumpyDataset, NumpyDataset, Numpy
     if use_real {
         let (train, mut eval) = mnist::load_data(None)?;
         let test = eval.split(0.5, Some(args.seed), None)?;
-        println!("Data: real MNIST from {}", mnist::default_root().display());
+        println!("Data: real MNIST from {}", mnist::default_root_dir().display());
         Ok((train, eval, test))
     } else {
         let mut cfg = synthetic_digits::SyntheticDigitsConfig { seed: args.seed, ..Default::default() };
@@ -93,7 +94,7 @@ fn load(args: &Hyperparameters) -> fe::Result<(NumpyDataset, NumpyDataset, Numpy
             cfg.train_size,
             cfg.eval_size,
             cfg.test_size,
-            mnist::default_root().display()
+            mnist::default_root_dir().display()
         );
         synthetic_digits::load_data(&cfg)
     }
@@ -145,7 +146,7 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
     };
     let traces: Vec<Box<dyn fe::trace::Trace>> = vec![
         Box::new(Accuracy::new("y", "y_pred")),
-        Box::new(BestModelSaver::new(&model, &save_dir).metric("accuracy").save_best_mode(SaveBestMode::Max)),
+        Box::new(BestModelSaver::new(&model, &save_dir).metric("accuracy").save_best_mode(BestMode::Max)),
         // FE: `lr_fn=lambda step: cosine_decay(step, cycle_length=3750, init_lr=1e-3)`, with FE's
         // defaults min_lr=1e-6, start=1.
         Box::new(LRScheduler::by_step(&model, |step| cosine_decay(step, 3750, 1e-3, 1e-6, 1, 1.0, false))),

@@ -33,10 +33,11 @@ use fe::op::tensor::loss::CrossEntropyForm;
 use fe::op::tensor::{CrossEntropy, LambdaOp, ModelOp, UpdateOp};
 use fe::op::{Configure, HasIo, OpIo};
 use fe::summary::System;
-use fe::trace::adapt::{Compare, EarlyStopping, LRScheduler};
-use fe::trace::io::{BestModelSaver, SaveBestMode};
+use fe::trace::adapt::{EarlyStopping, LRScheduler};
+use fe::trace::io::BestModelSaver;
 use fe::trace::metric::Accuracy;
 use fe::trace::{Data, Trace};
+use fe::util::BestMode;
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -173,8 +174,8 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
             image_size,
             seed: args.seed,
         }),
-        Box::new(BestModelSaver::new(&model, &save_dir).metric("one_shot_accuracy").save_best_mode(SaveBestMode::Max)),
-        Box::new(EarlyStopping::new("one_shot_accuracy").patience(20).compare(Compare::Max).mode("eval")),
+        Box::new(BestModelSaver::new(&model, &save_dir).metric("one_shot_accuracy").save_best_mode(BestMode::Max)),
+        Box::new(EarlyStopping::new("one_shot_accuracy").patience(20).compare(BestMode::Max).mode("eval")),
     ];
     let epochs = args.epochs.unwrap_or(if data.real { 200 } else { 5 });
     let mut builder = fe::Estimator::builder(pipeline, network, epochs).traces(traces).experiment_name("siamese");

@@ -25,8 +25,9 @@ use fe::dataset::{Dataset, NumpyDataset};
 use fe::network::FeModel;
 use fe::op::numpy::ExpandDims;
 use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
-use fe::trace::io::{BestModelSaver, SaveBestMode};
+use fe::trace::io::BestModelSaver;
 use fe::trace::metric::Accuracy;
+use fe::util::BestMode;
 use fe::Value;
 use tch::{nn, Tensor};
 
@@ -134,7 +135,7 @@ pub fn get_estimator(
     ])?;
     let traces: Vec<Box<dyn fe::trace::Trace>> = vec![
         Box::new(Accuracy::new("y", "y_pred")),
-        Box::new(BestModelSaver::new(&model, save_dir).metric("accuracy").save_best_mode(SaveBestMode::Max)),
+        Box::new(BestModelSaver::new(&model, save_dir).metric("accuracy").save_best_mode(BestMode::Max)),
     ];
     fe::Estimator::builder(pipeline, network, epochs).traces(traces).log_steps(log_steps).build()
 }

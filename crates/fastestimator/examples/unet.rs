@@ -32,8 +32,9 @@ use fe::op::numpy::{Delete, LambdaOp, Minmax, NumpyOp};
 use fe::op::tensor::loss::CrossEntropyForm;
 use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
 use fe::op::Configure;
-use fe::trace::io::{BestModelSaver, SaveBestMode};
+use fe::trace::io::BestModelSaver;
 use fe::trace::metric::Dice;
+use fe::util::BestMode;
 use fe::util::{seeded_rng, FeRng};
 use fe::Value;
 use ndarray::Array3;
@@ -142,7 +143,7 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
     };
     let traces: Vec<Box<dyn fe::trace::Trace>> = vec![
         Box::new(Dice::new("mask", "pred_segment")),
-        Box::new(BestModelSaver::new(&model, &save_dir).metric("Dice").save_best_mode(SaveBestMode::Max)),
+        Box::new(BestModelSaver::new(&model, &save_dir).metric("Dice").save_best_mode(BestMode::Max)),
     ];
     let mut estimator = fe::Estimator::builder(pipeline, network, args.epochs)
         .traces(traces)

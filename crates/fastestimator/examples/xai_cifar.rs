@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use fastestimator as fe;
 use fe::architecture::ResNet9;
-use fe::dataset::data::synthetic_shapes::{shapes, CLASS_NAMES};
+use fe::dataset::data::synthetic_shapes::{SyntheticShapes, CLASS_NAMES};
 use fe::op::numpy::univariate::ChannelTranspose;
 use fe::op::numpy::Normalize;
 use fe::op::tensor::{Argmax, CrossEntropy, Gather, GradientOp, ModelOp, UpdateOp};
@@ -83,10 +83,11 @@ fn get_estimator(args: Hyperparameters) -> fe::Result<fe::Estimator> {
         data.set_column("id", Value::I64(Array1::from_iter(0..n as i64).into_dyn()))?;
         Ok(data)
     };
+    let (train, eval, test) = SyntheticShapes::new().sizes(n_train, n_eval, n_test).seed(args.seed).load()?;
     let pipeline = fe::Pipeline::builder()
-        .train_data(shapes(n_train, args.seed, 0)?)
-        .eval_data(with_ids(shapes(n_eval, args.seed, 1)?, n_eval)?)
-        .test_data(with_ids(shapes(n_test, args.seed, 2)?, n_test)?)
+        .train_data(train)
+        .eval_data(with_ids(eval, n_eval)?)
+        .test_data(with_ids(test, n_test)?)
         .batch_size(args.batch_size)
         .ops(vec![
             Box::new(Normalize::new("x", "x").stats(&[0.4914, 0.4822, 0.4465], &[0.2471, 0.2435, 0.2616])),

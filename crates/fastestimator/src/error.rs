@@ -62,16 +62,6 @@ pub enum FeError {
         /// The closest existing key name, if any.
         closest: Option<String>,
     },
-    /// A value has the wrong shape, rank or dtype for an op.
-    #[error("op {op}: key {key:?}: {reason}")]
-    Shape {
-        /// The op that rejected the value.
-        op: String,
-        /// The key holding the value.
-        key: String,
-        /// What is wrong.
-        reason: String,
-    },
     /// Two values that must have the same shape do not.
     #[error("{op}: {left_key:?} has shape {left_shape:?} but {right_key:?} has shape {right_shape:?}")]
     ShapeMismatch {
@@ -98,6 +88,18 @@ pub enum FeError {
         /// The shape found.
         got: Vec<i64>,
     },
+    /// A value's element type (dtype) is not one an op or trace accepts.
+    #[error("{op}: {key:?} must be {expected}, got dtype {got}")]
+    UnexpectedDType {
+        /// The op, trace or function that checked it.
+        op: String,
+        /// The key (or role) holding the value.
+        key: String,
+        /// The dtypes accepted, e.g. `uint8 or float` or `int64 (the dtype of sample 0)`.
+        expected: String,
+        /// The dtype found, as [`crate::DType`] or `tch::Kind` prints it.
+        got: String,
+    },
     /// Two counts that must agree do not: values for output keys, labels for predictions,
     /// samples per column.
     #[error("{context}: expected {expected} {what}, got {got}")]
@@ -122,7 +124,9 @@ pub enum FeError {
         len: usize,
     },
     /// A value lies outside what an op or trace accepts (probabilities outside [0, 1], masks
-    /// outside [0, 1], an unknown positive label, ...).
+    /// outside [0, 1], an unknown positive label, text that is not a number, ...). Wrong shapes,
+    /// dtypes and counts have their own variants: [`FeError::UnexpectedShape`],
+    /// [`FeError::UnexpectedDType`], [`FeError::ShapeMismatch`], [`FeError::LengthMismatch`].
     #[error("{consumer}: {key:?}: {reason}")]
     InvalidValue {
         /// The op or trace that checked the value.
@@ -225,13 +229,13 @@ pub enum FeError {
         reason: String,
     },
     /// A tensor operation failed inside libtorch.
-    #[error("torch error in {context}: {}", torch_message(source))]
+    #[error("torch error in {context}: {reason}")]
     Torch {
         /// What was being done.
         context: String,
-        /// The libtorch error.
-        #[source]
-        source: tch::TchError,
+        /// What libtorch said: its message without the C++ backtrace that follows it (kept out
+        /// of the error chain too, so no error printer shows it).
+        reason: String,
     },
     /// A TensorOp failed inside libtorch (a shape, dtype or device its inputs cannot take). The
     /// Network runs every op under a guard that turns libtorch's failure into this error.
@@ -591,6 +595,41 @@ impl FeError {
 
     /// Wrap a libtorch error with what was being done.
     pub fn torch(context: impl Into<String>, source: tch::TchError) -> Self {
-        FeError::Torch { context: context.into(), source }
+        FeError::Torch { context: context.into(), reason: torch_message(&source) }
     }
+
+    /// Build an [`FeError::UnexpectedShape`] from a shape of any integer type (`Tensor::size()`
+    /// or an array's `shape()`).
+    pub(crate) fn unexpected_shape<D: Copy + TryInto<i64>>(
+        op: impl Into<String>,
+        key: impl Into<String>,
+        expected: impl Into<String>,
+        got: &[D],
+    ) -> Self {
+        FeError::UnexpectedShape { op: op.into(), key: key.into(), expected: expected.into(), got: dims(got) }
+    }
+
+    /// Build an [`FeError::UnexpectedDType`].
+    pub(crate) fn unexpected_dtype(
+        op: impl Into<String>,
+        key: impl Into<String>,
+        expected: impl Into<String>,
+        got: impl std::fmt::Display,
+    ) -> Self {
+        FeError::UnexpectedDType { op: op.into(), key: key.into(), expected: expected.into(), got: got.to_string() }
+    }
+
+    /// Build an [`FeError::InvalidValue`].
+    pub(crate) fn invalid_value(
+        consumer: impl Into<String>,
+        key: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        FeError::InvalidValue { consumer: consumer.into(), key: key.into(), reason: reason.into() }
+    }
+}
+
+/// A shape as the `Vec<i64>` the shape variants hold (an array's `usize` axes, or a tensor's).
+pub(crate) fn dims<D: Copy + TryInto<i64>>(shape: &[D]) -> Vec<i64> {
+    shape.iter().map(|&d| d.try_into().unwrap_or(i64::MAX)).collect()
 }

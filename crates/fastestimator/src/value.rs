@@ -196,38 +196,33 @@ impl Value {
     /// Stack values along a new first axis. With `pad` given, values of different shapes (but
     /// the same rank) are padded at their ends up to the largest shape, as FE's `pad_value`.
     pub fn collate(key: &str, values: &[Value], pad: Option<f64>) -> Result<Value> {
-        let first = values.first().ok_or_else(|| FeError::Shape {
-            op: "Batch".into(),
-            key: key.into(),
-            reason: "cannot collate an empty list of samples".into(),
-        })?;
+        let first = values
+            .first()
+            .ok_or_else(|| FeError::invalid_value("Batch", key, "cannot collate an empty list of samples"))?;
         let dtype = first.dtype();
         let rank = first.ndim();
         let mut target: Vec<usize> = first.shape().to_vec();
-        for v in values {
+        for (i, v) in values.iter().enumerate() {
             if v.dtype() != dtype {
-                return Err(FeError::Shape {
+                return Err(FeError::UnexpectedDType {
                     op: "Batch".into(),
                     key: key.into(),
-                    reason: format!("samples mix dtypes {dtype} and {}", v.dtype()),
+                    expected: format!("{dtype} in every sample, as sample 0 is"),
+                    got: v.dtype().to_string(),
                 });
             }
-            if v.ndim() != rank {
-                return Err(FeError::Shape {
-                    op: "Batch".into(),
-                    key: key.into(),
-                    reason: format!("samples mix ranks {:?} and {:?}", first.shape(), v.shape()),
-                });
-            }
-            if v.shape() != first.shape() && pad.is_none() {
-                return Err(FeError::Shape {
-                    op: "Batch".into(),
-                    key: key.into(),
-                    reason: format!(
-                        "samples have different shapes {:?} and {:?}; set Batch pad_value to pad them",
-                        first.shape(),
-                        v.shape()
-                    ),
+            if v.ndim() != rank || (v.shape() != first.shape() && pad.is_none()) {
+                let op = if v.ndim() != rank {
+                    "Batch (samples must have one rank, even with pad_value)"
+                } else {
+                    "Batch (samples must have one shape; set pad_value to pad them)"
+                };
+                return Err(FeError::ShapeMismatch {
+                    op: op.into(),
+                    left_key: format!("{key}[0]"),
+                    left_shape: crate::error::dims(first.shape()),
+                    right_key: format!("{key}[{i}]"),
+                    right_shape: crate::error::dims(v.shape()),
                 });
             }
             for (t, &s) in target.iter_mut().zip(v.shape()) {

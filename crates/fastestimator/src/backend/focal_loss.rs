@@ -4,8 +4,11 @@ use tch::Tensor;
 
 use super::loss_common::{as_float_pair, check_probabilities, check_same_shape};
 use crate::error::{FeError, Result};
+use crate::util::option_strings;
 
 /// How a loss tensor is reduced along some axes.
+///
+/// Parses from FE's strings `"none"`, `"mean"`, `"sum"` (and prints as them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LossReduction {
     /// Keep the axes (FE's `'none'`).
@@ -15,6 +18,12 @@ pub enum LossReduction {
     /// Sum over the axes (FE's `'sum'`).
     Sum,
 }
+
+option_strings!(LossReduction, "focal_loss", "reduction", {
+    LossReduction::None => "none",
+    LossReduction::Mean => "mean",
+    LossReduction::Sum => "sum",
+});
 
 /// The settings of [`focal_loss`]; `Default` gives FE's defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -219,7 +228,7 @@ mod tests {
     fn invalid_inputs_are_errors() {
         let y = Tensor::from_slice(&[1i64, 0]).reshape([2, 1]);
         let p = Tensor::from_slice(&[1.5f32, 0.2]).reshape([2, 1]);
-        assert!(matches!(focal_loss(&p, &y, &FocalLossOptions::default()), Err(FeError::Shape { .. })));
+        assert!(matches!(focal_loss(&p, &y, &FocalLossOptions::default()), Err(FeError::InvalidValue { .. })));
         let p = Tensor::from_slice(&[0.5f32, 0.2]).reshape([1, 2]);
         assert!(matches!(focal_loss(&p, &y, &FocalLossOptions::default()), Err(FeError::ShapeMismatch { .. })));
         let bad = FocalLossOptions { alpha: Some(1.5), ..FocalLossOptions::default() };

@@ -21,7 +21,7 @@ pub(crate) fn as_float_pair(y_pred: &Tensor, y_true: &Tensor) -> (Tensor, Tensor
     (y_pred.to_kind(kind), y_true.to_kind(kind))
 }
 
-/// Fail with [`FeError::Mismatch`] unless both tensors have the same shape.
+/// Fail with [`FeError::ShapeMismatch`] unless both tensors have the same shape.
 pub(crate) fn check_same_shape(context: &str, y_pred: &Tensor, y_true: &Tensor) -> Result<()> {
     let (p, t) = (y_pred.size(), y_true.size());
     if p == t {
@@ -36,7 +36,7 @@ pub(crate) fn check_same_shape(context: &str, y_pred: &Tensor, y_true: &Tensor) 
     })
 }
 
-/// Fail with [`FeError::Shape`] unless every element of `tensor` lies in `[0, 1]`.
+/// Fail with [`FeError::InvalidValue`] unless every element of `tensor` lies in `[0, 1]`.
 pub(crate) fn check_probabilities(op: &str, key: &str, tensor: &Tensor) -> Result<()> {
     if tensor.numel() == 0 {
         return Ok(());
@@ -46,8 +46,8 @@ pub(crate) fn check_probabilities(op: &str, key: &str, tensor: &Tensor) -> Resul
     if lo >= 0.0 && hi <= 1.0 {
         return Ok(());
     }
-    Err(FeError::Shape {
-        op: op.to_string(),
+    Err(FeError::InvalidValue {
+        consumer: op.to_string(),
         key: key.to_string(),
         reason: format!(
             "probabilities must lie in [0, 1] but range over [{lo}, {hi}]; \

@@ -60,16 +60,19 @@ pub fn bytes_reader() -> FileReader {
 
 /// Write a `[H, W]` or `[H, W, 1]` `u8` array as an 8-bit grayscale PNG, or `[H, W, 3]` as RGB.
 pub fn write_png(path: &Path, pixels: &ArrayD<u8>) -> Result<()> {
-    let bad = |reason: String| FeError::Shape { op: "write_png".into(), key: path.display().to_string(), reason };
+    let bad =
+        |expected: &str| FeError::unexpected_shape("write_png", path.display().to_string(), expected, pixels.shape());
     let (h, w, c) = match pixels.shape() {
         [h, w] => (*h, *w, 1),
         [h, w, c @ (1 | 3)] => (*h, *w, *c),
-        other => return Err(bad(format!("expected [H, W], [H, W, 1] or [H, W, 3], got {other:?}"))),
+        _ => return Err(bad("[H, W], [H, W, 1] or [H, W, 3]")),
     };
     let data: Vec<u8> = pixels.iter().copied().collect();
     let color = if c == 1 { image::ExtendedColorType::L8 } else { image::ExtendedColorType::Rgb8 };
-    let (w32, h32) =
-        (u32::try_from(w).map_err(|_| bad("too wide".into()))?, u32::try_from(h).map_err(|_| bad("too tall".into()))?);
+    let (w32, h32) = (
+        u32::try_from(w).map_err(|_| bad("at most 2^32 - 1 pixels wide"))?,
+        u32::try_from(h).map_err(|_| bad("at most 2^32 - 1 pixels tall"))?,
+    );
     image::save_buffer_with_format(path, &data, w32, h32, color, image::ImageFormat::Png)
         .map_err(|e| FeError::Format { path: path.to_path_buf(), reason: format!("cannot write PNG: {e}") })
 }

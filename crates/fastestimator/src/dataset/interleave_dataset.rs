@@ -48,8 +48,9 @@ pub struct InterleaveDataset {
     /// the sizes its `Batch` ops give ([`Dataset::with_member_batch_sizes`]); a member it gives
     /// no size keeps this one.
     batch_sizes: Vec<usize>,
-    /// The epoch length the batch sizes allow.
-    len: usize,
+    /// The epoch length the batch sizes allow; `None` when they do not fit the members (the
+    /// error is reported where the dataset is read or resized).
+    len: Option<usize>,
     /// How often each item was requested through `get` (see `epoch_order`).
     draws: Draws,
 }
@@ -134,7 +135,7 @@ impl InterleaveDataset {
             frequency,
             orders: Orders::new(seed),
             batch_sizes,
-            len,
+            len: Some(len),
             draws: Draws::new(len),
         })
     }
@@ -175,21 +176,51 @@ impl InterleaveDataset {
             frequency: self.frequency.clone(),
             orders: self.orders.clone(),
             batch_sizes,
-            len,
+            len: Some(len),
             draws: Draws::new(len),
         })
     }
 
+    /// The epoch length, or why the own batch sizes do not fit the members.
+    fn checked_len(&self) -> Result<usize> {
+        match self.len {
+            Some(len) => Ok(len),
+            None => Self::epoch_len(&self.datasets, &self.frequency, self.pattern.len(), &self.batch_sizes),
+        }
+    }
+
     /// Give every member the same batch size.
-    pub fn batch_size(self, batch_size: usize) -> Result<InterleaveDataset> {
+    ///
+    /// A size the members cannot fill is reported where the dataset is used (see
+    /// [`InterleaveDataset::batch_sizes`]).
+    pub fn batch_size(self, batch_size: usize) -> InterleaveDataset {
         let n = self.datasets.len();
         self.batch_sizes(vec![batch_size; n])
     }
 
     /// Per-member batch sizes. In a Pipeline, `Batch` ops with a member's name as `ds_id`
     /// override them (FE takes them from those ops).
-    pub fn batch_sizes(self, batch_sizes: impl Into<Vec<usize>>) -> Result<InterleaveDataset> {
-        self.resized(batch_sizes.into())
+    ///
+    /// Sizes are checked where they are used, not here: when they are not one positive size
+    /// per member, or some member cannot fill one pattern cycle with them, the dataset reads as
+    /// empty ([`Dataset::len`] is 0), and reading an item or planning a Pipeline epoch that
+    /// keeps these sizes returns [`FeError::InvalidParameter`] for `batch_sizes` or `datasets`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use fastestimator::dataset::{Dataset, InterleaveDataset, NumpyDataset};
+    /// use fastestimator::Value;
+    /// let member = |n: i64| Arc::new(NumpyDataset::new([("x", Value::from(vec![n; 6]))]).unwrap()) as Arc<dyn Dataset>;
+    /// let ds = InterleaveDataset::new(vec![member(0), member(1)]).unwrap().batch_sizes([2, 3]);
+    /// assert_eq!(ds.len(), 4); // 6 / 2 = 3 and 6 / 3 = 2 batches: two cycles of two steps
+    /// let too_big = InterleaveDataset::new(vec![member(0), member(1)]).unwrap().batch_size(7);
+    /// assert!(too_big.get(0).is_err());
+    /// ```
+    pub fn batch_sizes(mut self, batch_sizes: impl Into<Vec<usize>>) -> InterleaveDataset {
+        self.batch_sizes = batch_sizes.into();
+        self.len = Self::epoch_len(&self.datasets, &self.frequency, self.pattern.len(), &self.batch_sizes).ok();
+        self.draws = Draws::new(self.len.unwrap_or(0));
+        self
     }
 
     /// The per-member batch sizes.
@@ -223,7 +254,7 @@ impl InterleaveDataset {
 
     /// The samples of item `index` drawn from `epoch`'s order (or the request count's).
     fn samples_in(&self, index: usize, epoch: Option<u64>) -> Result<Vec<Sample>> {
-        let len = self.len;
+        let len = self.checked_len()?;
         if index >= len {
             return Err(FeError::IndexOutOfRange { dataset: "InterleaveDataset".into(), index, len });
         }
@@ -245,7 +276,7 @@ impl InterleaveDataset {
 
 impl Dataset for InterleaveDataset {
     fn len(&self) -> usize {
-        self.len
+        self.len.unwrap_or(0)
     }
 
     fn get(&self, index: usize) -> Result<Sample> {
@@ -277,6 +308,10 @@ impl Dataset for InterleaveDataset {
                 expected: self.datasets.len(),
                 got: sizes.len(),
             });
+        }
+        if self.batch_sizes.len() != self.datasets.len() {
+            // The own sizes do not match the members: report them even where all are overridden.
+            self.checked_len()?;
         }
         let sizes = sizes.iter().zip(&self.batch_sizes).map(|(s, &own)| s.unwrap_or(own)).collect();
         Ok(Some(Arc::new(self.resized(sizes)?)))
@@ -333,7 +368,7 @@ mod tests {
 
     #[test]
     fn batch_sizes_and_epoch_coverage() {
-        let d = InterleaveDataset::new(vec![ds(8, 0), ds(30, 100)]).unwrap().batch_sizes([2, 3]).unwrap().seed(2);
+        let d = InterleaveDataset::new(vec![ds(8, 0), ds(30, 100)]).unwrap().batch_sizes([2, 3]).seed(2);
         // ds1 affords 8 / 2 = 4 cycles, ds2 30 / 3 = 10: 4 cycles of 2 steps.
         assert_eq!(d.len(), 8);
         let mut seen = Vec::new();
@@ -345,7 +380,20 @@ mod tests {
         seen.sort();
         assert_eq!(seen, (0..8).collect::<Vec<_>>());
         assert_eq!(d.get(1).unwrap()["x"].shape(), &[3]);
-        assert!(InterleaveDataset::new(vec![ds(1, 0), ds(3, 0)]).unwrap().batch_size(2).is_err());
+        // Batch sizes that do not fit are reported where the dataset is used.
+        let too_big = InterleaveDataset::new(vec![ds(1, 0), ds(3, 0)]).unwrap().batch_size(2);
+        assert_eq!(too_big.len(), 0);
+        let err = too_big.get(0).unwrap_err();
+        assert!(matches!(&err, FeError::InvalidParameter { param, .. } if param == "datasets"), "{err}");
+        let err = too_big.with_member_batch_sizes(&[None, None]).err().unwrap();
+        assert!(matches!(&err, FeError::InvalidParameter { param, .. } if param == "datasets"), "{err}");
+        let resized = too_big.with_member_batch_sizes(&[Some(1), Some(1)]).unwrap().unwrap();
+        assert_eq!(resized.len(), 2);
+        let wrong_count = InterleaveDataset::new(vec![ds(4, 0), ds(4, 0)]).unwrap().batch_sizes([1, 1, 1]);
+        let err = wrong_count.with_member_batch_sizes(&[Some(1), Some(1)]).err().unwrap();
+        assert!(matches!(&err, FeError::InvalidParameter { param, .. } if param == "batch_sizes"), "{err}");
+        let zero = InterleaveDataset::new(vec![ds(4, 0), ds(4, 0)]).unwrap().batch_sizes([0, 1]);
+        assert!(matches!(zero.get(0).unwrap_err(), FeError::InvalidParameter { param, .. } if param == "batch_sizes"));
         assert!(InterleaveDataset::new(vec![ds(1, 0)]).is_err());
         assert!(InterleaveDataset::with_pattern(vec![ds(1, 0), ds(1, 0)], [0, 0]).is_err());
         assert!(d.get(8).is_err());

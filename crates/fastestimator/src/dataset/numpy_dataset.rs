@@ -29,10 +29,11 @@ impl NumpyDataset {
         let mut len = None;
         for (key, value) in &columns {
             check_key(key)?;
-            let n = *value.shape().first().ok_or_else(|| FeError::Shape {
+            let n = *value.shape().first().ok_or_else(|| FeError::UnexpectedShape {
                 op: "NumpyDataset".into(),
                 key: key.clone(),
-                reason: "a column must have at least one axis (the sample axis)".into(),
+                expected: "a column with at least one axis (the sample axis)".into(),
+                got: Vec::new(),
             })?;
             match len {
                 None => len = Some(n),

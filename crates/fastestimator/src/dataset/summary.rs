@@ -145,20 +145,26 @@ impl DatasetSummary {
         DatasetSummary { num_instances: data.len(), keys, ..DatasetSummary::default() }
     }
 
-    /// Fill `class_key`, `num_classes` and `class_counts` from the labels in `data[key]`.
-    pub fn with_classes(mut self, data: &NumpyDataset, key: &str) -> Result<DatasetSummary> {
+    /// [`DatasetSummary::of_columns`] (without a final sample) plus `class_key`, `num_classes`
+    /// and `class_counts`, counted from the labels in `data[key]`.
+    ///
+    /// This computes from the data rather than setting a field, so it is a constructor that can
+    /// fail: an [`FeError::InvalidParameter`](crate::FeError::InvalidParameter) for
+    /// `class_key` when `data` has no column `key`.
+    pub fn of_classes(data: &NumpyDataset, key: &str) -> Result<DatasetSummary> {
         let column = data.column(key).ok_or_else(|| {
             crate::error::FeError::param("summary", "class_key", format!("no key {key:?} in the dataset"))
         })?;
+        let mut summary = DatasetSummary::of_columns(data, None);
         let mut counts: IndexMap<String, usize> = IndexMap::new();
         for i in 0..data.len() {
             *counts.entry(label_text(&column.index_first(i))).or_default() += 1;
         }
         counts.sort_keys();
-        self.class_key = Some(key.to_string());
-        self.num_classes = Some(counts.len());
-        self.class_counts = Some(counts);
-        Ok(self)
+        summary.class_key = Some(key.to_string());
+        summary.num_classes = Some(counts.len());
+        summary.class_counts = Some(counts);
+        Ok(summary)
     }
 }
 
@@ -181,7 +187,7 @@ impl NumpyDataset {
     /// [`NumpyDataset::summary`] plus the class key, the number of classes and the number of
     /// samples per class.
     pub fn class_summary(&self, class_key: &str) -> Result<DatasetSummary> {
-        self.summary().with_classes(self, class_key)
+        DatasetSummary::of_classes(self, class_key)
     }
 }
 

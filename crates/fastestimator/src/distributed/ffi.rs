@@ -68,10 +68,11 @@ extern "C" {
     ) -> c_int;
 }
 
-/// Make an NCCL process group on `store` (the `nccl` feature); returns the shim's status.
+/// Make an NCCL process group on `store`, a live shim store (the `nccl` feature); returns the
+/// shim's status.
 #[cfg(feature = "nccl")]
 pub(super) fn nccl_new(
-    store: &super::process_group::Owned,
+    store: *mut c_void,
     prefix: &str,
     env: &super::DistributedEnv,
     timeout_ms: i64,
@@ -82,16 +83,14 @@ pub(super) fn nccl_new(
         reason: "store prefix holds a NUL byte".into(),
     })?;
     // SAFETY: a live store, a C string and an out-pointer; the shim catches C++ exceptions.
-    Ok(unsafe {
-        fe_c10d_nccl_new(store.ptr, prefix.as_ptr(), env.rank as c_int, env.world_size as c_int, timeout_ms, out)
-    })
+    Ok(unsafe { fe_c10d_nccl_new(store, prefix.as_ptr(), env.rank as c_int, env.world_size as c_int, timeout_ms, out) })
 }
 
 /// The stand-in without the `nccl` feature: never reached, since
 /// [`super::ProcessGroup::connect`] refuses NCCL first with an error that says how to get it.
 #[cfg(not(feature = "nccl"))]
 pub(super) fn nccl_new(
-    _store: &super::process_group::Owned,
+    _store: *mut c_void,
     _prefix: &str,
     _env: &super::DistributedEnv,
     _timeout_ms: i64,

@@ -168,7 +168,7 @@ impl ProcessGroup {
                     )
                 }
             }
-            CommBackend::Nccl => ffi::nccl_new(&store, &format!("{prefix}nccl/"), env, timeout_ms, &mut group)?,
+            CommBackend::Nccl => ffi::nccl_new(store.ptr, &format!("{prefix}nccl/"), env, timeout_ms, &mut group)?,
         };
         if rc != 0 {
             let mut reason = clean_torch_text(&ffi::last_error());

@@ -4,13 +4,23 @@
 
 use std::path::PathBuf;
 
-use super::history::HistoryTarget;
 use crate::error::{FeError, Result};
 use crate::network::Network;
 use crate::pipeline::Pipeline;
 use crate::summary::Summary;
 use crate::trace::Trace;
 use crate::util::Mode;
+
+/// Where an Estimator records its runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum HistoryTarget {
+    /// `~/fastestimator_data/history.db` (or `FE_HISTORY_DB`).
+    Default,
+    /// A database file of the user's choice.
+    Path(PathBuf),
+    /// No history.
+    Off,
+}
 
 /// The training loop (FE's `fe.Estimator`).
 ///

@@ -37,6 +37,9 @@ pub(super) struct RunState {
 
 impl Estimator {
     /// If a RestoreWizard has a save, load it: models, optimizers, traces, counters, seeds, history.
+    ///
+    /// All or nothing: when any part of the save fails to load, every model (weights and
+    /// optimizer state) and every trace is put back as it was before, and the error is returned.
     pub(super) fn restore(&mut self, traces: &mut [Box<dyn Trace>], system: &mut System) -> Result<()> {
         let Some(wizard) = find_trace::<RestoreWizard>(traces) else { return Ok(()) };
         let Some((state, dir)) = wizard.read_state::<RunState>()? else { return Ok(()) };
@@ -45,19 +48,17 @@ impl Estimator {
         if names != state.models {
             return Err(FeError::RestoreMismatch { dir, what: "models".into(), saved: state.models, current: names });
         }
-        wizard.load_models(&dir, models)?;
-        if state.traces.len() != traces.len()
-            || state.traces.iter().zip(traces.iter()).any(|((name, _), t)| *name != t.name())
-        {
-            return Err(FeError::RestoreMismatch {
-                dir,
-                what: "traces".into(),
-                saved: state.traces.into_iter().map(|(n, _)| n).collect(),
-                current: traces.iter().map(|t| t.name()).collect(),
-            });
-        }
-        for ((_, st), t) in state.traces.iter().zip(traces.iter_mut()) {
-            t.load_state(st)?;
+        let model_snapshots: Vec<_> = models.iter().map(Model::snapshot).collect();
+        let trace_states: Vec<serde_json::Value> = traces.iter().map(|t| t.state()).collect();
+        let loaded = load_saved_state(&dir, models, &state, traces);
+        if let Err(e) = loaded {
+            for (m, snapshot) in models.iter().zip(&model_snapshots) {
+                m.restore_snapshot(snapshot)?;
+            }
+            for (t, st) in traces.iter_mut().zip(&trace_states) {
+                t.load_state(st)?;
+            }
+            return Err(e);
         }
         self.epoch_idx = state.epoch_idx;
         self.global_step = state.global_step;
@@ -102,4 +103,28 @@ impl Estimator {
         crate::output::log(&format!("FastEstimator-RestoreWizard: Saved state to {}", dir.display()));
         Ok(())
     }
+}
+
+/// Load a save's models and trace states, after checking that the save's traces are this run's.
+fn load_saved_state(
+    dir: &std::path::Path,
+    models: &[Model],
+    state: &RunState,
+    traces: &mut [Box<dyn Trace>],
+) -> Result<()> {
+    if state.traces.len() != traces.len()
+        || state.traces.iter().zip(traces.iter()).any(|((name, _), t)| *name != t.name())
+    {
+        return Err(FeError::RestoreMismatch {
+            dir: dir.to_path_buf(),
+            what: "traces".into(),
+            saved: state.traces.iter().map(|(n, _)| n.clone()).collect(),
+            current: traces.iter().map(|t| t.name()).collect(),
+        });
+    }
+    RestoreWizard::load_models(dir, models)?;
+    for ((_, st), t) in state.traces.iter().zip(traces.iter_mut()) {
+        t.load_state(st)?;
+    }
+    Ok(())
 }

@@ -14,7 +14,7 @@
 
 use tch::{Kind, Tensor};
 
-use super::history::HistoryTarget;
+use super::base::HistoryTarget;
 use super::Estimator;
 use crate::distributed::ProcessGroup;
 use crate::error::{FeError, Result};

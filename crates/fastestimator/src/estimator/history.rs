@@ -11,23 +11,13 @@ use std::sync::Mutex;
 
 use tch::Device;
 
+use super::base::HistoryTarget;
 use super::Estimator;
 use crate::error::{FeError, Result};
 use crate::output::{self, Channel};
 use crate::summary::history::{default_history_path, DatasetRecord, HistoryRecorder, RunRecord, RunStatus};
 use crate::summary::Summary;
 use crate::util::Mode;
-
-/// Where an Estimator records its runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum HistoryTarget {
-    /// `~/fastestimator_data/history.db` (or `FE_HISTORY_DB`).
-    Default,
-    /// A database file of the user's choice.
-    Path(PathBuf),
-    /// No history.
-    Off,
-}
 
 /// Database files that already warned in this process.
 static WARNED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);

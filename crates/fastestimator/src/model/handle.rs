@@ -281,13 +281,14 @@ impl Model {
         if let (Some(expected), [x]) = (inner.module.input_shape(), xs) {
             let got = x.size();
             if got.len() != expected.len() + 1 || got[1..] != expected[..] {
-                return Err(FeError::Model {
-                    model: self.name(),
-                    reason: format!(
-                        "input {:?} has shape {got:?}, but the model expects [batch, {}]",
-                        keys.first().map(String::as_str).unwrap_or("x"),
+                return Err(FeError::UnexpectedShape {
+                    op: format!("model {}", self.name()),
+                    key: keys.first().map_or("x", String::as_str).to_string(),
+                    expected: format!(
+                        "[batch, {}]",
                         expected.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
                     ),
+                    got,
                 });
             }
         }
@@ -367,29 +368,46 @@ impl Model {
             reason: "the model has no optimizer; give fe::build an optimizer to train it".into(),
         })?;
         if grads.len() != opt.params().len() {
-            return Err(FeError::Model {
-                model: name,
-                reason: format!("{} gradients given for {} trainable variables", grads.len(), opt.params().len()),
+            return Err(FeError::LengthMismatch {
+                context: format!("model {name}: optimizer step"),
+                what: "gradients (one per trainable variable)".into(),
+                expected: opt.params().len(),
+                got: grads.len(),
             });
         }
         // Checked before anything is updated, so a bad gradient leaves the model as it was.
         let misfit = opt.params().iter().zip(grads).enumerate().find_map(|(i, (p, g))| {
             let fits = !g.defined() || (g.size() == p.size() && g.kind() == p.kind() && g.device() == p.device());
-            (!fits).then(|| {
-                (
-                    i,
-                    format!("{:?} {:?} on {:?}", g.size(), g.kind(), g.device()),
-                    format!("{:?} {:?} on {:?}", p.size(), p.kind(), p.device()),
-                )
-            })
+            (!fits).then(|| (i, (g.size(), g.kind(), g.device()), (p.size(), p.kind(), p.device())))
         });
         if let Some((i, got, want)) = misfit {
             drop(inner);
             let variable =
                 self.named_trainable_variables().into_iter().nth(i).map_or_else(|| format!("#{i}"), |(n, _)| n);
-            return Err(FeError::Model {
-                model: name,
-                reason: format!("optimizer step: the gradient for {variable} is {got}, the variable {want}"),
+            let op = format!("model {name}: optimizer step");
+            return Err(if got.0 != want.0 {
+                FeError::ShapeMismatch {
+                    op,
+                    left_key: format!("gradient for {variable}"),
+                    left_shape: got.0,
+                    right_key: variable,
+                    right_shape: want.0,
+                }
+            } else if got.1 != want.1 {
+                FeError::UnexpectedDType {
+                    op,
+                    key: format!("gradient for {variable}"),
+                    expected: format!("{:?}, the dtype of the variable", want.1),
+                    got: format!("{:?}", got.1),
+                }
+            } else {
+                FeError::Model {
+                    model: name,
+                    reason: format!(
+                        "optimizer step: the gradient for {variable} is on {:?}, the variable on {:?}",
+                        got.2, want.2
+                    ),
+                }
             });
         }
         opt.step_with(grads)
@@ -545,6 +563,22 @@ impl Model {
         copied.map_err(|reason| FeError::Model { model: self.name(), reason: format!("loading weights: {reason}") })
     }
 
+    /// A copy of everything a load can change: the variables and the optimizer state. A load
+    /// that spans several files (weights, optimizer, a whole checkpoint) takes one first and
+    /// puts it back with [`Model::restore_snapshot`] when a later part fails.
+    pub(crate) fn snapshot(&self) -> ModelSnapshot {
+        ModelSnapshot { variables: self.variables(), optimizer: self.optimizer_state() }
+    }
+
+    /// Put back what [`Model::snapshot`] copied.
+    pub(crate) fn restore_snapshot(&self, snapshot: &ModelSnapshot) -> Result<()> {
+        self.restore_variables(&snapshot.variables)?;
+        if !snapshot.optimizer.is_empty() {
+            self.load_optimizer_state(&snapshot.optimizer)?;
+        }
+        Ok(())
+    }
+
     /// Put back variables taken with [`Model::variables`] (a failed multi-file load undoes
     /// its first part with this).
     pub(crate) fn restore_variables(&self, vars: &[(String, Tensor)]) -> Result<()> {
@@ -583,6 +617,12 @@ impl Model {
         vars.sort_by(|a, b| a.0.cmp(&b.0));
         vars
     }
+}
+
+/// What [`Model::snapshot`] copies: variables and optimizer state, as named tensors.
+pub(crate) struct ModelSnapshot {
+    variables: Vec<(String, Tensor)>,
+    optimizer: Vec<(String, Tensor)>,
 }
 
 /// Write named tensors as safetensors, each in PyTorch's default layout: a channels-last

@@ -42,10 +42,10 @@ pub fn load_model(model: &Model, path: &Path, load_optimizer: bool) -> Result<()
     if !opt_path.exists() {
         return Err(FeError::io("cannot read", opt_path, std::io::Error::from(std::io::ErrorKind::NotFound)));
     }
-    let before = model.variables();
+    let before = model.snapshot();
     model.load_weights(path)?;
     if let Err(e) = model.load_optimizer(&opt_path) {
-        model.restore_variables(&before)?;
+        model.restore_snapshot(&before)?;
         return Err(e);
     }
     Ok(())

@@ -338,17 +338,28 @@ impl Optimizer {
         let get = |k: &str| named.iter().find(|(n, _)| n == k).map(|(_, t)| t);
         let bad = |why: String| FeError::State { owner: "optimizer".into(), reason: why };
         // Everything is read and checked first, so a bad file leaves the optimizer as it was.
-        let steps = get("steps").ok_or_else(|| bad("no 'steps' entry".into()))?.int64_value(&[]);
-        let lr = get("lr").map(|lr| lr.double_value(&[]));
-        let mut state = Vec::with_capacity(self.params.len());
-        for (i, p) in self.params.iter().enumerate() {
+        let scalar = |key: &str, t: &Tensor| {
+            if t.numel() != 1 {
+                return Err(bad(format!("'{key}' must hold one number, not a tensor of shape {:?}", t.size())));
+            }
+            t.f_double_value(&[]).map_err(|e| bad(format!("'{key}': {}", crate::error::torch_message(&e))))
+        };
+        let steps = scalar("steps", get("steps").ok_or_else(|| bad("no 'steps' entry".into()))?)? as i64;
+        let lr = get("lr").map(|lr| scalar("lr", lr)).transpose()?;
+        // A fresh optimizer's state (no step taken, no moment saved) stays lazily unallocated, as
+        // a new optimizer's is, so a snapshot of a fresh model restores exactly.
+        let fresh = steps == 0 && !named.iter().any(|(n, _)| n.starts_with("param"));
+        let mut state = Vec::with_capacity(if fresh { 0 } else { self.params.len() });
+        for (i, p) in self.params.iter().enumerate().filter(|_| !fresh) {
             let mut st = Vec::new();
             for j in 0..2 {
                 match get(&format!("param{i}.state{j}")) {
                     // In the parameter's memory layout, as the fused kernels need.
                     Some(t) if t.size() == p.size() => {
                         let mut laid_out = p.zeros_like();
-                        laid_out.copy_(t);
+                        laid_out
+                            .f_copy_(t)
+                            .map_err(|e| bad(format!("param{i}: {}", crate::error::torch_message(&e))))?;
                         st.push(laid_out)
                     }
                     Some(t) => {

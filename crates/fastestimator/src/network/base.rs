@@ -4,7 +4,7 @@ use tch::{Device, Tensor};
 
 use crate::error::{FeError, Result};
 use crate::model::Model;
-use crate::op::tensor::{NetState, TensorOp};
+use crate::op::tensor::{NetState, NetworkRole, TensorOp};
 use crate::util::{closest_key, Mode};
 use crate::value::TensorMap;
 
@@ -66,7 +66,7 @@ impl Network {
         let device = models.first().map(Model::device).unwrap_or(Device::Cpu);
         // Contiguous UpdateOps at the end are deferred: all compute their gradients before any
         // applies its step (GANs: both updates see the weights from before the step).
-        let trailing = ops.iter().rev().take_while(|op| op.is_update()).count();
+        let trailing = ops.iter().rev().take_while(|op| op.as_update().is_some()).count();
         let first_deferred_update = if trailing > 1 { ops.len() - trailing } else { ops.len() };
         let seed = crate::runtime::deterministic_seed().unwrap_or_else(rand::random);
         Ok(Network { ops, models, device, seed, first_deferred_update, profile: StepProfile::default() })

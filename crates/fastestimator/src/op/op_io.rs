@@ -104,6 +104,28 @@ impl OpIo {
         }
     }
 
+    /// The io of ops run in order as one op (`Fuse`, in the Pipeline and in the Network): this
+    /// io's modes and ds_ids (the first op's), the inputs that no earlier op produces, and the
+    /// union of the outputs, each key once, in the order first met.
+    pub(crate) fn fused<'a>(&self, ops: impl IntoIterator<Item = &'a OpIo>) -> OpIo {
+        let mut io = self.clone();
+        io.inputs.clear();
+        io.outputs.clear();
+        for op in ops {
+            for k in &op.inputs {
+                if !io.outputs.contains(k) && !io.inputs.contains(k) {
+                    io.inputs.push(k.clone());
+                }
+            }
+            for k in &op.outputs {
+                if !io.outputs.contains(k) {
+                    io.outputs.push(k.clone());
+                }
+            }
+        }
+        io
+    }
+
     /// Whether the op runs for this mode and dataset.
     pub fn applies(&self, mode: Mode, ds_id: &str) -> bool {
         self.mode.contains(mode) && self.ds_id.matches(ds_id)

@@ -468,7 +468,9 @@ impl Pipeline {
 
     /// The keys of a batch after the pipeline, for planning (runs the ops on the first sample).
     pub fn output_keys(&self, mode: Mode, epoch: usize, ds_id: &str) -> Result<Vec<String>> {
-        if self.dataset(mode, epoch, ds_id)?.is_empty() {
+        // The dataset as this mode's ops batch it: a grouped dataset whose batch sizes do not fit
+        // its members reports that, not an empty dataset.
+        if self.epoch_dataset(mode, epoch, ds_id)?.is_empty() {
             return Err(FeError::EmptyDataset { mode: mode.to_string(), ds_id: ds_id.to_string() });
         }
         let batch = self.get_results_for(mode, epoch, ds_id, 1)?;

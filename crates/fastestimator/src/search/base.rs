@@ -5,12 +5,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::params::Params;
-use super::result::{BestMode, SearchResult};
+use super::result::SearchResult;
 use super::state::{SearchState, Trial};
 use super::worker;
 use crate::error::{FeError, Result};
 use crate::output;
 use crate::runtime::{with_search_trial, SearchTrial};
+use crate::util::BestMode;
 
 /// `Deref`/`DerefMut` from a search type (a struct with a `search: Search<'a>` field) to its
 /// [`Search`], so `get_best_results`, `save`, ... are called on it directly.
@@ -306,7 +307,8 @@ impl<'a> Search<'a> {
     /// parallel search, evaluate the worker's point and end the process. Otherwise, without a
     /// folder, start from nothing; with one, create it and continue from the save there.
     pub(crate) fn begin_fit(&mut self, save_dir: Option<&Path>) -> Result<()> {
-        worker::serve_if_worker(self)?;
+        let name = self.state.name.clone();
+        worker::serve_if_worker(&name, |params, search_idx| self.call(params, search_idx))?;
         match save_dir {
             None => {
                 self.save_dir = None;
@@ -341,6 +343,11 @@ impl<'a> Search<'a> {
         }
         let first_idx = self.search_idx + 1;
         let jobs: Vec<(usize, Params)> = pending.into_iter().enumerate().map(|(i, p)| (first_idx + i, p)).collect();
-        worker::run_parallel(self, jobs, n_jobs)
+        let name = self.state.name.clone();
+        let save_dir = self.save_dir.clone();
+        worker::run_parallel(&name, save_dir.as_deref(), jobs, n_jobs, |search_idx, params, outcome| match outcome {
+            Ok(result) => self.record(Trial { params, search_idx, result }),
+            Err(reason) => Err(self.trial_error(&params, search_idx, reason)),
+        })
     }
 }

@@ -6,9 +6,10 @@ use serde_json::Value;
 
 use super::base::{deref_to_search, Search};
 use super::params::Params;
-use super::result::{BestMode, SearchResult};
+use super::result::SearchResult;
 use crate::error::{FeError, Result};
 use crate::output;
+use crate::util::BestMode;
 
 /// The golden-section search of one parameter (FE's `GoldenSection`), for a unimodal result:
 /// two evaluations inside `[x_min, x_max]`, then `max_iter` iterations that each shrink the
@@ -32,8 +33,12 @@ use crate::output;
 ///
 /// // FE's construction checks.
 /// assert!(GoldenSection::new("n", 6.0, 0.0, 10, BestMode::Min, square).is_err());
-/// assert!(GoldenSection::new("n", 0.0, 6.5, 10, BestMode::Min, square).is_err(), "integer mode needs integers");
 /// assert!(GoldenSection::new("n", 0.0, 6.0, 0, BestMode::Min, square).is_err());
+/// // Integer mode needs whole bounds: checked when the search runs, after every setter.
+/// let mut fractional = GoldenSection::new("n", 0.0, 6.5, 10, BestMode::Min, square).unwrap();
+/// assert!(output::with_sink(output::silent, || fractional.fit(None)).is_err());
+/// let mut fractional = GoldenSection::new("n", 0.0, 6.5, 10, BestMode::Min, square).unwrap().integer(false);
+/// output::with_sink(output::silent, || fractional.fit(None)).unwrap();
 /// ```
 #[derive(Debug)]
 pub struct GoldenSection<'a> {
@@ -50,9 +55,9 @@ impl<'a> GoldenSection<'a> {
     /// (inclusive), `max_iter` iterations, in integer mode.
     ///
     /// FE's checks are [`FeError::InvalidParameter`]s: `x_min` must be smaller than `x_max`
-    /// (both finite), `max_iter` above 0, and `param` a name other than `search_idx`; in integer
-    /// mode `x_min` and `x_max` must be whole numbers (checked again by
-    /// [`GoldenSection::integer`]).
+    /// (both finite), `max_iter` above 0, and `param` a name other than `search_idx`. In integer
+    /// mode `x_min` and `x_max` must also be whole numbers; as the mode is a setter
+    /// ([`GoldenSection::integer`]), that is checked when the search runs (`fit`).
     pub fn new<R: Into<SearchResult>>(
         param: impl Into<String>,
         x_min: f64,
@@ -64,11 +69,13 @@ impl<'a> GoldenSection<'a> {
         let mut search = Search::new("golden_section_search", eval_fn);
         search.set_best_mode(Some(best_mode));
         let golden = GoldenSection { search, param: param.into(), x_min, x_max, max_iter, integer: true };
-        golden.validate()?;
+        golden.validate(false)?;
         Ok(golden)
     }
 
-    fn validate(&self) -> Result<()> {
+    /// FE's checks of the settings; the integer-mode check of the bounds only with
+    /// `check_integer` (the mode may still change after `new`).
+    fn validate(&self, check_integer: bool) -> Result<()> {
         let reject = |param: &str, reason: &str| Err(FeError::param("GoldenSection", param, reason));
         if self.param.is_empty() || self.param == "search_idx" {
             return reject("param", "the searched parameter needs a name other than 'search_idx'");
@@ -79,7 +86,7 @@ impl<'a> GoldenSection<'a> {
         if self.x_min >= self.x_max {
             return reject("x_min", "x_min must be smaller than x_max");
         }
-        if self.integer && (self.x_min.fract() != 0.0 || self.x_max.fract() != 0.0) {
+        if check_integer && self.integer && (self.x_min.fract() != 0.0 || self.x_max.fract() != 0.0) {
             return reject("integer", "x_min and x_max must be integers when searching in integer mode");
         }
         if self.max_iter == 0 {
@@ -88,12 +95,12 @@ impl<'a> GoldenSection<'a> {
         Ok(())
     }
 
-    /// Whether the parameter is a whole number (default `true`); fails when `x_min` or `x_max`
-    /// is not one.
-    pub fn integer(mut self, integer: bool) -> Result<Self> {
+    /// Whether the parameter is a whole number (default `true`). In integer mode `x_min` and
+    /// `x_max` must be whole numbers: `fit` returns an [`FeError::InvalidParameter`] for
+    /// `integer` when they are not.
+    pub fn integer(mut self, integer: bool) -> Self {
         self.integer = integer;
-        self.validate()?;
-        Ok(self)
+        self
     }
 
     /// The result field that decides which point is better.
@@ -134,6 +141,7 @@ impl<'a> GoldenSection<'a> {
 
     /// Run the search (FE's `fit(save_dir)`), then print the best parameters and result.
     pub fn fit(&mut self, save_dir: Option<&Path>) -> Result<()> {
+        self.validate(true)?;
         self.search.begin_fit(save_dir)?;
         let mode = self.search.best_mode().unwrap_or(BestMode::Max);
         let inv_phi = (5f64.sqrt() - 1.0) / 2.0;

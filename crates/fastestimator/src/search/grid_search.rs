@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use super::base::{deref_to_search, Search};
 use super::params::Params;
-use super::result::{BestMode, SearchResult};
+use super::result::SearchResult;
 use crate::error::{FeError, Result};
+use crate::util::BestMode;
 
 /// A grid search (FE's `GridSearch`): the evaluation function on every combination of the
 /// parameters' values (the Cartesian product, the last parameter changing fastest).

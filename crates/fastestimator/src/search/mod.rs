@@ -46,11 +46,12 @@ mod state;
 mod visualize;
 mod worker;
 
+pub use crate::util::BestMode;
 pub use base::{EvalFn, Search};
 pub use golden_section::GoldenSection;
 pub use grid_search::GridSearch;
 pub use params::Params;
-pub use result::{BestMode, SearchResult};
+pub use result::SearchResult;
 pub use state::{SearchState, Trial};
 pub use visualize::{plot_search, visualize_search, SearchPlot, SearchPlotFiles, SearchPlotKind, SearchPlotOptions};
 pub use worker::WORKER_ENV;
@@ -170,7 +171,7 @@ mod tests {
         assert_eq!(best.params.get("n"), Some(&serde_json::json!(3)));
         assert!(int.search_idx() < 12, "integer points repeat and come from the cache");
 
-        let mut float = GoldenSection::new("n", 0.0, 6.0, 10, BestMode::Min, square).unwrap().integer(false).unwrap();
+        let mut float = GoldenSection::new("n", 0.0, 6.0, 10, BestMode::Min, square).unwrap().integer(false);
         quiet(|| float.fit(None)).unwrap();
         let best = float.get_best_results(None, None).unwrap();
         assert!((best.params.f64("n").unwrap() - 3.0).abs() < 0.01, "{best:?}");
@@ -178,11 +179,8 @@ mod tests {
 
         // Maximisation, with a named field.
         let peak = |p: &Params, _| Ok([("score", -(p.f64("x")? - 1.5).powi(2)), ("other", 0.0)]);
-        let mut max = GoldenSection::new("x", -4.0, 4.0, 20, BestMode::Max, peak)
-            .unwrap()
-            .integer(false)
-            .unwrap()
-            .optimize_field("score");
+        let mut max =
+            GoldenSection::new("x", -4.0, 4.0, 20, BestMode::Max, peak).unwrap().integer(false).optimize_field("score");
         quiet(|| max.fit(None)).unwrap();
         assert!((max.get_best_results(None, None).unwrap().params.f64("x").unwrap() - 1.5).abs() < 0.01);
     }
@@ -194,12 +192,18 @@ mod tests {
         assert!(reason(GoldenSection::new("n", 6.0, 0.0, 10, BestMode::Min, f))
             .contains("x_min must be smaller than x_max"));
         assert!(reason(GoldenSection::new("n", 1.0, 1.0, 10, BestMode::Min, f)).contains("x_min must be smaller"));
-        assert!(reason(GoldenSection::new("n", 0.5, 6.0, 10, BestMode::Min, f)).contains("must be integers"));
+        // Integer mode's whole-number bounds are checked when the search runs (`integer` is a setter).
+        let mut fractional = GoldenSection::new("n", 0.5, 6.0, 10, BestMode::Min, f).unwrap();
+        let err = quiet(|| fractional.fit(None)).unwrap_err();
+        assert!(matches!(&err, crate::FeError::InvalidParameter { param, .. } if param == "integer"), "{err}");
+        assert!(err.to_string().contains("must be integers"), "{err}");
+        assert_eq!(fractional.search_idx(), 0, "nothing is evaluated");
+        let mut fractional = GoldenSection::new("n", 0.5, 6.0, 10, BestMode::Min, f).unwrap().integer(false);
+        quiet(|| fractional.fit(None)).unwrap();
         assert!(reason(GoldenSection::new("n", 0.0, 6.0, 0, BestMode::Min, f))
             .contains("max_iter should be greater than 0"));
         assert!(reason(GoldenSection::new("search_idx", 0.0, 6.0, 3, BestMode::Min, f)).contains("search_idx"));
         assert!(reason(GoldenSection::new("n", 0.0, f64::NAN, 3, BestMode::Min, f)).contains("finite"));
-        assert!(GoldenSection::new("n", 0.5, 6.0, 10, BestMode::Min, f).is_err());
     }
 
     #[test]

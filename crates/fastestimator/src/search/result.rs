@@ -1,10 +1,8 @@
-//! What one evaluation gives ([`SearchResult`]: named numbers) and which way is better
-//! ([`BestMode`]).
+//! What one evaluation gives ([`SearchResult`]: named numbers).
 
 use indexmap::IndexMap;
 
 use super::params::py_float;
-use crate::error::{FeError, Result};
 
 /// The result of evaluating one point: named numbers, in the order the evaluation function gave
 /// them. A bare number becomes `{"value": x}`, as FE wraps a non-dict result.
@@ -113,59 +111,5 @@ impl<K: Into<String>> From<IndexMap<K, f64>> for SearchResult {
 impl<K: Into<String>> FromIterator<(K, f64)> for SearchResult {
     fn from_iter<I: IntoIterator<Item = (K, f64)>>(iter: I) -> Self {
         SearchResult { values: iter.into_iter().map(|(k, v)| (k.into(), v)).collect() }
-    }
-}
-
-/// Whether the largest or the smallest value of the optimised field is the best (FE's
-/// `best_mode`, `"max"` or `"min"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BestMode {
-    /// The largest value is the best.
-    Max,
-    /// The smallest value is the best.
-    Min,
-}
-
-impl BestMode {
-    /// `"max"` or `"min"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BestMode::Max => "max",
-            BestMode::Min => "min",
-        }
-    }
-
-    /// Whether `a` is better than `b` (NaN is never better, and anything beats NaN).
-    pub fn is_better(self, a: f64, b: f64) -> bool {
-        match (a.is_nan(), b.is_nan()) {
-            (true, _) => false,
-            (false, true) => true,
-            _ => match self {
-                BestMode::Max => a > b,
-                BestMode::Min => a < b,
-            },
-        }
-    }
-}
-
-impl std::str::FromStr for BestMode {
-    type Err = FeError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "max" => Ok(BestMode::Max),
-            "min" => Ok(BestMode::Min),
-            _ => Err(FeError::param(
-                "search",
-                "best_mode",
-                format!("best_mode must be either 'max' or 'min', got {s:?}"),
-            )),
-        }
-    }
-}
-
-impl std::fmt::Display for BestMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }

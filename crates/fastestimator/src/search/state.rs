@@ -21,8 +21,9 @@ use indexmap::IndexMap;
 use serde_json::{json, Value};
 
 use super::params::Params;
-use super::result::{BestMode, SearchResult};
+use super::result::SearchResult;
 use crate::error::{FeError, Result};
+use crate::util::BestMode;
 
 /// One evaluated point: its parameters, its index in the search (from 1) and its result.
 #[derive(Debug, Clone, PartialEq)]

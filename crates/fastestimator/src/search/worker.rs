@@ -20,10 +20,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::base::Search;
 use super::params::Params;
 use super::result::SearchResult;
-use super::state::Trial;
 use crate::error::{FeError, Result};
 
 /// The environment variable that makes a process a search worker (its value is the job, as
@@ -70,30 +68,30 @@ impl Job {
     }
 }
 
-/// In a worker process, evaluate the worker's point with `search` and end the process (exit
-/// status 0 with a result file, 1 with an error file). Outside a worker, do nothing. A worker
-/// whose program reaches another search's `fit()` first gets an error.
-pub(crate) fn serve_if_worker(search: &mut Search<'_>) -> Result<()> {
+/// In a worker process, evaluate the worker's point with `eval` (the evaluation function of the
+/// search called `search`, run as trial `search_idx`) and end the process (exit status 0 with a
+/// result file, 1 with an error file). Outside a worker, do nothing. A worker whose program
+/// reaches another search's `fit()` first gets an error.
+pub(crate) fn serve_if_worker(search: &str, eval: impl FnOnce(&Params, usize) -> Result<SearchResult>) -> Result<()> {
     let Some(text) = std::env::var_os(WORKER_ENV) else {
         return Ok(());
     };
     let job = Job::from_env(&text.to_string_lossy())?;
-    if job.search != search.name() {
+    if job.search != search {
         return Err(FeError::param(
-            format!("search {:?}", search.name()),
+            format!("search {search:?}"),
             WORKER_ENV,
             format!(
                 "this process is a worker of the parallel search {:?}, but the program reached the fit() of search {:?} \
                  first; a program should reach a parallel search's fit() without fitting another search before it",
-                job.search,
-                search.name()
+                job.search, search
             ),
         ));
     }
     // Processes the evaluation starts are not workers.
     std::env::remove_var(WORKER_ENV);
     crate::runtime::set_num_threads(job.threads);
-    let outcome = search.call(&job.params, job.search_idx);
+    let outcome = eval(&job.params, job.search_idx);
     let (body, code) = match &outcome {
         Ok(result) => {
             let values: serde_json::Map<String, Value> =
@@ -116,16 +114,24 @@ struct Running {
     log: PathBuf,
 }
 
-/// Evaluate `jobs` (`search_idx`, point) in up to `n_jobs` worker processes, recording each
-/// result as it arrives. After a failure no new worker starts; the running ones finish and are
-/// recorded, then the first failure is returned.
-pub(crate) fn run_parallel(search: &mut Search<'_>, jobs: Vec<(usize, Params)>, n_jobs: usize) -> Result<()> {
+/// Evaluate `jobs` (`search_idx`, point) of the search called `search` in up to `n_jobs` worker
+/// processes, their logs under `save_dir` when given. Each point's outcome goes to `finish` as it
+/// arrives: the result, or why the worker failed; `finish` records the result or turns the
+/// reason into the search's error. After a failure no new worker starts; the running ones finish
+/// and are handed over, then the first failure is returned.
+pub(crate) fn run_parallel(
+    search: &str,
+    save_dir: Option<&Path>,
+    jobs: Vec<(usize, Params)>,
+    n_jobs: usize,
+    mut finish: impl FnMut(usize, Params, std::result::Result<SearchResult, String>) -> Result<()>,
+) -> Result<()> {
     let scratch = tempfile::Builder::new()
         .prefix(".fe-search-")
         .tempdir()
         .map_err(|e| FeError::io("cannot create a temporary folder in", std::env::temp_dir(), e))?;
-    let log_dir = match search.save_dir() {
-        Some(dir) => dir.join(format!("{}_workers", search.name())),
+    let log_dir = match save_dir {
+        Some(dir) => dir.join(format!("{search}_workers")),
         None => scratch.path().to_path_buf(),
     };
     std::fs::create_dir_all(&log_dir).map_err(|e| FeError::io("cannot create directory", &log_dir, e))?;
@@ -139,7 +145,7 @@ pub(crate) fn run_parallel(search: &mut Search<'_>, jobs: Vec<(usize, Params)>, 
             let Some((search_idx, params)) = queue.next() else { break };
             let slot = (0..n_jobs).find(|s| running.iter().all(|r| r.slot != *s)).unwrap_or(0);
             let job = Job {
-                search: search.name().to_string(),
+                search: search.to_string(),
                 search_idx,
                 params,
                 result: scratch.path().join(format!("trial_{search_idx}.json")),
@@ -150,7 +156,7 @@ pub(crate) fn run_parallel(search: &mut Search<'_>, jobs: Vec<(usize, Params)>, 
                 Ok(child) => {
                     running.push(Running { child, slot, search_idx, params: job.params, result: job.result, log })
                 }
-                Err(e) => failure = Some(search.trial_error(&job.params, search_idx, e)),
+                Err(e) => failure = finish(search_idx, job.params, Err(e)).err(),
             }
         }
         if running.is_empty() {
@@ -175,17 +181,10 @@ pub(crate) fn run_parallel(search: &mut Search<'_>, jobs: Vec<(usize, Params)>, 
             continue;
         };
         let done = running.swap_remove(i);
-        match collect(&done, status) {
-            Ok(result) => {
-                // A failed save stops new workers too; the running ones are still collected.
-                if let Err(e) = search.record(Trial { params: done.params, search_idx: done.search_idx, result }) {
-                    failure.get_or_insert(e);
-                }
-            }
-            Err(reason) => {
-                let error = search.trial_error(&done.params, done.search_idx, reason);
-                failure.get_or_insert(error);
-            }
+        let outcome = collect(&done, status);
+        // A failed save stops new workers too; the running ones are still collected.
+        if let Err(e) = finish(done.search_idx, done.params, outcome) {
+            failure.get_or_insert(e);
         }
     }
     failure.map_or(Ok(()), Err)

@@ -11,11 +11,12 @@ use crate::error::{FeError, Result};
 
 fn check_layer(op: &str, key: &str, t: &Tensor) -> Result<()> {
     if t.dim() != 4 || t.numel() == 0 {
-        return Err(FeError::Shape {
-            op: op.into(),
-            key: key.into(),
-            reason: format!("needs a convolution layer's tensor [batch, channels, height, width], got {:?}", t.size()),
-        });
+        return Err(FeError::unexpected_shape(
+            op,
+            key,
+            "a non-empty convolution layer's tensor [batch, channels, height, width]",
+            &t.size(),
+        ));
     }
     Ok(())
 }
@@ -42,10 +43,12 @@ pub fn grad_cam(grads: &Tensor, activations: Option<&Tensor>) -> Result<Tensor> 
         Some(acts) => {
             check_layer("GradCAM", "activations", acts)?;
             if acts.size() != grads.size() {
-                return Err(FeError::Shape {
+                return Err(FeError::ShapeMismatch {
                     op: "GradCAM".into(),
-                    key: "activations".into(),
-                    reason: format!("has shape {:?}, its gradients {:?}", acts.size(), grads.size()),
+                    left_key: "activations".into(),
+                    left_shape: acts.size(),
+                    right_key: "grads".into(),
+                    right_shape: grads.size(),
                 });
             }
             let weights = grads.mean_dim(&[2i64, 3][..], true, Kind::Float);
@@ -184,10 +187,16 @@ mod tests {
     #[test]
     fn bad_shapes_and_component_counts_are_errors_that_say_so() {
         let flat = Tensor::zeros([2, 10], opts());
-        assert!(matches!(grad_cam(&flat, None), Err(FeError::Shape { ref key, .. }) if key == "grads"));
+        assert!(
+            matches!(grad_cam(&flat, None), Err(FeError::UnexpectedShape { ref key, ref got, .. }) if key == "grads" && got == &[2, 10])
+        );
         let grads = Tensor::zeros([1, 2, 3, 3], opts());
         let acts = Tensor::zeros([1, 3, 3, 3], opts());
-        assert!(matches!(grad_cam(&grads, Some(&acts)), Err(FeError::Shape { ref key, .. }) if key == "activations"));
+        assert!(matches!(
+            grad_cam(&grads, Some(&acts)),
+            Err(FeError::ShapeMismatch { ref left_key, ref left_shape, ref right_shape, .. })
+                if left_key == "activations" && left_shape == &[1, 3, 3, 3] && right_shape == &[1, 2, 3, 3]
+        ));
         let err = eigen_cam(&acts, 4).expect_err("3 channels give 3 components at most").to_string();
         assert!(err.contains("n_components") && err.contains("1 to 3"), "{err}");
         assert!(eigen_cam(&acts, 0).is_err());

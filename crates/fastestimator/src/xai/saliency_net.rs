@@ -43,11 +43,12 @@ impl SaliencyNet {
     /// the model's scores for `x`.
     fn classes(&self, x: &Tensor, targets: Option<&[i64]>) -> Result<Tensor> {
         if x.dim() < 2 || x.numel() == 0 {
-            return Err(FeError::Shape {
-                op: "SaliencyNet".into(),
-                key: self.input_key.clone(),
-                reason: format!("needs a non-empty batch [batch, ...], got shape {:?}", x.size()),
-            });
+            return Err(FeError::unexpected_shape(
+                "SaliencyNet",
+                &self.input_key,
+                "a non-empty batch [batch, ...] (rank 2 or more)",
+                &x.size(),
+            ));
         }
         let scores = tch::no_grad(|| self.model.forward(&self.input_key, x, false))?;
         let (batch, classes) = self.score_shape(&scores)?;
@@ -76,9 +77,11 @@ impl SaliencyNet {
     fn score_shape(&self, scores: &Tensor) -> Result<(i64, i64)> {
         match scores.size()[..] {
             [batch, classes] => Ok((batch, classes)),
-            ref other => Err(FeError::Model {
-                model: self.model.name(),
-                reason: format!("SaliencyNet needs scores [batch, classes], the model gave {other:?}"),
+            ref other => Err(FeError::UnexpectedShape {
+                op: "SaliencyNet".into(),
+                key: format!("scores of model {}", self.model.name()),
+                expected: "[batch, classes]".into(),
+                got: other.to_vec(),
             }),
         }
     }
@@ -158,11 +161,13 @@ impl SaliencyNet {
         let x = x.to_kind(Kind::Float);
         let baseline = match baseline {
             Some(b) if b.size() != x.size() => {
-                return Err(FeError::param(
-                    "SaliencyNet",
-                    "baseline",
-                    format!("has shape {:?}, the input {:?}", b.size(), x.size()),
-                ))
+                return Err(FeError::ShapeMismatch {
+                    op: "SaliencyNet".into(),
+                    left_key: "baseline".into(),
+                    left_shape: b.size(),
+                    right_key: self.input_key.clone(),
+                    right_shape: x.size(),
+                })
             }
             Some(b) => b.to_kind(Kind::Float).to_device(x.device()),
             None => x.zeros_like(),
@@ -265,11 +270,13 @@ mod tests {
         let err = net
             .get_integrated_masks(&x, None, 10, Some(&Tensor::zeros([3, 4, 4], (Kind::Float, tch::Device::Cpu))))
             .unwrap_err();
+        assert!(matches!(err, FeError::ShapeMismatch { ref left_key, .. } if left_key == "baseline"), "{err}");
         assert!(err.to_string().contains("[3, 4, 4]"), "{err}");
         assert!(net.get_smoothed_masks(&x, None, 0.1, 0, 1).is_err());
         let scalar = Tensor::from(1.0f32);
-        let err = net.get_smoothed_masks(&scalar, None, 0.1, 2, 1).unwrap_err().to_string();
-        assert!(err.contains("needs a non-empty batch"), "{err}");
+        let err = net.get_smoothed_masks(&scalar, None, 0.1, 2, 1).unwrap_err();
+        assert!(matches!(err, FeError::UnexpectedShape { ref got, .. } if got.is_empty()), "{err}");
+        assert!(err.to_string().contains("non-empty batch"), "{err}");
     }
 
     #[test]

@@ -142,14 +142,20 @@ fn batch_datasets_feed_a_pipeline_without_batch_size() {
         assert_eq!(x.iter().sum::<i64>(), 6, "6 of 8 samples come from the second dataset");
     }
     // FE case 27 through a Pipeline: items alternate 0, 1, 1.
-    let ds = InterleaveDataset::with_pattern(vec![Arc::new(a), Arc::new(b)], [0, 1, 1])
+    let ds = InterleaveDataset::with_pattern(vec![Arc::new(a.clone()), Arc::new(b.clone())], [0, 1, 1])
         .unwrap()
-        .batch_sizes([2, 3])
-        .unwrap();
+        .batch_sizes([2, 3]);
     let p = fe::Pipeline::builder().train_data(ds).build().unwrap();
     let got = p.get_results(Mode::Train, 1, 3).unwrap();
     let shapes: Vec<Vec<usize>> = got.iter().map(|b| b["x"].shape().to_vec()).collect();
     assert_eq!(shapes, vec![vec![2], vec![3], vec![3]]);
+    // Batch sizes the members cannot fill are reported when the Pipeline plans the epoch.
+    let ds = InterleaveDataset::new(vec![Arc::new(a), Arc::new(b)]).unwrap().batch_sizes([100, 3]);
+    let p = fe::Pipeline::builder().train_data(ds).build().unwrap();
+    let err = p.get_results(Mode::Train, 1, 1).unwrap_err();
+    assert!(matches!(&err, FeError::InvalidParameter { component, .. } if component == "InterleaveDataset"), "{err}");
+    let err = p.output_keys(Mode::Train, 1, "").unwrap_err();
+    assert!(matches!(&err, FeError::InvalidParameter { component, .. } if component == "InterleaveDataset"), "{err}");
 }
 
 #[test]
@@ -499,7 +505,7 @@ fn grouped_sampling_order_follows_the_pipeline_epoch() {
 fn interleave_member_sizes_follow_each_modes_ops() {
     let a = NumpyDataset::new([("x", Value::from((0..40).collect::<Vec<i64>>()))]).unwrap();
     let b = NumpyDataset::new([("x", Value::from((100..140).collect::<Vec<i64>>()))]).unwrap();
-    let ds = Arc::new(InterleaveDataset::new(vec![Arc::new(a), Arc::new(b)]).unwrap().batch_sizes([2, 3]).unwrap());
+    let ds = Arc::new(InterleaveDataset::new(vec![Arc::new(a), Arc::new(b)]).unwrap().batch_sizes([2, 3]));
     let sizes = |p: &fe::Pipeline, mode: Mode| -> Vec<usize> {
         p.get_results(mode, 1, 2).unwrap().iter().map(|b| b["x"].shape()[0]).collect()
     };

@@ -107,16 +107,29 @@ fn crate_paths(code: &str) -> Vec<String> {
 fn upward_imports(module: &str, source: &str) -> Vec<(usize, String)> {
     let own = layer_of(module).expect("a known module");
     let mut found = Vec::new();
-    for (n, line) in source.lines().enumerate() {
+    let mut lines = source.lines().enumerate();
+    while let Some((n, line)) = lines.next() {
         let code = line.trim_start();
         if code.starts_with("#[cfg(test)]") {
             break; // test modules sit at the end of a file and may use anything
         }
-        if code.starts_with("//") || code.starts_with("pub use ") {
+        if code.starts_with("//") {
             continue;
         }
-        let code = code.split("//").next().unwrap_or_default();
-        for name in crate_paths(code) {
+        let mut code = code.split("//").next().unwrap_or_default().to_string();
+        // A `use` statement that rustfmt spread over several lines is read as one.
+        if (code.starts_with("use ") || code.starts_with("pub use ")) && !code.contains(';') {
+            for (_, more) in lines.by_ref() {
+                code.push_str(more.trim().split("//").next().unwrap_or_default());
+                if more.contains(';') {
+                    break;
+                }
+            }
+        }
+        if code.starts_with("pub use ") {
+            continue;
+        }
+        for name in crate_paths(&code) {
             let Some(target) = module_of(&name) else { continue };
             if target != module && layer_of(target).is_some_and(|l| l >= own) {
                 found.push((n + 1, target.to_string()));
@@ -178,6 +191,10 @@ fn the_layer_check_catches_a_reversed_import() {
     assert_eq!(upward_imports("dataset", same_layer), vec![(1, "architecture".to_string())]);
     let allowed = "use crate::value::Sample;\n/// [`crate::estimator::Estimator`]\npub use crate::model::save_model;\n";
     assert!(upward_imports("backend", allowed).is_empty());
+    let spread = "use crate::{\n    error::Result,\n    network::Network,\n};\n";
+    assert_eq!(upward_imports("op", spread), vec![(1, "network".to_string())]);
+    let spread_reexport = "pub use crate::{\n    estimator::Estimator,\n};\nfn g() {}\n";
+    assert!(upward_imports("backend", spread_reexport).is_empty());
     let in_tests = "#[cfg(test)]\nmod tests {\n    use crate::estimator::Estimator;\n}\n";
     assert!(upward_imports("dataset", in_tests).is_empty());
 }

@@ -8,8 +8,9 @@ use std::process::{Command, Stdio};
 use fastestimator as fe;
 use fe::architecture::LeNet;
 use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
-use fe::trace::io::{BestModelSaver, CSVLogger, RestoreWizard, SaveBestMode};
+use fe::trace::io::{BestModelSaver, CSVLogger, RestoreWizard};
 use fe::trace::metric::Accuracy;
+use fe::util::BestMode;
 
 use crate::training::digits_pipeline;
 
@@ -30,9 +31,7 @@ fn run_training(dir: &Path) {
     let mut est = fe::Estimator::builder(pipeline, network, 3)
         .traces(vec![
             Box::new(Accuracy::new("y", "y_pred")),
-            Box::new(
-                BestModelSaver::new(&model, dir.join("best")).metric("accuracy").save_best_mode(SaveBestMode::Max),
-            ),
+            Box::new(BestModelSaver::new(&model, dir.join("best")).metric("accuracy").save_best_mode(BestMode::Max)),
             Box::new(CSVLogger::new(dir.join("log.csv"))),
             Box::new(RestoreWizard::new(dir.join("ckpt"), 1).unwrap()),
         ])

@@ -23,11 +23,33 @@ fn images_with_labels(labels: &[i64]) -> NumpyDataset {
     NumpyDataset::new([("x", Value::F32(x)), ("y", Value::I64(y))]).unwrap()
 }
 
-fn fit_on(labels: &[i64], batch: usize) -> fe::Result<fe::Summary> {
-    let pipeline =
-        fe::Pipeline::builder().train_data(images_with_labels(labels)).batch_size(batch).num_process(1).build()?;
-    let (network, _) = lenet_network("adam");
-    fe::Estimator::builder(pipeline, network, 1).silent().build()?.fit()
+/// One worker's pipeline over blank images with `labels`, its training order seeded by `seed`.
+fn seeded_pipeline(labels: &[i64], batch: usize, seed: u64) -> fe::Pipeline {
+    let data = images_with_labels(labels);
+    fe::Pipeline::builder().train_data(data).batch_size(batch).num_process(1).seed(seed).build().unwrap()
+}
+
+/// Fit LeNet for one epoch on [`seeded_pipeline`]: the result, and whether any weight changed
+/// (it does once a batch has trained).
+fn fit_on(labels: &[i64], batch: usize, seed: u64) -> (fe::Result<fe::Summary>, bool) {
+    let (network, model) = lenet_network("adam");
+    let before = model.variables();
+    let estimator = fe::Estimator::builder(seeded_pipeline(labels, batch, seed), network, 1).silent().build();
+    let result = estimator.and_then(|mut est| est.fit());
+    let changed = model.variables().iter().zip(&before).any(|((_, a), (_, b))| !a.equal(b));
+    (result, changed)
+}
+
+/// The first pipeline seed whose first training batch (batch size `batch`) holds no bad label.
+fn seed_with_a_clean_first_batch(labels: &[i64], batch: usize) -> u64 {
+    (0..100)
+        .find(|&seed| {
+            let loader = seeded_pipeline(labels, batch, seed).loader(Mode::Train, 1, "", None);
+            let first = loader.unwrap().next().unwrap().unwrap();
+            let Value::I64(y) = &first["y"] else { panic!("labels are int64") };
+            y.iter().all(|&label| (0..10).contains(&label))
+        })
+        .expect("some seed puts the bad label after the first batch")
 }
 
 fn assert_label_error(err: FeError, value: i64) {
@@ -62,12 +84,40 @@ fn a_label_out_of_range_is_an_error_in_a_direct_forward_call() {
 
 #[test]
 fn a_label_out_of_range_is_an_error_at_planning_and_mid_epoch() {
-    // The very first batch: caught by planning's warmup step, before any weight changes.
-    assert_label_error(fit_on(&[1, 10, 2, 3], 4).unwrap_err(), 10);
-    // Only the third batch is bad: caught mid-epoch by fit().
+    // One batch only: caught by planning's warmup step, before any weight changes.
+    let (result, changed) = fit_on(&[1, 10, 2, 3], 4, 0);
+    assert_label_error(result.unwrap_err(), 10);
+    assert!(!changed, "planning must catch the bad label before any update");
+    // One bad label in three batches, ordered so that the first batch is clean: planning passes,
+    // the first batch trains, and fit() stops at the bad one mid-epoch with the same error.
     let mut labels = vec![1i64; 12];
     labels[9] = -1;
-    assert_label_error(fit_on(&labels, 4).unwrap_err(), -1);
+    let seed = seed_with_a_clean_first_batch(&labels, 4);
+    let (result, changed) = fit_on(&labels, 4, seed);
+    assert_label_error(result.unwrap_err(), -1);
+    assert!(changed, "the error must come mid-epoch, after a batch trained");
+}
+
+#[test]
+fn the_backend_loss_checks_labels_and_shapes_too() {
+    let probs = Tensor::full([2, 10], 0.1, (Kind::Float, tch::Device::Cpu));
+    for bad in [10i64, -3] {
+        let err = fe::backend::sparse_categorical_crossentropy(&probs, &Tensor::from_slice(&[0i64, bad]), false, true)
+            .unwrap_err();
+        assert!(
+            matches!(&err, FeError::LabelOutOfRange { op, key, value, classes: 10 }
+                if op == "sparse_categorical_crossentropy" && key == "y_true" && *value == bad),
+            "{err}"
+        );
+    }
+    // Three labels for two predictions: libtorch's complaint, as a typed error without backtrace.
+    let err = fe::backend::sparse_categorical_crossentropy(&probs, &Tensor::from_slice(&[0i64, 1, 2]), false, true)
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(&err, FeError::Torch { context, .. } if context == "sparse_categorical_crossentropy"), "{msg}");
+    assert!(!msg.contains("Exception raised from") && !msg.contains("frame #"), "{msg}");
+    let ok = fe::backend::sparse_categorical_crossentropy(&probs, &Tensor::from_slice(&[0i64, 9]), false, true);
+    assert!((ok.unwrap().double_value(&[]) - 10f64.ln()).abs() < 1e-5);
 }
 
 #[test]
@@ -155,6 +205,10 @@ fn missing_and_extra_tensors_are_listed_and_the_model_is_left_as_it_was() {
         assert_eq!(missing, &dropped, "{err}");
         assert_eq!(unexpected, &vec!["head.weight".to_string()], "{err}");
         assert!(misshaped.is_empty(), "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains("missing from the file") && msg.contains(&dropped[0]), "{msg}");
+        assert!(msg.contains("not in the model") && msg.contains("head.weight"), "{msg}");
+        assert!(msg.contains("left unchanged"), "{msg}");
         assert_unchanged(&target, &before);
     }
 }
@@ -201,6 +255,75 @@ fn a_failed_optimizer_load_puts_the_weights_back() {
     assert_unchanged(&target, &before);
 }
 
+/// A LeNet named `lenet` in a network with a RestoreWizard saving into `dir` after every epoch.
+fn checkpointed_run(dir: &Path, epochs: usize) -> (fe::Estimator, fe::Model) {
+    let model = fe::build_named(|p| LeNet::new(p, [1, 28, 28], 10), "adam", "lenet").unwrap();
+    let network = fe::Network::new(vec![
+        Box::new(fe::op::tensor::ModelOp::new(&model, "x", "y_pred")),
+        Box::new(CrossEntropy::new(["y_pred", "y"], "ce")),
+        Box::new(fe::op::tensor::UpdateOp::new(&model, "ce")),
+    ])
+    .unwrap();
+    let pipeline = fe::Pipeline::builder()
+        .train_data(images_with_labels(&[0, 1, 2, 3, 4, 5, 6, 7]))
+        .eval_data(images_with_labels(&[0, 1, 2, 3]))
+        .batch_size(4)
+        .build()
+        .unwrap();
+    let wizard = fe::trace::io::RestoreWizard::new(dir, 1).unwrap();
+    let stopper = fe::trace::adapt::EarlyStopping::new("ce").patience(5);
+    let traces: Vec<Box<dyn fe::trace::Trace>> = vec![Box::new(stopper), Box::new(wizard)];
+    let est = fe::Estimator::builder(pipeline, network, epochs).traces(traces).silent().build().unwrap();
+    (est, model)
+}
+
+#[test]
+fn a_restore_whose_trace_state_fails_puts_the_models_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut first, _) = checkpointed_run(dir.path(), 1);
+    first.fit().unwrap();
+    // Damage EarlyStopping's saved state: the models load first, then the trace state fails.
+    let save = dir.path().join(std::fs::read_to_string(dir.path().join("key.txt")).unwrap().trim());
+    let system = save.join("system.json");
+    let mut state: serde_json::Value = serde_json::from_slice(&std::fs::read(&system).unwrap()).unwrap();
+    let traces = state["traces"].as_array_mut().unwrap();
+    let stopper = traces.iter_mut().find(|t| t[0] == "EarlyStopping").expect("EarlyStopping's state is saved");
+    stopper[1] = serde_json::json!("not a state");
+    std::fs::write(&system, serde_json::to_vec(&state).unwrap()).unwrap();
+
+    let (mut second, model) = checkpointed_run(dir.path(), 2);
+    let before = model.variables();
+    let err = second.fit().unwrap_err();
+    assert!(err.to_string().contains("EarlyStopping"), "{err}");
+    assert_unchanged(&model, &before);
+    assert_eq!(model.optimizer_steps(), 0, "the optimizer must be as fresh as before");
+    assert_eq!(model.optimizer_state().len(), 2, "steps and lr only: no moments allocated");
+}
+
+#[test]
+fn a_restore_that_fails_partway_leaves_models_and_optimizers_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut first, _) = checkpointed_run(dir.path(), 1);
+    first.fit().unwrap();
+    // Damage the save's optimizer state: the weights load first, then the optimizer fails.
+    let save = dir.path().join(std::fs::read_to_string(dir.path().join("key.txt")).unwrap().trim());
+    let saved_weights = read_weights(&save.join("lenet.safetensors"));
+    std::fs::write(save.join("lenet_opt.safetensors"), b"not safetensors").unwrap();
+
+    let (mut second, model) = checkpointed_run(dir.path(), 2);
+    let before = model.variables();
+    let optimizer_before = model.optimizer_state();
+    assert!(!same_weights(&before, &saved_weights), "the new model must differ from the save");
+    let err = second.fit().unwrap_err();
+    assert!(err.to_string().contains("lenet_opt.safetensors"), "{err}");
+    assert_unchanged(&model, &before);
+    let optimizer_after = model.optimizer_state();
+    assert_eq!(optimizer_after.len(), optimizer_before.len());
+    for ((n1, a), (n2, b)) in optimizer_after.iter().zip(&optimizer_before) {
+        assert!(n1 == n2 && a.equal(b), "optimizer state {n1} changed");
+    }
+}
+
 #[test]
 fn an_empty_dataset_is_named_as_such() {
     let empty = images_with_labels(&[]);
@@ -222,7 +345,19 @@ fn an_empty_dataset_is_named_as_such() {
         .unwrap();
     let (network, _) = lenet_network("adam");
     let err = fe::Estimator::builder(pipeline, network, 1).silent().build().unwrap().fit().unwrap_err();
-    assert!(matches!(&err, FeError::EmptyDataset { mode, .. } if mode == "eval"), "{err}");
+    assert!(matches!(&err, FeError::EmptyDataset { mode, ds_id } if mode == "eval" && ds_id.is_empty()), "{err}");
+    assert_eq!(err.to_string(), "the eval dataset is empty: it holds no samples");
+
+    // An empty eval NumpyDataset next to good training data.
+    let pipeline = fe::Pipeline::builder()
+        .train_data(images_with_labels(&[0, 1, 2, 3]))
+        .eval_data(images_with_labels(&[]))
+        .batch_size(4)
+        .build()
+        .unwrap();
+    let (network, _) = lenet_network("adam");
+    let err = fe::Estimator::builder(pipeline, network, 1).silent().build().unwrap().fit().unwrap_err();
+    assert_eq!(err.to_string(), "the eval dataset is empty: it holds no samples");
 
     // A named dataset is named.
     let pipeline = fe::Pipeline::builder()
@@ -232,6 +367,7 @@ fn an_empty_dataset_is_named_as_such() {
         .unwrap();
     let (network, _) = lenet_network("adam");
     let err = fe::Estimator::builder(pipeline, network, 1).silent().build().unwrap().fit().unwrap_err();
+    assert!(matches!(&err, FeError::EmptyDataset { mode, ds_id } if mode == "train" && ds_id == "small"), "{err}");
     assert!(err.to_string().contains("ds_id \"small\""), "{err}");
 }
 
@@ -243,6 +379,19 @@ const RECIPE_ENV: &str = "FE_RECIPE_TEST_OUT";
 fn seeded_recipe_child() {
     let Ok(out) = std::env::var(RECIPE_ENV) else { return };
     let out = PathBuf::from(out);
+    if out.ends_with("search") {
+        // A search after another job: every trial starts the names again, as FE's Search does.
+        fe::enable_deterministic(42);
+        lenet(4);
+        let mut search = fe::search::GridSearch::new(|_: &fe::search::Params, idx| {
+            let model = lenet(10);
+            fe::backend::save_model(&model, &out, Some(&format!("trial_{idx}_{}", model.name())), false)?;
+            Ok(idx as f64)
+        })
+        .param("optimizer", ["adam", "sgd", "rmsprop"]);
+        fe::output::with_sink(fe::output::silent, || search.fit(None)).unwrap();
+        return;
+    }
     if out.ends_with("after_other_job") {
         fe::enable_deterministic(1);
         for _ in 0..3 {
@@ -304,6 +453,15 @@ fn a_seeded_recipe_builds_the_same_weights_whatever_ran_before() {
     assert!(same_weights(&second, &w(&after, "second_1_model1.safetensors")));
     // Two models of one recipe still get different streams.
     assert!(!same_weights(&first, &second));
+
+    // Each search trial starts the names again: every trial's model is `model`, seeded alike.
+    let search = dir.path().join("search");
+    run_recipe_child(&search);
+    for idx in 1..=3 {
+        let trial = search.join(format!("trial_{idx}_model.safetensors"));
+        assert!(trial.exists(), "{} is missing", trial.display());
+        assert!(same_weights(&first, &read_weights(&trial)), "trial {idx} built other weights");
+    }
 }
 
 /// The example binaries that cargo builds next to this test binary.
@@ -312,16 +470,44 @@ pub fn example(name: &str) -> PathBuf {
     exe.parent().and_then(Path::parent).unwrap().join("examples").join(name)
 }
 
+/// Every example program (`crates/fastestimator/examples`), and whether it takes `--epochs`
+/// (the speed programs measure a fixed number of steps instead).
+const EXAMPLES: [(&str, bool); 15] = [
+    ("cifar10_fast", true),
+    ("data_parallel", true),
+    ("dcgan", true),
+    ("imdb", true),
+    ("language_model", true),
+    ("lr_schedule", true),
+    ("mnist", true),
+    ("progressive_resize", true),
+    ("search_lr", true),
+    ("siamese", true),
+    ("speed_estimator", false),
+    ("speed_hand_loop", false),
+    ("tabular", true),
+    ("unet", true),
+    ("xai_cifar", true),
+];
+
 #[test]
 fn every_example_answers_help_and_rejects_unknown_arguments() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().to_str()?.strip_suffix(".rs").map(String::from))
+        .collect();
+    on_disk.sort();
+    assert_eq!(on_disk, EXAMPLES.map(|(name, _)| name.to_string()), "EXAMPLES must list every example");
     let lib = std::env::var_os("LD_LIBRARY_PATH").unwrap_or_default();
-    for name in ["mnist", "dcgan", "lr_schedule", "progressive_resize", "tabular"] {
+    for (name, takes_epochs) in EXAMPLES {
         let bin = example(name);
         assert!(bin.exists(), "{} was not built", bin.display());
         let help = Command::new(&bin).arg("--help").env("LD_LIBRARY_PATH", &lib).output().unwrap();
         let stdout = String::from_utf8_lossy(&help.stdout);
         assert!(help.status.success(), "{name} --help: {help:?}");
-        assert!(stdout.contains("--epochs") && !stdout.contains("FastEstimator-Start"), "{name}: {stdout}");
+        assert!(stdout.contains("Usage:") && !stdout.contains("FastEstimator-Start"), "{name}: {stdout}");
+        assert_eq!(stdout.contains("--epochs"), takes_epochs, "{name}: {stdout}");
         let bad = Command::new(&bin).arg("--no-such-flag").env("LD_LIBRARY_PATH", &lib).output().unwrap();
         let stderr = String::from_utf8_lossy(&bad.stderr);
         assert_eq!(bad.status.code(), Some(2), "{name} --no-such-flag: {bad:?}");

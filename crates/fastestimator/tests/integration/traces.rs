@@ -2,9 +2,10 @@
 
 use fastestimator as fe;
 use fe::summary::{LogValue, System};
-use fe::trace::adapt::{Compare, EarlyStopping, LRScheduler, ReduceLROnPlateau};
+use fe::trace::adapt::{EarlyStopping, LRScheduler, ReduceLROnPlateau};
 use fe::trace::io::{CSVLogger, ModelSaver};
 use fe::trace::{Data, Trace};
+use fe::util::BestMode;
 use fe::Mode;
 
 use crate::training::{digits_pipeline, lenet_network};
@@ -22,7 +23,7 @@ fn case_15_early_stopping() {
     let mut es = EarlyStopping::new("loss");
     es.on_begin(&mut Data::default(), &mut sys).unwrap();
     assert_eq!(es.best(), f64::INFINITY);
-    let mut es_max = EarlyStopping::new("loss").compare(Compare::Max);
+    let mut es_max = EarlyStopping::new("loss").compare(BestMode::Max);
     es_max.on_begin(&mut Data::default(), &mut sys).unwrap();
     assert_eq!(es_max.best(), f64::NEG_INFINITY);
     let mut es_base = EarlyStopping::new("loss").baseline(5.0);
@@ -36,7 +37,7 @@ fn case_15_early_stopping() {
     assert!(sys.stop_training);
 
     // greater, min_delta 1, best 7, current 10 → best 10, wait 0.
-    let mut es = EarlyStopping::new("acc").compare(Compare::Max).min_delta(1.0);
+    let mut es = EarlyStopping::new("acc").compare(BestMode::Max).min_delta(1.0);
     es.set_progress(7.0, 3);
     let mut sys = System::standalone();
     epoch_end_with(&mut es, &mut sys, "acc", 10.0);

@@ -5,8 +5,9 @@ use fe::architecture::LeNet;
 use fe::dataset::data::synthetic_digits::{self, SyntheticDigitsConfig};
 use fe::op::numpy::{ExpandDims, Minmax};
 use fe::op::tensor::{CrossEntropy, ModelOp, UpdateOp};
-use fe::trace::io::{BestModelSaver, SaveBestMode};
+use fe::trace::io::BestModelSaver;
 use fe::trace::metric::Accuracy;
+use fe::util::BestMode;
 use fe::Mode;
 
 /// The MNIST recipe's pipeline on `train`/`eval`/`test` generated digits.
@@ -47,7 +48,7 @@ fn lenet_learns_digits_and_best_model_saver_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let pipeline = digits_pipeline(3000, 500, 500, 32, None);
     let (network, model) = lenet_network("adam");
-    let saver = BestModelSaver::new(&model, dir.path()).metric("accuracy").save_best_mode(SaveBestMode::Max);
+    let saver = BestModelSaver::new(&model, dir.path()).metric("accuracy").save_best_mode(BestMode::Max);
     let saved = saver.path();
     let mut est = fe::Estimator::builder(pipeline, network, 2)
         .traces(vec![Box::new(Accuracy::new("y", "y_pred")), Box::new(saver)])

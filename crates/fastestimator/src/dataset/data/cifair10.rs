@@ -51,17 +51,15 @@ pub(crate) fn read_batch(path: &Path, label_key: &str, classes: i64) -> Result<(
 /// Concatenate batches into FE's layout: images channels-last, labels `[n, 1]`.
 pub(crate) fn to_dataset(parts: Vec<(Array4<u8>, Vec<i64>)>, image_key: &str, label_key: &str) -> Result<NumpyDataset> {
     let views: Vec<_> = parts.iter().map(|(x, _)| x.view()).collect();
-    let images = ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| FeError::Shape {
-        op: "ciFAIR".into(),
-        key: image_key.into(),
-        reason: e.to_string(),
+    let images = ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| FeError::Dataset {
+        dataset: "ciFAIR".into(),
+        reason: format!("cannot join the batches' images under {image_key:?}: {e}"),
     })?;
     let labels: Vec<i64> = parts.iter().flat_map(|(_, y)| y.iter().copied()).collect();
     let n = labels.len();
-    let labels = Array2::from_shape_vec((n, 1), labels).map_err(|e| FeError::Shape {
-        op: "ciFAIR".into(),
-        key: label_key.into(),
-        reason: e.to_string(),
+    let labels = Array2::from_shape_vec((n, 1), labels).map_err(|e| FeError::Dataset {
+        dataset: "ciFAIR".into(),
+        reason: format!("cannot lay the labels under {label_key:?} out as [{n}, 1]: {e}"),
     })?;
     NumpyDataset::new([(image_key, Value::U8(image_layout(images, true))), (label_key, Value::I64(labels.into_dyn()))])
 }

@@ -9,6 +9,7 @@ use super::cifar10::{concat, image_layout};
 use super::download::RemoteFile;
 use crate::dataset::NumpyDataset;
 use crate::error::Result;
+use crate::util::option_strings;
 use crate::value::Value;
 
 /// The folder name under the data root.
@@ -28,6 +29,8 @@ pub const TRAIN_FILE: &str = "cifar-100-binary/train.bin";
 pub const TEST_FILE: &str = "cifar-100-binary/test.bin";
 
 /// Which labels CIFAR-100 loaders return (FE's `label_mode`).
+///
+/// Parses from FE's strings `"fine"`, `"coarse"` (and prints as them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum LabelMode {
     /// The 100 classes (FE's `"fine"`, the default).
@@ -36,6 +39,11 @@ pub enum LabelMode {
     /// The 20 super-classes (`"coarse"`).
     Coarse,
 }
+
+option_strings!(LabelMode, "cifar100", "label_mode", {
+    LabelMode::Fine => "fine",
+    LabelMode::Coarse => "coarse",
+});
 
 /// Loader options (see [`load_data`]).
 #[derive(Debug, Clone)]

@@ -31,24 +31,17 @@ pub struct Horse2Zebra {
     seed: Option<u64>,
 }
 
-loader_options!(Horse2Zebra, NAME);
+loader_options!(
+    Horse2Zebra,
+    NAME,
+    read_images = "Decode the JPEGs (`u8` `[256, 256, 3]`) instead of returning paths.",
+    seed = "The seed of the batch sampling.",
+);
 
 impl Horse2Zebra {
     /// Batches of `batch_size` horses and as many zebras (FE's required argument).
     pub fn new(batch_size: usize) -> Self {
         Horse2Zebra { root_dir: None, download: true, batch_size, read_images: false, seed: None }
-    }
-
-    /// Decode the JPEGs (`u8` `[256, 256, 3]`) instead of returning paths.
-    pub fn read_images(mut self, read: bool) -> Self {
-        self.read_images = read;
-        self
-    }
-
-    /// The seed of the batch sampling.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
     }
 
     /// `(train, test)` [`BatchDataset`]s of `{A: [batch_size, ...], B: [batch_size, ...]}`.

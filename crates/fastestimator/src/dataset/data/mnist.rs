@@ -15,9 +15,9 @@
 //! [`FeError::InvalidData`] naming the file, what was expected and what it holds. A file that is
 //! not valid IDX is an [`FeError::Idx`] naming the file.
 //!
-//! Two ways in: the builder [`Mnist`] follows FE's folder convention like the other loaders
-//! (`root_dir/MNIST`, default `~/fastestimator_data/MNIST`), while the functions [`load_data`],
-//! [`load_data_with`], [`load_arrays`] and [`files_present`] take the MNIST folder itself.
+//! One shape, as every loader: the builder [`Mnist`] (`root_dir`, `download`, `image_key`,
+//! `label_key`) and FE's [`load_data`]. Both follow FE's folder convention: the files live in
+//! `root_dir/MNIST`, default `~/fastestimator_data/MNIST`.
 
 use std::path::{Path, PathBuf};
 
@@ -116,6 +116,13 @@ impl Mnist {
         read_arrays(&self.dir(), self.download)
     }
 
+    /// Whether all four files (plain or `.gz`) are in [`Mnist::dir`], so that loading needs no
+    /// download.
+    pub fn files_present(&self) -> bool {
+        let dir = self.dir();
+        FILES.iter().all(|f| find_file(&dir, f).is_some())
+    }
+
     /// `(train, eval)` datasets of `arrays` under this loader's keys.
     fn datasets(&self, arrays: MnistArrays) -> Result<(NumpyDataset, NumpyDataset)> {
         let make = |x: Array3<u8>, y: Array1<i64>| {
@@ -132,20 +139,6 @@ impl Mnist {
 /// without a home directory), as for every loader.
 pub fn default_root_dir() -> PathBuf {
     dataset_dir(None, NAME)
-}
-
-/// The default MNIST folder; the same as [`default_root_dir`].
-pub fn default_root() -> PathBuf {
-    default_root_dir()
-}
-
-/// Loads MNIST from the folder `root_dir` itself (default [`default_root_dir`]).
-///
-/// Each file may be plain or `.gz`. Missing files are downloaded when `download` is true;
-/// otherwise, or when the download fails, [`FeError::MissingData`] lists the files to place in
-/// the folder and where to get them.
-pub fn load_arrays(root_dir: Option<&Path>, download: bool) -> Result<MnistArrays> {
-    read_arrays(&root_dir.map_or_else(default_root_dir, Path::to_path_buf), download)
 }
 
 /// Finds (or downloads) the four files in `dir` and reads them.
@@ -207,25 +200,15 @@ fn load_labels(path: &Path) -> Result<Array1<i64>> {
 // ---- fastestimator datasets -------------------------------------------------------------------
 
 /// FE's `fe.dataset.data.mnist.load_data()`: `(train, eval)` datasets of 60 000 and 10 000
-/// samples with keys `x` (`u8`, 28×28) and `y` (`i64`). Files are read from the folder
-/// `root_dir` itself (default `~/fastestimator_data/MNIST`), plain or gzipped, and downloaded
-/// there with checksum verification when missing and the internet is reachable.
-pub fn load_data(root_dir: Option<&Path>) -> Result<(NumpyDataset, NumpyDataset)> {
-    load_data_with(root_dir, true)
-}
-
-/// [`load_data`], choosing whether a missing file may be downloaded. Offline or with
-/// `download = false`, missing files give [`FeError::MissingData`], which lists which files to
+/// samples with keys `x` (`u8`, 28×28) and `y` (`i64`). Files are read from `root_dir/MNIST`
+/// (default `~/fastestimator_data/MNIST`), plain or gzipped, and downloaded there with checksum
+/// verification when missing and the internet is reachable. [`Mnist`] sets the keys and whether
+/// to download; offline, missing files give [`FeError::MissingData`], which lists which files to
 /// place where.
-pub fn load_data_with(root_dir: Option<&Path>, download: bool) -> Result<(NumpyDataset, NumpyDataset)> {
-    Mnist::new().datasets(load_arrays(root_dir, download)?)
-}
-
-/// Whether all four MNIST files (plain or `.gz`) are in the folder `root_dir` (default
-/// [`default_root_dir`]).
-pub fn files_present(root_dir: Option<&Path>) -> bool {
-    let dir = root_dir.map_or_else(default_root_dir, Path::to_path_buf);
-    FILES.iter().all(|f| find_file(&dir, f).is_some())
+pub fn load_data(root_dir: Option<&Path>) -> Result<(NumpyDataset, NumpyDataset)> {
+    let mut loader = Mnist::new();
+    loader.root_dir = root_dir.map(Path::to_path_buf);
+    loader.load()
 }
 
 #[cfg(test)]
@@ -280,7 +263,7 @@ mod tests {
         for gz in [false, true] {
             let dir = tempfile::tempdir().unwrap();
             write_dataset(dir.path(), gz);
-            let m = load_arrays(Some(dir.path()), false).unwrap();
+            let m = read_arrays(dir.path(), false).unwrap();
             assert_eq!(m.train_images.shape(), &[5, 28, 28]);
             assert_eq!(m.train_labels.to_vec(), vec![0, 1, 2, 9, 4]);
             assert_eq!(m.test_images.shape(), &[3, 28, 28]);
@@ -303,7 +286,7 @@ mod tests {
         let sample = train.get(3).unwrap();
         assert_eq!(sample["label"], Value::from(9i64));
         assert_eq!(sample["image"].shape(), &[28, 28]);
-        assert_eq!(loader.load_arrays().unwrap(), load_arrays(Some(&dir), false).unwrap());
+        assert_eq!(loader.load_arrays().unwrap(), read_arrays(&dir, false).unwrap());
         // The default keys are FE's.
         let (train, _) = Mnist::new().root_dir(root.path()).download(false).load().unwrap();
         assert_eq!(train.get(0).unwrap()["y"], Value::from(0i64));
@@ -318,7 +301,7 @@ mod tests {
         write_dataset(dir.path(), true);
         // A plain file next to the .gz one wins.
         put(dir.path(), &TEST_LABELS, &labels(&[1, 1, 1]), false);
-        let m = load_arrays(Some(dir.path()), false).unwrap();
+        let m = read_arrays(dir.path(), false).unwrap();
         assert_eq!(m.test_labels.to_vec(), vec![1, 1, 1]);
     }
 
@@ -328,7 +311,7 @@ mod tests {
         write_dataset(dir.path(), false);
         let full = images(5, 28, 28);
         put(dir.path(), &TRAIN_IMAGES, &full[..full.len() - 100], false);
-        let err = load_arrays(Some(dir.path()), false).unwrap_err();
+        let err = read_arrays(dir.path(), false).unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, FeError::Idx(_)), "{msg}");
         assert!(msg.contains(plain(&TRAIN_IMAGES)), "{msg}");
@@ -342,7 +325,7 @@ mod tests {
         let mut bad = labels(&[7, 8, 3]);
         bad[0] = 0x42;
         put(dir.path(), &TEST_LABELS, &bad, true);
-        let msg = load_arrays(Some(dir.path()), false).unwrap_err().to_string();
+        let msg = read_arrays(dir.path(), false).unwrap_err().to_string();
         assert!(msg.contains("t10k-labels-idx1-ubyte.gz"), "{msg}");
         assert!(msg.contains("magic"), "{msg}");
     }
@@ -352,7 +335,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_dataset(dir.path(), false);
         put(dir.path(), &TEST_IMAGES, &images(3, 27, 28), false);
-        let err = load_arrays(Some(dir.path()), false).unwrap_err();
+        let err = read_arrays(dir.path(), false).unwrap_err();
         assert!(
             matches!(&err, FeError::InvalidData { what, expected, got, .. }
                 if what == "images" && expected == "[n, 28, 28] u8" && got == "[3, 27, 28] u8"),
@@ -362,7 +345,7 @@ mod tests {
 
         // Rank 2 images.
         put(dir.path(), &TEST_IMAGES, &write_idx_u8(&[3, 784], &[0; 2352]).unwrap(), false);
-        let err = load_arrays(Some(dir.path()), false).unwrap_err();
+        let err = read_arrays(dir.path(), false).unwrap_err();
         assert!(
             matches!(&err, FeError::InvalidData { what, got, .. } if what == "images" && got == "[3, 784] u8"),
             "{err}"
@@ -374,7 +357,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_dataset(dir.path(), false);
         put(dir.path(), &TRAIN_LABELS, &write_idx_u8(&[5, 1], &[0; 5]).unwrap(), false);
-        let err = load_arrays(Some(dir.path()), false).unwrap_err();
+        let err = read_arrays(dir.path(), false).unwrap_err();
         assert!(
             matches!(&err, FeError::InvalidData { what, got, .. } if what == "labels" && got == "[5, 1] u8"),
             "{err}"
@@ -385,7 +368,7 @@ mod tests {
         let mut b = vec![0, 0, 0x0C, 1, 0, 0, 0, 5];
         b.extend(std::iter::repeat_n(0u8, 20));
         put(dir.path(), &TRAIN_LABELS, &b, false);
-        let err = load_arrays(Some(dir.path()), false).unwrap_err();
+        let err = read_arrays(dir.path(), false).unwrap_err();
         assert!(
             matches!(&err, FeError::InvalidData { what, expected, got, .. }
                 if what == "labels" && expected == "[n] u8" && got == "[5] i32"),
@@ -398,7 +381,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_dataset(dir.path(), false);
         put(dir.path(), &TRAIN_LABELS, &labels(&[0, 1, 2, 3]), false);
-        let err = load_arrays(Some(dir.path()), false).unwrap_err();
+        let err = read_arrays(dir.path(), false).unwrap_err();
         assert!(
             matches!(&err, FeError::InvalidData { what, expected, got, .. }
                 if what == "label count" && expected.starts_with("5 (") && got == "4"),
@@ -413,7 +396,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_dataset(dir.path(), true);
         put(dir.path(), &TEST_LABELS, &labels(&[7, 10, 3]), true);
-        let err = load_arrays(Some(dir.path()), false).unwrap_err();
+        let err = read_arrays(dir.path(), false).unwrap_err();
         assert!(
             matches!(&err, FeError::InvalidData { what, got, .. } if what == "label at index 1" && got == "10"),
             "{err}"
@@ -424,7 +407,7 @@ mod tests {
     #[test]
     fn missing_files_without_download() {
         let dir = tempfile::tempdir().unwrap();
-        let err = load_arrays(Some(dir.path()), false).unwrap_err();
+        let err = read_arrays(dir.path(), false).unwrap_err();
         assert!(matches!(&err, FeError::MissingData { dataset, files, .. } if dataset == "mnist" && files.len() == 4));
         let msg = err.to_string();
         for f in FILES {
@@ -436,7 +419,7 @@ mod tests {
         // Only the missing ones are listed.
         write_dataset(dir.path(), false);
         std::fs::remove_file(dir.path().join(plain(&TEST_IMAGES))).unwrap();
-        let err = load_arrays(Some(dir.path()), false).unwrap_err();
+        let err = read_arrays(dir.path(), false).unwrap_err();
         assert!(
             matches!(&err, FeError::MissingData { files, .. }
                 if files.iter().map(|f| f.name.as_str()).eq([TEST_IMAGES.name])),
@@ -444,7 +427,7 @@ mod tests {
         );
         let msg = err.to_string();
         assert!(!msg.contains(plain(&TRAIN_IMAGES)), "{msg}");
-        assert!(!files_present(Some(dir.path())));
+        assert!(!FILES.iter().all(|f| find_file(dir.path(), f).is_some()));
     }
 
     #[test]
@@ -477,7 +460,6 @@ mod tests {
     #[test]
     fn default_dir_is_under_the_data_home() {
         assert!(default_root_dir().ends_with("fastestimator_data/MNIST"));
-        assert_eq!(default_root(), default_root_dir());
         assert_eq!(Mnist::new().dir(), default_root_dir());
     }
 

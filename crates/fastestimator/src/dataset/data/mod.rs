@@ -31,8 +31,33 @@
 
 pub use fastestimator_formats::{cifar, idx, libsvm, mat5, pickle};
 
-/// The setters every loader builder shares: `root_dir` and `download`.
+/// The setters every loader builder shares: `root_dir` and `download`; after them, optionally,
+/// the shared setters of file loaders, each with its own doc line: `read_images = "..."`
+/// (decode the files instead of returning paths; a `read_images: bool` field) and
+/// `seed = "..."` (the seed of the loader's draws; a `seed: Option<u64>` field).
 macro_rules! loader_options {
+    (@option $t:ty, read_images, $doc:literal) => {
+        impl $t {
+            #[doc = $doc]
+            pub fn read_images(mut self, read: bool) -> Self {
+                self.read_images = read;
+                self
+            }
+        }
+    };
+    (@option $t:ty, seed, $doc:literal) => {
+        impl $t {
+            #[doc = $doc]
+            pub fn seed(mut self, seed: u64) -> Self {
+                self.seed = Some(seed);
+                self
+            }
+        }
+    };
+    ($t:ty, $name:expr, $($option:ident = $doc:literal),+ $(,)?) => {
+        loader_options!($t, $name);
+        $(loader_options!(@option $t, $option, $doc);)+
+    };
     ($t:ty, $name:expr) => {
         impl $t {
             /// FE's `root_dir`: the files live in `root_dir/<Name>` (default

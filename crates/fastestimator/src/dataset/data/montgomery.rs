@@ -79,19 +79,17 @@ impl Default for Montgomery {
     }
 }
 
-loader_options!(Montgomery, NAME);
+loader_options!(
+    Montgomery,
+    NAME,
+    read_images = "Decode the image and masks (`u8` `[H, W, 1]`) when a sample is requested, instead of \
+                   returning paths.",
+);
 
 impl Montgomery {
     /// FE's defaults.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Decode the image and masks (`u8` `[H, W, 1]`) when a sample is requested, instead of
-    /// returning paths.
-    pub fn read_images(mut self, read: bool) -> Self {
-        self.read_images = read;
-        self
     }
 
     /// The [`CSVDataset`] of all 138 images (FE returns a single dataset).

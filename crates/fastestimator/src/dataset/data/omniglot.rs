@@ -43,24 +43,17 @@ impl Default for Omniglot {
     }
 }
 
-loader_options!(Omniglot, NAME);
+loader_options!(
+    Omniglot,
+    NAME,
+    read_images = "Return decoded images (`u8` `[105, 105, 1]`) instead of paths.",
+    seed = "The seed of the pair draws.",
+);
 
 impl Omniglot {
     /// FE's defaults.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Return decoded images (`u8` `[105, 105, 1]`) instead of paths.
-    pub fn read_images(mut self, read: bool) -> Self {
-        self.read_images = read;
-        self
-    }
-
-    /// The seed of the pair draws.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
     }
 
     /// `(train, eval)` [`SiameseDirDataset`]s (keys `x_a`, `x_b`, `y`); each character

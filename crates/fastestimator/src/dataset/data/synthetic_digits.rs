@@ -27,6 +27,7 @@
 //! rayon and the bytes are identical for any thread count. Train, eval and test use different
 //! `stream` values and therefore never share samples.
 
+use crate::dataset::NumpyDataset;
 use ndarray::{Array1, Array3, ArrayView2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -578,8 +579,67 @@ fn blur(canvas: &mut [f32; PIXELS], sigma: f32) {
 
 // ---- fastestimator datasets -------------------------------------------------------------------
 
+/// Loader options (see [`load_data`]): the split sizes and seed of a [`SyntheticDigitsConfig`]
+/// (default 20 000 / 4 000 / 4 000, seed 42) and FE's keys.
+///
+/// ```
+/// use fastestimator::dataset::data::synthetic_digits::SyntheticDigits;
+/// use fastestimator::dataset::Dataset;
+/// let (train, eval, test) = SyntheticDigits::new().sizes(20, 10, 10).seed(1).image_key("image").load()?;
+/// assert_eq!((train.len(), eval.len(), test.len()), (20, 10, 10));
+/// assert!(train.get(0)?.contains_key("image"));
+/// # Ok::<(), fastestimator::FeError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SyntheticDigits {
+    config: SyntheticDigitsConfig,
+    image_key: String,
+    label_key: String,
+}
+
+impl Default for SyntheticDigits {
+    fn default() -> Self {
+        SyntheticDigits { config: SyntheticDigitsConfig::default(), image_key: "x".into(), label_key: "y".into() }
+    }
+}
+
+image_label_keys!(SyntheticDigits);
+
+impl From<SyntheticDigitsConfig> for SyntheticDigits {
+    fn from(config: SyntheticDigitsConfig) -> Self {
+        SyntheticDigits { config, ..Default::default() }
+    }
+}
+
+impl SyntheticDigits {
+    /// The number of train, eval and test samples.
+    pub fn sizes(mut self, train: usize, eval: usize, test: usize) -> Self {
+        (self.config.train_size, self.config.eval_size, self.config.test_size) = (train, eval, test);
+        self
+    }
+
+    /// The seed shared by the splits: the same seed gives the same bytes.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = seed;
+        self
+    }
+
+    /// `(train, eval, test)`: images `u8` `[28, 28]` and labels `i64` under the loader's keys.
+    pub fn load(&self) -> crate::Result<(NumpyDataset, NumpyDataset, NumpyDataset)> {
+        let (train, eval, test) = load_arrays(&self.config);
+        let make = |d: DigitArrays| {
+            NumpyDataset::new([
+                (self.image_key.as_str(), crate::Value::U8(d.images.into_dyn())),
+                (self.label_key.as_str(), crate::Value::I64(d.labels.into_dyn())),
+            ])
+        };
+        Ok((make(train)?, make(eval)?, make(test)?))
+    }
+}
+
 /// The generated digits as `(train, eval, test)` datasets with keys `x` (`u8`, 28×28) and `y`
-/// (`i64`), drop-in replacements for MNIST that need no download.
+/// (`i64`), drop-in replacements for MNIST that need no download ([`SyntheticDigits`] sets the
+/// keys).
 ///
 /// ```
 /// use fastestimator::dataset::data::synthetic_digits::{load_data, SyntheticDigitsConfig};
@@ -588,17 +648,8 @@ fn blur(canvas: &mut [f32; PIXELS], sigma: f32) {
 /// let (train, eval, test) = load_data(&cfg).unwrap();
 /// assert_eq!((train.len(), eval.len(), test.len()), (20, 10, 10));
 /// ```
-pub fn load_data(
-    cfg: &SyntheticDigitsConfig,
-) -> crate::Result<(crate::dataset::NumpyDataset, crate::dataset::NumpyDataset, crate::dataset::NumpyDataset)> {
-    let (train, eval, test) = load_arrays(cfg);
-    let make = |d: DigitArrays| {
-        crate::dataset::NumpyDataset::new([
-            ("x", crate::Value::U8(d.images.into_dyn())),
-            ("y", crate::Value::I64(d.labels.into_dyn())),
-        ])
-    };
-    Ok((make(train)?, make(eval)?, make(test)?))
+pub fn load_data(cfg: &SyntheticDigitsConfig) -> crate::Result<(NumpyDataset, NumpyDataset, NumpyDataset)> {
+    SyntheticDigits::from(*cfg).load()
 }
 
 #[cfg(test)]

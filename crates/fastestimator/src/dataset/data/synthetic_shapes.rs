@@ -11,10 +11,14 @@
 //! Determinism: sample `i` of split `split` depends only on `(seed, split, i)`; generation runs
 //! in parallel and gives the same bytes for any thread count.
 //!
+//! Like every loader, a builder ([`SyntheticShapes`]) and an FE-style [`load_data`]:
+//!
 //! ```
 //! use fastestimator as fe;
-//! let data = fe::dataset::data::synthetic_shapes::shapes(20, 42, 0)?;
-//! assert_eq!(fe::dataset::Dataset::len(&data), 20);
+//! use fe::dataset::data::synthetic_shapes::SyntheticShapes;
+//! let (train, eval, test) = SyntheticShapes::new().sizes(20, 10, 10).seed(42).load()?;
+//! assert_eq!(fe::dataset::Dataset::len(&train), 20);
+//! assert_eq!(fe::dataset::Dataset::len(&test), 10);
 //! # Ok::<(), fe::FeError>(())
 //! ```
 
@@ -38,9 +42,58 @@ pub const CLASS_NAMES: [&str; 10] =
 /// Side of a generated image.
 pub const SIZE: usize = 32;
 
+/// Loader options (see [`load_data`]): the sizes of the three splits (default 50 000 train,
+/// 5 000 eval, 5 000 test, ciFAIR-10's), the seed (default 42) and the keys.
+#[derive(Debug, Clone)]
+pub struct SyntheticShapes {
+    sizes: [usize; 3],
+    seed: u64,
+    image_key: String,
+    label_key: String,
+}
+
+impl Default for SyntheticShapes {
+    fn default() -> Self {
+        SyntheticShapes { sizes: [50_000, 5_000, 5_000], seed: 42, image_key: "x".into(), label_key: "y".into() }
+    }
+}
+
+image_label_keys!(SyntheticShapes);
+
+impl SyntheticShapes {
+    /// The number of train, eval and test samples.
+    pub fn sizes(mut self, train: usize, eval: usize, test: usize) -> Self {
+        self.sizes = [train, eval, test];
+        self
+    }
+
+    /// The seed: the same seed gives the same bytes.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// `(train, eval, test)`: images `u8` `[32, 32, 3]` and labels `i64` `[1]` under the loader's
+    /// keys; split `k` is [`shapes`]`(size, seed, k)`.
+    pub fn load(&self) -> Result<(NumpyDataset, NumpyDataset, NumpyDataset)> {
+        let split = |k: usize| generate(self.sizes[k], self.seed, k as u64, &self.image_key, &self.label_key);
+        Ok((split(0)?, split(1)?, split(2)?))
+    }
+}
+
+/// FE-style `load_data()`: the default [`SyntheticShapes`] `(train, eval, test)`, keys `x`, `y`.
+pub fn load_data() -> Result<(NumpyDataset, NumpyDataset, NumpyDataset)> {
+    SyntheticShapes::new().load()
+}
+
 /// `n` generated images `x` (`u8` `[n, 32, 32, 3]`, as ciFAIR-10's) with labels `y` (`[n, 1]`),
 /// ten balanced classes in a shuffled order. Sample `i` depends only on `(seed, split, i)`.
 pub fn shapes(n: usize, seed: u64, split: u64) -> Result<NumpyDataset> {
+    generate(n, seed, split, "x", "y")
+}
+
+/// [`shapes`] under the keys given.
+fn generate(n: usize, seed: u64, split: u64, image_key: &str, label_key: &str) -> Result<NumpyDataset> {
     let mut labels: Vec<usize> = (0..n).map(|i| i % 10).collect();
     labels.shuffle(&mut seeded_rng(seed, &[split, u64::MAX]));
     let mut pixels = vec![0u8; n * SIZE * SIZE * 3];
@@ -51,7 +104,7 @@ pub fn shapes(n: usize, seed: u64, split: u64) -> Result<NumpyDataset> {
         .map_err(|e| crate::error::FeError::param("shapes", "n", e.to_string()))?;
     let y = Array2::from_shape_vec((n, 1), labels.into_iter().map(|l| l as i64).collect())
         .map_err(|e| crate::error::FeError::param("shapes", "n", e.to_string()))?;
-    NumpyDataset::new([("x", Value::U8(x.into_dyn())), ("y", Value::I64(y.into_dyn()))])
+    NumpyDataset::new([(image_key, Value::U8(x.into_dyn())), (label_key, Value::I64(y.into_dyn()))])
 }
 
 /// Draw one picture of class `label` into `out` (`32×32×3`, row-major).
@@ -131,4 +184,26 @@ fn hsv_to_rgb(hue: f64, s: f64, v: f64) -> [f64; 3] {
     };
     let m = v - c;
     [r + m, g + m, b + m]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::Dataset;
+
+    #[test]
+    fn the_builder_gives_the_splits_of_shapes_under_its_keys() {
+        let (train, eval, test) =
+            SyntheticShapes::new().sizes(12, 6, 4).seed(3).image_key("image").label_key("label").load().unwrap();
+        assert_eq!((train.len(), eval.len(), test.len()), (12, 6, 4));
+        for (split, data) in [(0, &train), (2, &test)] {
+            let reference = shapes(data.len(), 3, split).unwrap();
+            for i in 0..data.len() {
+                let (got, want) = (data.get(i).unwrap(), reference.get(i).unwrap());
+                assert_eq!(got["image"], want["x"]);
+                assert_eq!(got["label"], want["y"]);
+            }
+        }
+        assert_ne!(train.get(0).unwrap()["image"], eval.get(0).unwrap()["image"]);
+    }
 }

@@ -103,19 +103,17 @@ impl Default for Usps {
     }
 }
 
-loader_options!(Usps, NAME);
+loader_options!(
+    Usps,
+    NAME,
+    read_images = "Return decoded images (`u8` `[16, 16, 1]`) instead of PNG paths (FE returns paths and \
+                   reads them with a `ReadImage` op).",
+);
 
 impl Usps {
     /// FE's defaults.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Return decoded images (`u8` `[16, 16, 1]`) instead of PNG paths (FE returns paths and
-    /// reads them with a `ReadImage` op).
-    pub fn read_images(mut self, read: bool) -> Self {
-        self.read_images = read;
-        self
     }
 
     /// The training and test images in memory, from the libsvm files.

@@ -1,7 +1,7 @@
 //! `ExpandDims`: insert an axis of length 1.
 
-use super::{bad_value, check_pairs, NumpyOp, OpState};
-use crate::error::Result;
+use super::{check_pairs, NumpyOp, OpState};
+use crate::error::{FeError, Result};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
 
@@ -34,7 +34,14 @@ impl NumpyOp for ExpandDims {
         check_pairs("ExpandDims", &self.io)?;
         data.into_iter()
             .zip(&self.io.inputs)
-            .map(|(v, key)| v.expand_dims(self.axis).map_err(|r| bad_value("ExpandDims", key, r)))
+            .map(|(v, key)| {
+                let shape = v.shape().to_vec();
+                v.expand_dims(self.axis).map_err(|_| {
+                    let axis = self.axis;
+                    let rank = if axis < 0 { -axis - 1 } else { axis };
+                    FeError::unexpected_shape("ExpandDims", key, format!("rank {rank} or more for axis {axis}"), &shape)
+                })
+            })
             .collect()
     }
 }

@@ -2,8 +2,8 @@
 
 use ndarray::ArrayD;
 
-use super::{bad_value, check_pairs, NumpyOp, OpState};
-use crate::error::Result;
+use super::{check_pairs, NumpyOp, OpState};
+use crate::error::{FeError, Result};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
 
@@ -62,9 +62,10 @@ impl NumpyOp for Minmax {
         data.into_iter()
             .zip(&self.io.inputs)
             .map(|(v, key)| {
-                let x = v.to_f32().ok_or_else(|| bad_value("Minmax", key, "text cannot be rescaled"))?;
+                let x =
+                    v.to_f32().ok_or_else(|| FeError::unexpected_dtype("Minmax", key, "a numeric array", v.dtype()))?;
                 if x.is_empty() {
-                    return Err(bad_value("Minmax", key, "cannot rescale an empty array"));
+                    return Err(FeError::unexpected_shape("Minmax", key, "a non-empty array", x.shape()));
                 }
                 Ok(Value::F32(self.rescale(x)))
             })

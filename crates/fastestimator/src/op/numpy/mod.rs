@@ -241,11 +241,6 @@ pub(crate) fn apply_op(op: &dyn NumpyOp, data: &mut Sample, state: &mut OpState,
     Ok(Applied::Kept)
 }
 
-/// The error for a value that an op cannot handle.
-pub(crate) fn bad_value(op: &str, key: &str, reason: impl Into<String>) -> FeError {
-    FeError::Shape { op: op.into(), key: key.into(), reason: reason.into() }
-}
-
 /// Check that an op got as many values as it has outputs (for ops that map input i to output i).
 pub(crate) fn check_pairs(op: &str, io: &crate::op::OpIo) -> Result<()> {
     if io.inputs.len() != io.outputs.len() {

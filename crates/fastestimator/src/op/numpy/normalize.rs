@@ -2,7 +2,7 @@
 
 use ndarray::{ArrayD, Axis};
 
-use super::{bad_value, check_pairs, NumpyOp, OpState};
+use super::{check_pairs, NumpyOp, OpState};
 use crate::error::{FeError, Result};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
@@ -81,14 +81,11 @@ impl Normalize {
         }
         let channels = x.shape().last().copied().unwrap_or(0);
         if channels != self.mean.len() {
-            return Err(bad_value(
+            return Err(FeError::unexpected_shape(
                 "Normalize",
                 key,
-                format!(
-                    "has {channels} channels (last axis of {:?}) but {} means were given",
-                    x.shape(),
-                    self.mean.len()
-                ),
+                format!("{} channels on the last axis (one per mean)", self.mean.len()),
+                x.shape(),
             ));
         }
         let mut x = x;
@@ -116,7 +113,9 @@ impl NumpyOp for Normalize {
                         return Ok(Value::F32(out?));
                     }
                 }
-                let x = v.to_f32().ok_or_else(|| bad_value("Normalize", key, "text cannot be normalized"))?;
+                let x = v
+                    .to_f32()
+                    .ok_or_else(|| FeError::unexpected_dtype("Normalize", key, "a numeric array", v.dtype()))?;
                 Ok(Value::F32(self.normalize(key, x)?))
             })
             .collect()

@@ -2,7 +2,7 @@
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
-use super::{bad_value, check_pairs, NumpyOp, OpState};
+use super::{check_pairs, NumpyOp, OpState};
 use crate::error::{FeError, Result};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
@@ -63,7 +63,12 @@ impl Onehot {
         let mut rows = out.view_mut().into_shape_with_order((flat_len, self.num_classes)).expect("contiguous");
         for (mut row, &label) in rows.axis_iter_mut(Axis(0)).zip(labels.iter()) {
             if label < 0 || label as usize >= self.num_classes {
-                return Err(bad_value("Onehot", key, format!("label {label} is outside 0..{}", self.num_classes)));
+                return Err(FeError::LabelOutOfRange {
+                    op: "Onehot".into(),
+                    key: key.into(),
+                    value: label,
+                    classes: self.num_classes as i64,
+                });
             }
             row[label as usize] = on;
         }
@@ -85,7 +90,12 @@ impl NumpyOp for Onehot {
                     Value::I64(a) => a,
                     Value::U8(a) => a.mapv(i64::from),
                     other => {
-                        return Err(bad_value("Onehot", key, format!("labels must be integers, got {}", other.dtype())))
+                        return Err(FeError::unexpected_dtype(
+                            "Onehot",
+                            key,
+                            "integer labels (int64 or uint8)",
+                            other.dtype(),
+                        ))
                     }
                 };
                 Ok(Value::F32(self.encode(key, &labels)?))
@@ -114,7 +124,9 @@ mod tests {
         // FE's `(n, 1)` label columns: one label per sample, one row out.
         let column = run(&op, Value::I64(array![3i64].into_dyn())).unwrap();
         assert_eq!(column, Value::from(vec![0.0f32, 0.0, 0.0, 1.0]));
-        assert!(run(&op, Value::from(4i64)).is_err());
-        assert!(run(&op, Value::from(1.5f32)).is_err());
+        let err = run(&op, Value::from(4i64)).unwrap_err();
+        assert!(matches!(err, FeError::LabelOutOfRange { value: 4, classes: 4, .. }), "{err}");
+        let err = run(&op, Value::from(1.5f32)).unwrap_err();
+        assert!(matches!(err, FeError::UnexpectedDType { ref got, .. } if got == "float32"), "{err}");
     }
 }

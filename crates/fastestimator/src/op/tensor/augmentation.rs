@@ -22,15 +22,20 @@ fn check_pair(op: &str, io: &OpIo, x: &Tensor, y: &Tensor) -> Result<()> {
             right_shape: y.size(),
         });
     }
-    if !y.is_floating_point() || y.dim() < 2 {
-        return Err(FeError::Shape {
+    if !y.is_floating_point() {
+        return Err(FeError::UnexpectedDType {
             op: op.into(),
             key: io.inputs[1].clone(),
-            reason: format!(
-                "labels must be one-hot floats [batch, classes] to be mixed, got {:?} {:?}",
-                y.kind(),
-                y.size()
-            ),
+            expected: "one-hot float labels [batch, classes] to be mixed".into(),
+            got: format!("{:?}", y.kind()),
+        });
+    }
+    if y.dim() < 2 {
+        return Err(FeError::UnexpectedShape {
+            op: op.into(),
+            key: io.inputs[1].clone(),
+            expected: "one-hot labels [batch, classes] to be mixed".into(),
+            got: y.size(),
         });
     }
     Ok(())
@@ -127,10 +132,11 @@ impl TensorOp for CutMixBatch {
             <[Tensor; 2]>::try_from(data).map_err(|_| FeError::param("CutMixBatch", "inputs", "expects [x, y]"))?;
         check_pair("CutMixBatch", &self.io, &x, &y)?;
         if x.dim() != 4 {
-            return Err(FeError::Shape {
+            return Err(FeError::UnexpectedShape {
                 op: "CutMixBatch".into(),
                 key: self.io.inputs[0].clone(),
-                reason: format!("expects images [batch, C, H, W], got {:?}", x.size()),
+                expected: "images [batch, C, H, W]".into(),
+                got: x.size(),
             });
         }
         let (h, w) = (x.size()[2], x.size()[3]);

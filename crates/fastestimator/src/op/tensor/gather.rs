@@ -56,11 +56,9 @@ impl TensorOp for Gather {
                 let mut expand = t.size();
                 expand[1] = 1;
                 let idx = indices.reshape(idx_shape.as_slice()).expand(expand.as_slice(), false).to_device(t.device());
-                t.f_gather(1, &idx, false).map(|g| g.squeeze_dim(1)).map_err(|e| FeError::Shape {
-                    op: "Gather".into(),
-                    key: k.clone(),
-                    reason: crate::error::torch_message(&e),
-                })
+                t.f_gather(1, &idx, false)
+                    .map(|g| g.squeeze_dim(1))
+                    .map_err(|e| FeError::torch(format!("Gather on {k:?}"), e))
             })
             .collect()
     }

@@ -14,6 +14,7 @@ mod shape_ops;
 mod un_hadamard;
 mod update_op;
 
+pub use crate::op::numpy::univariate::hadamard;
 pub use augmentation::{CutMixBatch, MixUpBatch};
 pub use gather::Gather;
 pub use gradient::{GradientOp, Watch, FGSM};
@@ -28,7 +29,7 @@ pub use normalize::Normalize;
 pub use resize3d::{Resize3D, ResizeMode};
 pub use scheduled::ScheduledTensorOp;
 pub use shape_ops::{Argmax, Average, Permute, Reshape};
-pub use un_hadamard::{hadamard, UnHadamard};
+pub use un_hadamard::UnHadamard;
 pub use update_op::UpdateOp;
 
 use tch::Tensor;
@@ -128,7 +129,7 @@ impl NetState {
 }
 
 /// A computation on batched tensors (FE's `TensorOp`).
-pub trait TensorOp: HasIo + Send {
+pub trait TensorOp: HasIo + Send + std::any::Any {
     /// The op's name, as shown in errors.
     fn name(&self) -> String;
 
@@ -170,10 +171,18 @@ pub trait TensorOp: HasIo + Send {
     fn active_at(&self, _epoch: usize) -> bool {
         true
     }
+}
 
-    /// Whether the op steps a model's optimizer (UpdateOp). The UpdateOps that end the Network
-    /// run with [`NetState::defer_updates`] set and hand their [`GradientUpdate`]s over.
-    fn is_update(&self) -> bool {
-        false
+/// The op the Network treats specially, found by its type: an [`UpdateOp`] steps a model's
+/// optimizer, and the UpdateOps that end the Network run with [`NetState::defer_updates`] set
+/// and hand their [`GradientUpdate`]s over.
+pub(crate) trait NetworkRole {
+    /// The op as an [`UpdateOp`], when it is one.
+    fn as_update(&self) -> Option<&UpdateOp>;
+}
+
+impl NetworkRole for dyn TensorOp {
+    fn as_update(&self) -> Option<&UpdateOp> {
+        (self as &dyn std::any::Any).downcast_ref()
     }
 }

@@ -53,14 +53,11 @@ impl TensorOp for Normalize {
             .map(|(t, k)| {
                 let channels = t.size().last().copied().unwrap_or(0);
                 if self.mean.len() > 1 && channels != self.mean.len() as i64 {
-                    return Err(FeError::Shape {
+                    return Err(FeError::UnexpectedShape {
                         op: "Normalize".into(),
                         key: k.clone(),
-                        reason: format!(
-                            "last axis of {:?} has {channels} channels but {} means were given",
-                            t.size(),
-                            self.mean.len()
-                        ),
+                        expected: format!("{} channels on the last axis (one per mean)", self.mean.len()),
+                        got: t.size(),
                     });
                 }
                 let opts = (Kind::Float, t.device());

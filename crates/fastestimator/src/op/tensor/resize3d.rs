@@ -5,8 +5,11 @@ use tch::Tensor;
 use super::{NetState, TensorOp};
 use crate::error::{FeError, Result};
 use crate::op::{impl_has_io, Keys, OpIo};
+use crate::util::option_strings;
 
 /// How [`Resize3D`] interpolates.
+///
+/// Parses from FE's strings `"nearest"`, `"area"`, `"trilinear"` (and prints as them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResizeMode {
     /// Nearest neighbour (FE's default; right for masks).
@@ -16,6 +19,12 @@ pub enum ResizeMode {
     /// Trilinear interpolation.
     Trilinear,
 }
+
+option_strings!(ResizeMode, "Resize3D", "resize_mode", {
+    ResizeMode::Nearest => "nearest",
+    ResizeMode::Area => "area",
+    ResizeMode::Trilinear => "trilinear",
+});
 
 /// Resize `[batch, channels, D, H, W]` volumes to `output_shape = [D, H, W]` (multi-io).
 pub struct Resize3D {
@@ -54,10 +63,11 @@ impl TensorOp for Resize3D {
             .zip(&self.io.inputs)
             .map(|(t, k)| {
                 if t.dim() != 5 {
-                    return Err(FeError::Shape {
+                    return Err(FeError::UnexpectedShape {
                         op: "Resize3D".into(),
                         key: k.clone(),
-                        reason: format!("expects [batch, channels, D, H, W], got {:?}", t.size()),
+                        expected: "[batch, channels, D, H, W]".into(),
+                        got: t.size(),
                     });
                 }
                 let kind = t.kind();

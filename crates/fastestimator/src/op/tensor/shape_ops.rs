@@ -18,7 +18,7 @@ fn pairs(name: &str, io: &OpIo) -> Result<()> {
 }
 
 fn torch_err(op: &str, key: &str, e: tch::TchError) -> FeError {
-    FeError::Shape { op: op.into(), key: key.into(), reason: crate::error::torch_message(&e) }
+    FeError::torch(format!("{op} on {key:?}"), e)
 }
 
 /// Index of the maximum along `axis` of each input (multi-io). FE's default axis is 0; for a
@@ -118,16 +118,11 @@ impl TensorOp for Permute {
             .zip(&self.io.inputs)
             .map(|(t, k)| {
                 if t.dim() != self.permutation.len() {
-                    return Err(FeError::Shape {
+                    return Err(FeError::UnexpectedShape {
                         op: "Permute".into(),
                         key: k.clone(),
-                        reason: format!(
-                            "shape {:?} has {} axes but the permutation {:?} has {}",
-                            t.size(),
-                            t.dim(),
-                            self.permutation,
-                            self.permutation.len()
-                        ),
+                        expected: format!("rank {} for the permutation {:?}", self.permutation.len(), self.permutation),
+                        got: t.size(),
                     });
                 }
                 t.f_permute(self.permutation.as_slice()).map_err(|e| torch_err("Permute", k, e))
@@ -159,10 +154,11 @@ impl TensorOp for Reshape {
         data.iter()
             .zip(&self.io.inputs)
             .map(|(t, k)| {
-                t.f_reshape(self.shape.as_slice()).map_err(|_| FeError::Shape {
+                t.f_reshape(self.shape.as_slice()).map_err(|_| FeError::UnexpectedShape {
                     op: "Reshape".into(),
                     key: k.clone(),
-                    reason: format!("cannot reshape {:?} into {:?}", t.size(), self.shape),
+                    expected: format!("reshapable to {:?}", self.shape),
+                    got: t.size(),
                 })
             })
             .collect()

@@ -4,26 +4,8 @@ use tch::{Kind, Tensor};
 
 use super::{NetState, TensorOp};
 use crate::error::{FeError, Result};
+use crate::op::numpy::univariate::hadamard_codes;
 use crate::op::{impl_has_io, Keys, OpIo};
-
-/// The Sylvester Hadamard matrix of order `n` (a power of two), entries ±1.
-pub fn hadamard(n: usize) -> Vec<Vec<f32>> {
-    let mut h = vec![vec![1.0f32]];
-    while h.len() < n {
-        let m = h.len();
-        let mut next = vec![vec![0.0; 2 * m]; 2 * m];
-        for i in 0..m {
-            for j in 0..m {
-                next[i][j] = h[i][j];
-                next[i][j + m] = h[i][j];
-                next[i + m][j] = h[i][j];
-                next[i + m][j + m] = -h[i][j];
-            }
-        }
-        h = next;
-    }
-    h
-}
 
 /// Turn code-space predictions `[batch, code_length]` (values in [-1, 1], e.g. from tanh) into
 /// class probabilities `[batch, n_classes]`: class `c`'s code is row `c` of the Hadamard matrix,
@@ -55,8 +37,7 @@ impl UnHadamard {
             ));
         }
         // The same code book as the Hadamard NumpyOp (first column alternating, as in FE).
-        let rows: Vec<f32> =
-            crate::op::numpy::univariate::hadamard_codes(n_classes, length).into_iter().flatten().collect();
+        let rows: Vec<f32> = hadamard_codes(n_classes, length).into_iter().flatten().collect();
         let codes = Tensor::from_slice(&rows).reshape([n_classes as i64, length as i64]);
         Ok(UnHadamard { io: OpIo::new(inputs, outputs), codes })
     }
@@ -73,10 +54,11 @@ impl TensorOp for UnHadamard {
             .zip(&self.io.inputs)
             .map(|(t, k)| {
                 if t.dim() != 2 || t.size()[1] != length {
-                    return Err(FeError::Shape {
+                    return Err(FeError::UnexpectedShape {
                         op: "UnHadamard".into(),
                         key: k.clone(),
-                        reason: format!("expects [batch, {length}], got {:?}", t.size()),
+                        expected: format!("[batch, {length}]"),
+                        got: t.size(),
                     });
                 }
                 let codes = self.codes.to_device(t.device());
@@ -89,6 +71,7 @@ impl TensorOp for UnHadamard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::op::numpy::univariate::hadamard;
     use crate::util::Mode;
 
     #[test]

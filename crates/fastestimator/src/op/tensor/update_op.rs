@@ -191,8 +191,4 @@ impl TensorOp for UpdateOp {
             self.io.inputs.clone()
         }
     }
-
-    fn is_update(&self) -> bool {
-        true
-    }
 }

@@ -2,14 +2,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Compare;
 use crate::error::Result;
 use crate::op::{impl_has_io, OpIo};
 use crate::summary::{LogValue, System};
 use crate::trace::{from_state, monitored_value, to_state, Data, Trace};
+use crate::util::BestMode;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct State {
+    #[serde(with = "crate::util::json_f64")]
     best: f64,
     wait: usize,
 }
@@ -21,7 +22,7 @@ pub struct EarlyStopping {
     io: OpIo,
     min_delta: f64,
     patience: usize,
-    compare: Compare,
+    compare: BestMode,
     baseline: Option<f64>,
     state: State,
 }
@@ -34,7 +35,7 @@ impl EarlyStopping {
             io: OpIo::new(monitor, ()).with_default_mode("eval"),
             min_delta: 0.0,
             patience: 0,
-            compare: Compare::Min,
+            compare: BestMode::Min,
             baseline: None,
             state: State { best: f64::INFINITY, wait: 0 },
         }
@@ -50,7 +51,7 @@ impl EarlyStopping {
         self
     }
     /// Whether larger or smaller is better.
-    pub fn compare(mut self, c: Compare) -> Self {
+    pub fn compare(mut self, c: BestMode) -> Self {
         self.compare = c;
         self
     }

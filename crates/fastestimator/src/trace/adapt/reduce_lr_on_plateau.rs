@@ -2,15 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Compare;
 use crate::error::{FeError, Result};
 use crate::network::{Model, Network};
 use crate::op::{impl_has_io, OpIo};
 use crate::summary::{LogValue, System};
 use crate::trace::{from_state, monitored_value, to_state, Data, Trace};
+use crate::util::BestMode;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct State {
+    #[serde(with = "crate::util::json_f64")]
     best: f64,
     wait: usize,
 }
@@ -23,7 +24,7 @@ pub struct ReduceLROnPlateau {
     model: Model,
     patience: usize,
     factor: f64,
-    compare: Compare,
+    compare: BestMode,
     min_lr: f64,
     state: State,
 }
@@ -38,7 +39,7 @@ impl ReduceLROnPlateau {
             model: model.clone(),
             patience: 10,
             factor: 0.1,
-            compare: Compare::Min,
+            compare: BestMode::Min,
             min_lr: 1e-6,
             state: State { best: f64::INFINITY, wait: 0 },
         }
@@ -59,7 +60,7 @@ impl ReduceLROnPlateau {
         self
     }
     /// Whether larger or smaller is better.
-    pub fn compare(mut self, c: Compare) -> Self {
+    pub fn compare(mut self, c: BestMode) -> Self {
         self.compare = c;
         self.state.best = c.worst();
         self

@@ -7,24 +7,7 @@ use crate::network::{Model, Network};
 use crate::op::{impl_has_io, OpIo};
 use crate::summary::System;
 use crate::trace::{monitored_value, Data, Trace};
-
-/// Whether a larger or a smaller metric is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SaveBestMode {
-    /// Smaller is better (losses).
-    Min,
-    /// Larger is better (accuracy).
-    Max,
-}
-
-impl SaveBestMode {
-    fn as_str(self) -> &'static str {
-        match self {
-            SaveBestMode::Min => "min",
-            SaveBestMode::Max => "max",
-        }
-    }
-}
+use crate::util::BestMode;
 
 /// Saves `model` to `<save_dir>/<model>_best_<metric>.safetensors` whenever the eval metric
 /// improves, printing `FastEstimator-BestModelSaver: Saved model to <path>`. It logs
@@ -35,7 +18,7 @@ pub struct BestModelSaver {
     model: Model,
     save_dir: PathBuf,
     metric: Option<String>,
-    mode: SaveBestMode,
+    mode: BestMode,
     load_best_final: bool,
     best: Option<f64>,
     since_best: i64,
@@ -51,7 +34,7 @@ impl BestModelSaver {
             model: model.clone(),
             save_dir: save_dir.as_ref().to_path_buf(),
             metric: None,
-            mode: SaveBestMode::Min,
+            mode: BestMode::Min,
             load_best_final: false,
             best: None,
             since_best: 0,
@@ -66,7 +49,7 @@ impl BestModelSaver {
     }
 
     /// Whether larger (`Max`) or smaller (`Min`, default) is better.
-    pub fn save_best_mode(mut self, mode: SaveBestMode) -> Self {
+    pub fn save_best_mode(mut self, mode: BestMode) -> Self {
         self.mode = mode;
         let metric = self.metric.clone();
         self.with_metric(metric)
@@ -149,8 +132,7 @@ impl Trace for BestModelSaver {
         let current = monitored_value("BestModelSaver", &metric, data, system)?;
         let improved = match (self.best, self.mode) {
             (None, _) => true,
-            (Some(b), SaveBestMode::Max) => current > b,
-            (Some(b), SaveBestMode::Min) => current < b,
+            (Some(b), mode) => mode.improves(current, b, 0.0),
         };
         if improved {
             self.best = Some(current);

@@ -39,17 +39,17 @@ pub fn save_png(image: &Tensor, path: &Path) -> Result<()> {
 /// `[H, W, C]` with 1 or 3 channels; floats in [0, 1] (or [-1, 1], or 0–255) are scaled to
 /// 0–255, u8 is kept as is. `what` (a key or a file) names the image in a shape error.
 pub fn encode_image_png(image: &Tensor, what: &str) -> Result<Vec<u8>> {
-    let shape_error = |reason: String| FeError::Shape { op: "ImageSaver".into(), key: what.to_string(), reason };
+    let shape_error = |expected: &str| FeError::unexpected_shape("ImageSaver", what, expected, &image.size());
     let t = image.detach().to_device(tch::Device::Cpu);
     let t = match t.dim() {
         2 => t.unsqueeze(-1),
         3 if matches!(t.size()[0], 1 | 3) && !matches!(t.size()[2], 1 | 3) => t.permute([1, 2, 0]),
         3 => t,
-        _ => return Err(shape_error(format!("not an image: shape {:?}", t.size()))),
+        _ => return Err(shape_error("an image [H, W], [C, H, W] or [H, W, C]")),
     };
     let (h, w, c) = (t.size()[0] as u32, t.size()[1] as u32, t.size()[2]);
     if h == 0 || w == 0 {
-        return Err(shape_error(format!("an empty image: shape {:?}", t.size())));
+        return Err(shape_error("a non-empty image [H, W], [C, H, W] or [H, W, C]"));
     }
     let bytes = if t.kind() == Kind::Uint8 {
         t.contiguous()
@@ -63,7 +63,7 @@ pub fn encode_image_png(image: &Tensor, what: &str) -> Result<Vec<u8>> {
     let color = match c {
         1 => image::ExtendedColorType::L8,
         3 => image::ExtendedColorType::Rgb8,
-        _ => return Err(shape_error(format!("{c} channels; expected 1 or 3"))),
+        _ => return Err(shape_error("an image with 1 or 3 channels")),
     };
     let mut out = Vec::new();
     image::ImageEncoder::write_image(image::codecs::png::PngEncoder::new(&mut out), &buf, w, h, color).map_err(

@@ -8,7 +8,7 @@ mod restore_wizard;
 mod tensorboard;
 
 pub use crate::trace::report::Traceability;
-pub use best_model_saver::{BestModelSaver, SaveBestMode};
+pub use best_model_saver::BestModelSaver;
 pub use csv_logger::CSVLogger;
 pub use image_saver::{encode_image_png, save_png, ImageSaver};
 pub use model_saver::ModelSaver;

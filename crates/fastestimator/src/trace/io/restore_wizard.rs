@@ -136,7 +136,7 @@ impl RestoreWizard {
     }
 
     /// Load the weights (and optimizer states) of `models` from the save in `dir`.
-    pub(crate) fn load_models(&self, dir: &Path, models: &[Model]) -> Result<()> {
+    pub(crate) fn load_models(dir: &Path, models: &[Model]) -> Result<()> {
         for m in models {
             m.load_weights(&dir.join(format!("{}.safetensors", m.name())))?;
             if m.has_optimizer() {

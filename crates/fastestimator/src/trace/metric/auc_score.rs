@@ -6,8 +6,9 @@ use crate::distributed::ProcessGroup;
 use crate::error::{FeError, Result};
 use crate::op::OpIo;
 use crate::summary::LogValue;
+use crate::util::option_strings;
 
-use super::kwarg::{option_strings, Deferred};
+use super::kwarg::Deferred;
 use super::metric_trace::MetricTrace;
 use super::metric_trait::{Metric, MetricBatch};
 

@@ -8,10 +8,9 @@ use crate::distributed::ProcessGroup;
 use crate::error::{FeError, Result};
 use crate::op::OpIo;
 use crate::summary::{LogValue, System};
-use crate::util::seeded_rng;
+use crate::util::{option_strings, seeded_rng};
 
 use super::input::true_labels;
-use super::kwarg::option_strings;
 use super::metric_trace::MetricTrace;
 use super::metric_trait::{Metric, MetricBatch};
 

@@ -5,13 +5,29 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ndarray::{Array1, Array2};
 
-use super::input::batch_labels;
+use super::input::{pred_labels, true_labels};
 use super::kwarg::{bad_value, forbidden, unsupported, KwargValue};
 use super::metric_trait::{Metric, MetricBatch};
 use crate::distributed::ProcessGroup;
 use crate::error::{FeError, Result};
 use crate::op::OpIo;
 use crate::summary::LogValue;
+
+/// FE's label rules for classification metrics: `(y_true, y_pred, binary)` for one batch, from
+/// the ground truth (input 0) and the predictions (input 1).
+fn batch_labels(batch: &MetricBatch<'_>) -> Result<(Vec<i64>, Vec<i64>, bool)> {
+    let y_true = true_labels(&batch.array(0)?);
+    let (y_pred, binary) = pred_labels(&batch.array(1)?);
+    if y_true.len() != y_pred.len() {
+        return Err(FeError::LengthMismatch {
+            context: batch.trace().to_string(),
+            what: format!("predictions from {:?} (one per label in {:?})", batch.key(1)?, batch.key(0)?),
+            expected: y_true.len(),
+            got: y_pred.len(),
+        });
+    }
+    Ok((y_true, y_pred, binary))
+}
 
 /// A metric computed from the epoch's [`LabelCounts`] under FE's label rules (one-hot and
 /// multi-class scores argmaxed, a single column rounded): every such type is a [`Metric`] that

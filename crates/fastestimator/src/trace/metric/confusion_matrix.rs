@@ -3,9 +3,10 @@
 use crate::error::{FeError, Result};
 use crate::op::OpIo;
 use crate::summary::LogValue;
+use crate::util::option_strings;
 
 use super::classification::{LabelCounts, LabelMetric};
-use super::kwarg::{bad_value, forbidden, option_strings, unsupported, Deferred, KwargValue};
+use super::kwarg::{bad_value, forbidden, unsupported, Deferred, KwargValue};
 use super::metric_trace::MetricTrace;
 
 /// How [`ConfusionMatrix`] divides the counts (scikit-learn's `confusion_matrix(normalize=...)`).

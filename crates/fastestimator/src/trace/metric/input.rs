@@ -5,14 +5,11 @@ use tch::{Device, Kind, Tensor};
 
 use crate::error::{FeError, Result};
 
-use super::metric_trait::MetricBatch;
-
 /// A tensor copied to the host as `f64` (FE's `to_number`); `owner` and `key` name it in errors.
 pub(crate) fn to_array(t: &Tensor, owner: &str, key: &str) -> Result<ArrayD<f64>> {
     let shape: Vec<usize> = t.size().iter().map(|&d| d as usize).collect();
     let flat = t.detach().to_device(Device::Cpu).to_kind(Kind::Double).reshape([-1]);
-    let values = Vec::<f64>::try_from(&flat)
-        .map_err(|e| FeError::Torch { context: format!("{owner}: reading {key:?}"), source: e })?;
+    let values = Vec::<f64>::try_from(&flat).map_err(|e| FeError::torch(format!("{owner}: reading {key:?}"), e))?;
     ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|_| FeError::UnexpectedShape {
         op: owner.to_string(),
         key: key.to_string(),
@@ -62,22 +59,6 @@ pub(crate) fn pred_labels(a: &ArrayD<f64>) -> (Vec<i64>, bool) {
     } else {
         (a.iter().map(|&v| v.round_ties_even() as i64).collect(), true)
     }
-}
-
-/// FE's label rules for classification metrics: `(y_true, y_pred, binary)` for one batch, from
-/// the ground truth (input 0) and the predictions (input 1).
-pub(crate) fn batch_labels(batch: &MetricBatch<'_>) -> Result<(Vec<i64>, Vec<i64>, bool)> {
-    let y_true = true_labels(&batch.array(0)?);
-    let (y_pred, binary) = pred_labels(&batch.array(1)?);
-    if y_true.len() != y_pred.len() {
-        return Err(FeError::LengthMismatch {
-            context: batch.trace().to_string(),
-            what: format!("predictions from {:?} (one per label in {:?})", batch.key(1)?, batch.key(0)?),
-            expected: y_true.len(),
-            got: y_pred.len(),
-        });
-    }
-    Ok((y_true, y_pred, binary))
 }
 
 #[cfg(test)]

@@ -122,36 +122,3 @@ impl Deferred {
         }
     }
 }
-
-/// Implement `FromStr` (FE's strings; anything else is
-/// [`FeError::InvalidParameter`](crate::FeError) for `$param` of `$component`) and `Display` (the
-/// first string of each variant) for an option enum.
-macro_rules! option_strings {
-    ($ty:ty, $component:literal, $param:literal, { $($variant:path => $($s:literal)|+),+ $(,)? }) => {
-        impl std::str::FromStr for $ty {
-            type Err = $crate::FeError;
-            fn from_str(s: &str) -> $crate::Result<Self> {
-                match s {
-                    $($($s)|+ => Ok($variant),)+
-                    other => Err($crate::FeError::param(
-                        $component,
-                        $param,
-                        format!("expected one of {:?}, got {other:?}", [$(option_strings!(@first $($s)|+)),+]),
-                    )),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(match self {
-                    $($variant => option_strings!(@first $($s)|+),)+
-                })
-            }
-        }
-    };
-    (@first $first:literal $(| $rest:literal)*) => {
-        $first
-    };
-}
-pub(crate) use option_strings;

@@ -142,6 +142,6 @@ mod tests {
         let mut system = System::standalone();
         trace.on_batch_end(&mut batch(2), &mut system).expect("collect");
         let err = trace.on_epoch_end(&mut Data::default(), &mut system).expect_err("labels are no layer");
-        assert!(matches!(err, crate::FeError::Shape { ref op, .. } if op == "GradCAM"), "{err}");
+        assert!(matches!(err, crate::FeError::UnexpectedShape { ref op, .. } if op == "GradCAM"), "{err}");
     }
 }

@@ -22,11 +22,12 @@ pub(crate) fn to_rgb(images: &Tensor, key: &str, op: &str) -> Result<Tensor> {
         [_, c, _, _] if c == 1 || c == 3 => x,
         [_, _, _, c] if c == 1 || c == 3 => x.permute([0, 3, 1, 2]),
         _ => {
-            return Err(FeError::Shape {
-                op: op.into(),
-                key: key.into(),
-                reason: format!("needs images [batch, 1|3, H, W], [batch, H, W, 1|3] or [batch, H, W], got {size:?}"),
-            })
+            return Err(FeError::unexpected_shape(
+                op,
+                key,
+                "images [batch, 1|3, H, W], [batch, H, W, 1|3] or [batch, H, W]",
+                &size,
+            ))
         }
     };
     let x = if x.size()[1] == 1 { x.repeat([1, 3, 1, 1]) } else { x };
@@ -127,7 +128,9 @@ mod tests {
         let last = Tensor::rand([2, 5, 5, 3], (Kind::Float, tch::Device::Cpu));
         assert_eq!(to_rgb(&last, "x", "T").expect("HWC").size(), [2, 3, 5, 5]);
         let bad = Tensor::rand([2, 5, 5, 7], (Kind::Float, tch::Device::Cpu));
-        assert!(matches!(to_rgb(&bad, "x", "T"), Err(FeError::Shape { ref key, .. }) if key == "x"));
+        assert!(
+            matches!(to_rgb(&bad, "x", "T"), Err(FeError::UnexpectedShape { ref key, ref got, .. }) if key == "x" && got == &[2, 5, 5, 7])
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use tch::{Kind, Tensor};
 use crate::error::{FeError, Result};
 use crate::summary::System;
 use crate::trace::Data;
+use crate::util::missing_key;
 
 /// The first `limit` samples (all when `None`) of an epoch under some keys.
 pub(crate) struct Samples {
@@ -38,22 +39,19 @@ impl Samples {
         }
         let mut batch = None;
         for &key in keys {
-            let t = data.tensor(key).ok_or_else(|| FeError::MissingKey {
-                consumer: op.into(),
-                key: key.into(),
-                mode: system.mode.to_string(),
-                epoch: system.epoch_idx,
-                ds_id: system.ds_id.clone(),
-                closest: None,
+            let t = data.tensor(key).ok_or_else(|| {
+                let available = data.batch().keys().map(String::as_str);
+                missing_key(op, key, available, system.mode, system.epoch_idx, &system.ds_id)
             })?;
             let n = if t.dim() == 0 { 1 } else { t.size()[0] };
             match batch {
                 None => batch = Some((key, n)),
                 Some((first, m)) if m != n => {
-                    return Err(FeError::Shape {
-                        op: op.into(),
-                        key: key.into(),
-                        reason: format!("has {n} samples in this batch, {first:?} has {m}"),
+                    return Err(FeError::LengthMismatch {
+                        context: op.into(),
+                        what: format!("samples in {key:?} (as many as {first:?} has in this batch)"),
+                        expected: m as usize,
+                        got: n as usize,
                     })
                 }
                 Some(_) => {}
@@ -129,10 +127,15 @@ mod tests {
         assert!(
             matches!(err, FeError::MissingKey { ref key, ref consumer, .. } if key == "pred" && consumer == "GradCAM")
         );
+        let err = samples.add(&batch(2, 0.0), &["x", "y_"], "GradCAM", &system).expect_err("missing");
+        assert!(matches!(err, FeError::MissingKey { ref closest, .. } if closest.as_deref() == Some("y")), "{err}");
         let mut data = batch(2, 0.0);
         data.batch_mut().insert("z".into(), Tensor::zeros([3], (Kind::Float, tch::Device::Cpu)));
         let err = samples.add(&data, &["x", "z"], "GradCAM", &system).expect_err("uneven");
-        assert!(matches!(err, FeError::Shape { ref key, .. } if key == "z"), "{err}");
+        assert!(
+            matches!(err, FeError::LengthMismatch { ref what, expected: 2, got: 3, .. } if what.contains("\"z\"")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -21,8 +21,7 @@ pub(crate) use warp::*;
 
 use ndarray::{ArrayD, IxDyn};
 
-use super::bad_value;
-use crate::error::Result;
+use crate::error::{FeError, Result};
 use crate::value::Value;
 
 /// How pixels are interpolated when an image is resampled (OpenCV's `INTER_*` names).
@@ -144,20 +143,28 @@ impl<T: Copy> Image<T> {
             [h, w] => (*h, *w, 1, true),
             [h, w, c] => (*h, *w, *c, false),
             _ => {
-                return Err(bad_value(op, key, format!("expected an HW or HWC image, got shape {shape:?}")));
+                return Err(FeError::unexpected_shape(op, key, "an HW or HWC image", &shape));
             }
         };
         if h == 0 || w == 0 || c == 0 {
-            return Err(bad_value(op, key, format!("cannot process an empty image of shape {shape:?}")));
+            return Err(FeError::unexpected_shape(op, key, "a non-empty HW or HWC image", &shape));
         }
         let data = if a.is_standard_layout() { a.into_raw_vec_and_offset().0 } else { a.iter().copied().collect() };
         Ok(Image { h, w, c, data, rank2 })
     }
 
+    /// The shape of the `HW` or `HWC` array this image stands for.
+    pub fn shape(&self) -> Vec<usize> {
+        if self.rank2 && self.c == 1 {
+            vec![self.h, self.w]
+        } else {
+            vec![self.h, self.w, self.c]
+        }
+    }
+
     /// Back to an `HW` or `HWC` array.
     pub fn into_array(self) -> ArrayD<T> {
-        let shape: Vec<usize> =
-            if self.rank2 && self.c == 1 { vec![self.h, self.w] } else { vec![self.h, self.w, self.c] };
+        let shape = self.shape();
         ArrayD::from_shape_vec(IxDyn(&shape), self.data).expect("shape matches data")
     }
 
@@ -186,12 +193,12 @@ impl<T: Pixel> Image<T> {
 }
 
 /// Require the image to have one of the given channel counts.
-pub(crate) fn check_channels(op: &str, key: &str, c: usize, allowed: &[usize]) -> Result<()> {
-    if allowed.contains(&c) {
+pub(crate) fn check_channels<T: Copy>(op: &str, key: &str, img: &Image<T>, allowed: &[usize]) -> Result<()> {
+    if allowed.contains(&img.c) {
         Ok(())
     } else {
         let list: Vec<String> = allowed.iter().map(|n| n.to_string()).collect();
-        Err(bad_value(op, key, format!("expected an image with {} channels, got {c}", list.join(" or "))))
+        Err(FeError::unexpected_shape(op, key, format!("an image with {} channels", list.join(" or ")), &img.shape()))
     }
 }
 
@@ -214,11 +221,11 @@ impl FloatImage {
             Value::F32(a) => (Image::from_array(a, op, key)?, 1.0),
             Value::F64(a) => (Image::from_array(a, op, key)?.to_f32(), 1.0),
             other => {
-                return Err(bad_value(op, key, format!("images must be uint8 or float, got {}", other.dtype())));
+                return Err(FeError::unexpected_dtype(op, key, "an image of uint8 or float", other.dtype()));
             }
         };
         if !channels.is_empty() {
-            check_channels(op, key, img.c, channels)?;
+            check_channels(op, key, &img, channels)?;
         }
         Ok(FloatImage { img, max, dtype })
     }
@@ -275,7 +282,12 @@ macro_rules! map_any_image {
                 Value::Bool(($body)?.into_array())
             }
             Value::Str(_) => {
-                return Err($crate::op::numpy::bad_value($op, $key, "text is not an image"));
+                return Err($crate::error::FeError::unexpected_dtype(
+                    $op,
+                    $key,
+                    "an image (any dtype but str)",
+                    $crate::value::DType::Str,
+                ));
             }
         }
     }};
@@ -301,10 +313,11 @@ macro_rules! map_image {
                 Value::F64(($body)?.into_array())
             }
             other => {
-                return Err($crate::op::numpy::bad_value(
+                return Err($crate::error::FeError::unexpected_dtype(
                     $op,
                     $key,
-                    format!("images must be uint8 or float, got {}", other.dtype()),
+                    "an image of uint8 or float",
+                    other.dtype(),
                 ));
             }
         }

@@ -18,9 +18,6 @@ impl Fuse {
     /// Fuse `ops` (at least one).
     pub fn new(ops: Vec<Box<dyn NumpyOp>>) -> Result<Self> {
         let first = ops.first().ok_or_else(|| FeError::param("Fuse", "ops", "needs at least one op"))?;
-        let mut io = first.io().clone();
-        io.inputs.clear();
-        io.outputs.clear();
         for op in &ops {
             check_child("Fuse", op.as_ref())?;
             if op.io().mode != first.io().mode || op.io().ds_id != first.io().ds_id {
@@ -34,26 +31,9 @@ impl Fuse {
                     ),
                 ));
             }
-            for k in &op.io().inputs {
-                if !io.outputs.contains(k) && !io.inputs.contains(k) {
-                    io.inputs.push(k.clone());
-                }
-            }
-            for k in &op.io().outputs {
-                if !io.outputs.contains(k) {
-                    io.outputs.push(k.clone());
-                }
-            }
         }
+        let io = first.io().fused(ops.iter().map(|op| op.io()));
         Ok(Fuse { io, ops })
-    }
-
-    fn children(&self) -> &[Box<dyn NumpyOp>] {
-        &self.ops
-    }
-
-    fn children_mut(&mut self) -> &mut [Box<dyn NumpyOp>] {
-        &mut self.ops
     }
 
     fn run(&self, data: Vec<Value>, state: &mut OpState, batched: bool) -> Result<OpOutput> {
@@ -67,7 +47,7 @@ impl Fuse {
     }
 }
 
-super::meta_numpy_op!(Fuse, "Fuse");
+super::meta_numpy_op!(Fuse, "Fuse", children: ops);
 
 #[cfg(test)]
 mod tests {

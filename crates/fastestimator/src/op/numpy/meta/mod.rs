@@ -78,8 +78,35 @@ pub(crate) fn unwrap_output(name: &str, out: OpOutput) -> Result<Vec<Value>> {
 
 /// The [`NumpyOp`] impl every meta op shares: the name `Label (child, ...)`, the four forward
 /// entry points over the op's own `run(data, state, batched)`, and filtering and RUA levels
-/// delegated to its children (`children()` / `children_mut()`).
+/// delegated to its children. The children are the field named after `child:` (one
+/// `Box<dyn NumpyOp>`) or `children:` (a `Vec` of them).
 macro_rules! meta_numpy_op {
+    ($ty:ident, $label:literal, child: $field:ident) => {
+        impl $ty {
+            fn children(&self) -> &[Box<dyn NumpyOp>] {
+                std::slice::from_ref(&self.$field)
+            }
+
+            fn children_mut(&mut self) -> &mut [Box<dyn NumpyOp>] {
+                std::slice::from_mut(&mut self.$field)
+            }
+        }
+
+        super::meta_numpy_op!($ty, $label);
+    };
+    ($ty:ident, $label:literal, children: $field:ident) => {
+        impl $ty {
+            fn children(&self) -> &[Box<dyn NumpyOp>] {
+                &self.$field
+            }
+
+            fn children_mut(&mut self) -> &mut [Box<dyn NumpyOp>] {
+                &mut self.$field
+            }
+        }
+
+        super::meta_numpy_op!($ty, $label);
+    };
     ($ty:ident, $label:literal) => {
         impl NumpyOp for $ty {
             fn name(&self) -> String {

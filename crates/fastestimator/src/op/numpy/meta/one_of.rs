@@ -77,14 +77,6 @@ impl OneOf {
         Ok(OneOf { io, ops, cumulative })
     }
 
-    fn children(&self) -> &[Box<dyn NumpyOp>] {
-        &self.ops
-    }
-
-    fn children_mut(&mut self) -> &mut [Box<dyn NumpyOp>] {
-        &mut self.ops
-    }
-
     fn run(&self, data: Vec<Value>, state: &mut OpState, batched: bool) -> Result<OpOutput> {
         let u: f64 = state.rng().gen();
         let pick = self.cumulative.iter().position(|&c| u < c).unwrap_or(self.ops.len() - 1);
@@ -98,7 +90,7 @@ impl OneOf {
     }
 }
 
-super::meta_numpy_op!(OneOf, "OneOf");
+super::meta_numpy_op!(OneOf, "OneOf", children: ops);
 
 #[cfg(test)]
 mod tests {

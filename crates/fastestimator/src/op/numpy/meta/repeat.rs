@@ -3,16 +3,13 @@
 use super::{as_map, check_child, outputs_of, run_child};
 use crate::error::{FeError, Result};
 use crate::op::numpy::{Applied, NumpyOp, OpOutput, OpState};
-use crate::op::{impl_has_io, Keys, OpIo};
+use crate::op::{impl_has_io, Keys, OpIo, RepeatTimes};
 use crate::util::missing_key;
 use crate::value::Value;
 
 type Condition = dyn Fn(&[Value]) -> bool + Send + Sync;
 
-enum Times {
-    Count(usize),
-    While { condition: Box<Condition>, keys: Vec<String>, max_iter: Option<usize> },
-}
+type Times = RepeatTimes<Condition>;
 
 /// Run `op` several times, feeding its outputs back in (FE's `Repeat`): either a fixed number of
 /// times (at least 1), or while `condition(values of keys)` holds, checked after each run (so
@@ -77,14 +74,6 @@ impl Repeat {
         self
     }
 
-    fn children(&self) -> &[Box<dyn NumpyOp>] {
-        std::slice::from_ref(&self.op)
-    }
-
-    fn children_mut(&mut self) -> &mut [Box<dyn NumpyOp>] {
-        std::slice::from_mut(&mut self.op)
-    }
-
     fn run(&self, data: Vec<Value>, state: &mut OpState, batched: bool) -> Result<OpOutput> {
         let mut map = as_map(&self.io.inputs, data);
         let mut i = 0u64;
@@ -122,7 +111,7 @@ impl Repeat {
     }
 }
 
-super::meta_numpy_op!(Repeat, "Repeat");
+super::meta_numpy_op!(Repeat, "Repeat", child: op);
 
 #[cfg(test)]
 mod tests {

@@ -40,14 +40,6 @@ impl Sometimes {
         Ok(Sometimes { io, op, prob })
     }
 
-    fn children(&self) -> &[Box<dyn NumpyOp>] {
-        std::slice::from_ref(&self.op)
-    }
-
-    fn children_mut(&mut self) -> &mut [Box<dyn NumpyOp>] {
-        std::slice::from_mut(&mut self.op)
-    }
-
     fn run(&self, data: Vec<Value>, state: &mut OpState, batched: bool) -> Result<OpOutput> {
         let mut map = as_map(&self.io.inputs, data);
         let u: f64 = state.rng().gen();
@@ -60,7 +52,7 @@ impl Sometimes {
     }
 }
 
-super::meta_numpy_op!(Sometimes, "Sometimes");
+super::meta_numpy_op!(Sometimes, "Sometimes", child: op);
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use rand::Rng;
 use super::{impl_multivariate, MultiVariate};
 use crate::error::{FeError, Result};
 use crate::op::numpy::imgproc::{AffineMap, Geometry};
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::value::Value;
 
 /// The crop of the `ch × cw` window at `(y0, x0)`.
@@ -13,13 +13,18 @@ pub(crate) fn crop_geometry(y0: usize, x0: usize, ch: usize, cw: usize) -> Geome
     Geometry::Affine { m: AffineMap::translation(-(x0 as f64), -(y0 as f64)), out_h: ch, out_w: cw }
 }
 
-/// The run-time error for a crop larger than the image.
-pub(crate) fn too_large(op: &str, key: &str, (ch, cw): (usize, usize), (h, w): (usize, usize)) -> FeError {
-    bad_value(op, key, format!("height/width: the crop {ch}×{cw} is larger than the image {h}×{w}"))
+/// The run-time error for a crop larger than the image: `key` and `shape` are the first input's.
+pub(crate) fn too_large(op: &str, key: &str, (ch, cw): (usize, usize), shape: &[usize]) -> FeError {
+    FeError::unexpected_shape(op, key, format!("an image of at least {ch}×{cw} (height×width) for the crop"), shape)
 }
 
 fn first_key(mv: &MultiVariate) -> String {
     mv.io.inputs.first().cloned().unwrap_or_default()
+}
+
+/// The shape of the first input (the value [`first_key`] names), for errors.
+pub(crate) fn first_shape(data: &[Value]) -> Vec<usize> {
+    data.first().map(|v| v.shape().to_vec()).unwrap_or_default()
 }
 
 /// Crop the fixed window `x_min..x_max`, `y_min..y_max` (albumentations' `Crop`; defaults 0, 0,
@@ -51,13 +56,14 @@ impl NumpyOp for Crop {
 
     fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
         let (x0, y0, x1, y1) = self.window;
-        let key = first_key(&self.mv);
+        let (key, shape) = (first_key(&self.mv), first_shape(&data));
         self.mv.run(data, |h, w| {
             if x1 > w || y1 > h {
-                return Err(bad_value(
+                return Err(FeError::unexpected_shape(
                     "Crop",
                     &key,
-                    format!("x_max/y_max: the window ends at ({x1}, {y1}) beyond the image {h}×{w}"),
+                    format!("an image of at least {y1}×{x1} (height×width) for the window x_max={x1}, y_max={y1}"),
+                    &shape,
                 ));
             }
             Ok(crop_geometry(y0, x0, y1 - y0, x1 - x0))
@@ -101,10 +107,10 @@ impl NumpyOp for CenterCrop {
 
     fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
         let (ch, cw) = (self.height, self.width);
-        let key = first_key(&self.mv);
+        let (key, shape) = (first_key(&self.mv), first_shape(&data));
         self.mv.run(data, |h, w| {
             if ch > h || cw > w {
-                return Err(too_large("CenterCrop", &key, (ch, cw), (h, w)));
+                return Err(too_large("CenterCrop", &key, (ch, cw), &shape));
             }
             Ok(crop_geometry((h - ch) / 2, (w - cw) / 2, ch, cw))
         })
@@ -120,10 +126,10 @@ impl NumpyOp for RandomCrop {
         let rng = state.rng();
         let (hs, ws): (f64, f64) = (rng.gen(), rng.gen());
         let (ch, cw) = (self.height, self.width);
-        let key = first_key(&self.mv);
+        let (key, shape) = (first_key(&self.mv), first_shape(&data));
         self.mv.run(data, |h, w| {
             if ch > h || cw > w {
-                return Err(too_large("RandomCrop", &key, (ch, cw), (h, w)));
+                return Err(too_large("RandomCrop", &key, (ch, cw), &shape));
             }
             Ok(crop_geometry(((h - ch) as f64 * hs) as usize, ((w - cw) as f64 * ws) as usize, ch, cw))
         })

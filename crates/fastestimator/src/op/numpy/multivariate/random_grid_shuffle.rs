@@ -41,13 +41,15 @@ impl NumpyOp for RandomGridShuffle {
     fn forward(&self, data: Vec<Value>, state: &mut OpState) -> Result<Vec<Value>> {
         let rng = state.rng();
         let key = self.mv.io.inputs.first().cloned().unwrap_or_default();
+        let shape = data.first().map(|v| v.shape().to_vec()).unwrap_or_default();
         self.mv.run(data, |h, w| {
             let (rows, cols) = self.grid;
             if rows > h || cols > w {
-                return Err(crate::op::numpy::bad_value(
+                return Err(FeError::unexpected_shape(
                     "RandomGridShuffle",
                     &key,
-                    format!("grid: {rows}×{cols} cells do not fit in a {h}×{w} image"),
+                    format!("an image of at least {rows}×{cols} (height×width) for the {rows}×{cols} grid"),
+                    &shape,
                 ));
             }
             let (ys, xs) = (edges(h, rows), edges(w, cols));

@@ -2,7 +2,7 @@
 
 use rand::Rng;
 
-use super::crop::too_large;
+use super::crop::{first_shape, too_large};
 use super::{impl_multivariate, impl_resampling, MultiVariate};
 use crate::error::{FeError, Result};
 use crate::op::numpy::imgproc::{AffineMap, Geometry};
@@ -150,9 +150,10 @@ impl NumpyOp for RandomSizedCrop {
         let cw = ((ch as f64 * self.w2h_ratio) as usize).max(1);
         let (hs, ws): (f64, f64) = (rng.gen(), rng.gen());
         let key = self.mv.io.inputs.first().cloned().unwrap_or_default();
+        let shape = first_shape(&data);
         self.mv.run(data, |h, w| {
             if ch > h || cw > w {
-                return Err(too_large("RandomSizedCrop", &key, (ch, cw), (h, w)));
+                return Err(too_large("RandomSizedCrop", &key, (ch, cw), &shape));
             }
             let (y0, x0) = (((h - ch) as f64 * hs) as usize, ((w - cw) as f64 * ws) as usize);
             Ok(crop_resize(y0, x0, ch, cw, self.height, self.width))

@@ -4,12 +4,14 @@
 use ndarray::{ArrayD, Axis, IxDyn};
 
 use crate::error::{FeError, Result};
-use crate::op::numpy::bad_value;
 use crate::op::numpy::imgproc::{map_any_image, map_image, BorderMode, Geometry, Interpolation};
 use crate::op::OpIo;
+use crate::util::option_strings;
 use crate::value::Value;
 
 /// How bounding-box coordinates are written (albumentations' formats).
+///
+/// Parses from FE's strings `"pascal_voc"`, `"coco"`, `"albumentations"`, `"yolo"` (and prints as them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BboxFormat {
     /// `[x_min, y_min, x_max, y_max]` in pixels.
@@ -22,6 +24,13 @@ pub enum BboxFormat {
     /// `[x_center, y_center, width, height]` as fractions of the image size.
     Yolo,
 }
+
+option_strings!(BboxFormat, "BboxParams", "format", {
+    BboxFormat::PascalVoc => "pascal_voc",
+    BboxFormat::Coco => "coco",
+    BboxFormat::Albumentations => "albumentations",
+    BboxFormat::Yolo => "yolo",
+});
 
 /// Bounding-box settings (albumentations' `BboxParams`): the format, and when a box that
 /// partly leaves the image is dropped.
@@ -196,13 +205,15 @@ impl MultiVariate {
         let keypoints = take(&self.keypoints);
         let dims = |v: &Value, key: &str, first: usize| -> Result<(usize, usize)> {
             let shape = v.shape();
-            if v.dtype() == crate::value::DType::Str || !(first + 2..=first + 3).contains(&shape.len()) {
-                let what = if first == 0 { "an HW or HWC image" } else { "stacked masks N×H×W[×C]" };
-                return Err(bad_value(
-                    name,
-                    key,
-                    format!("expected {what} of numbers, got {} of shape {shape:?}", v.dtype()),
-                ));
+            let what = if first == 0 { "an HW or HWC image" } else { "stacked masks N×H×W[×C]" };
+            if v.dtype() == crate::value::DType::Str {
+                return Err(FeError::unexpected_dtype(name, key, format!("{what} of numbers"), v.dtype()));
+            }
+            if !(first + 2..=first + 3).contains(&shape.len()) {
+                return Err(FeError::unexpected_shape(name, key, what, shape));
+            }
+            if shape[first] == 0 || shape[first + 1] == 0 {
+                return Err(FeError::unexpected_shape(name, key, format!("{what} that is not empty"), shape));
             }
             Ok((shape[first], shape[first + 1]))
         };
@@ -212,15 +223,18 @@ impl MultiVariate {
             (_, _, Some((Some(v), Some(k)))) => dims(v, k, 1)?,
             _ => return Err(FeError::param(name, "image_in", "needs an image or a mask to know the image size")),
         };
-        if h == 0 || w == 0 {
-            return Err(bad_value(name, self.io.inputs.first().map_or("", |s| s), "the image is empty"));
-        }
         let geometry = plan(h, w)?;
         let (oh, ow) = geometry.out_size();
         let mut out = Vec::with_capacity(self.io.inputs.len());
         let check = |key: &str, shape: &[usize], first: usize| -> Result<()> {
             if shape.len() < first + 2 || shape[first..first + 2] != [h, w] {
-                return Err(bad_value(name, key, format!("has shape {shape:?} but the image is {h}×{w}")));
+                let expected = if first == 0 { format!("{h}×{w}[×C]") } else { format!("N×{h}×{w}[×C]") };
+                return Err(FeError::unexpected_shape(
+                    name,
+                    key,
+                    format!("{expected}, the image's height×width"),
+                    shape,
+                ));
             }
             Ok(())
         };
@@ -266,17 +280,13 @@ impl MultiVariate {
 
     fn rows(&self, v: &Value, key: &str, min_cols: usize, what: &str) -> Result<(Vec<Vec<f64>>, bool)> {
         let name = self.name;
-        let a = v.to_f64().ok_or_else(|| bad_value(name, key, format!("{what} must be numeric")))?;
+        let a = v.to_f64().ok_or_else(|| FeError::unexpected_dtype(name, key, format!("numeric {what}"), v.dtype()))?;
         let rows: Vec<Vec<f64>> = match a.ndim() {
             1 if a.is_empty() => Vec::new(),
             2 if a.shape()[1] >= min_cols => a.axis_iter(Axis(0)).map(|r| r.iter().copied().collect()).collect(),
             2 if a.shape()[0] == 0 => Vec::new(),
             _ => {
-                return Err(bad_value(
-                    name,
-                    key,
-                    format!("{what} must have shape N×{min_cols}+ (got {:?})", a.shape()),
-                ));
+                return Err(FeError::unexpected_shape(name, key, format!("{what} of shape N×{min_cols}+"), a.shape()));
             }
         };
         Ok((rows, matches!(v, Value::F32(_))))
@@ -319,9 +329,9 @@ impl MultiVariate {
             let corners = [(x0, y0), (x1, y0), (x0, y1), (x1, y1)];
             let mut moved = Vec::with_capacity(4);
             for (x, y) in corners {
-                let (mx, my) = geometry
-                    .map_point(x - 0.5, y - 0.5)
-                    .ok_or_else(|| bad_value(self.name, key, "this transform cannot move bounding boxes"))?;
+                let (mx, my) = geometry.map_point(x - 0.5, y - 0.5).ok_or_else(|| {
+                    FeError::invalid_value(self.name, key, "this transform cannot move bounding boxes")
+                })?;
                 moved.push((mx + 0.5, my + 0.5));
             }
             let nx0 = moved.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
@@ -355,7 +365,7 @@ impl MultiVariate {
         for mut r in rows {
             let (x, y) = geometry
                 .map_point(r[0], r[1])
-                .ok_or_else(|| bad_value(self.name, key, "this transform cannot move keypoints"))?;
+                .ok_or_else(|| FeError::invalid_value(self.name, key, "this transform cannot move keypoints"))?;
             let visible = (0.0..ow as f64).contains(&x) && (0.0..oh as f64).contains(&y);
             if self.keypoint_params.remove_invisible && !visible {
                 continue;

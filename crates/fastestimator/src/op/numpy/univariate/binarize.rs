@@ -1,8 +1,8 @@
 //! `Binarize`: threshold values to 0/1.
 
 use super::each;
-use crate::error::Result;
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::error::{FeError, Result};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
 
@@ -43,7 +43,9 @@ impl NumpyOp for Binarize {
                 Value::F32(a) => Value::F32(a.mapv(|x| if f64::from(x) >= t { 1.0 } else { 0.0 })),
                 Value::F64(a) => Value::F64(a.mapv(|x| if x >= t { 1.0 } else { 0.0 })),
                 Value::Bool(a) => Value::Bool(a.mapv(|x| f64::from(u8::from(x)) >= t)),
-                Value::Str(_) => return Err(bad_value("Binarize", key, "text cannot be binarized")),
+                other @ Value::Str(_) => {
+                    return Err(FeError::unexpected_dtype("Binarize", key, "a numeric array", other.dtype()))
+                }
             })
         })
     }

@@ -7,7 +7,7 @@ use ndarray::{ArrayD, Axis};
 
 use super::each;
 use crate::error::{FeError, Result};
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
 
@@ -89,7 +89,8 @@ impl NumpyOp for Calibrate {
 
     fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
         each("Calibrate", &self.io, data, |v, key| {
-            let x = v.to_f32().ok_or_else(|| bad_value("Calibrate", key, "text cannot be calibrated"))?;
+            let x =
+                v.to_f32().ok_or_else(|| FeError::unexpected_dtype("Calibrate", key, "a numeric array", v.dtype()))?;
             Ok(Value::F32(self.apply(key, x)?))
         })
     }
@@ -157,10 +158,11 @@ impl PlattBinner {
     pub fn calibrate(&self, key: &str, x: ArrayD<f32>) -> Result<ArrayD<f32>> {
         let classes = x.shape().last().copied().unwrap_or(0);
         if classes != self.classes.len() {
-            return Err(bad_value(
+            return Err(FeError::unexpected_shape(
                 "Calibrate",
                 key,
-                format!("has {classes} classes on its last axis but the calibrator has {}", self.classes.len()),
+                format!("{} classes on the last axis (as the calibrator has)", self.classes.len()),
+                x.shape(),
             ));
         }
         let mut x = x;

@@ -3,8 +3,8 @@
 use rand::seq::index::sample;
 
 use super::{each_image, randint};
-use crate::error::Result;
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::error::{FeError, Result};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
 
@@ -52,14 +52,20 @@ impl NumpyOp for ChannelDropout {
         each_image("ChannelDropout", &self.io, data, &[], |fi, key| {
             let c = fi.img.c;
             if c == 1 {
-                return Err(bad_value(
+                return Err(FeError::unexpected_shape(
                     "ChannelDropout",
                     key,
-                    "the image has one channel; ChannelDropout is not defined",
+                    "an image with 2 or more channels (ChannelDropout is not defined for one)",
+                    &fi.img.shape(),
                 ));
             }
             if n >= c {
-                return Err(bad_value("ChannelDropout", key, format!("cannot drop {n} of {c} channels")));
+                return Err(FeError::unexpected_shape(
+                    "ChannelDropout",
+                    key,
+                    format!("an image with more than {n} channels (to drop {n})"),
+                    &fi.img.shape(),
+                ));
             }
             let drop = chosen.get_or_insert_with(|| sample(rng, c, n).into_vec()).clone();
             for p in fi.img.data.chunks_exact_mut(c) {

@@ -3,8 +3,8 @@
 use ndarray::IxDyn;
 
 use super::each;
-use crate::error::Result;
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::error::{FeError, Result};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::{map_value, Value};
 
@@ -54,10 +54,11 @@ impl NumpyOp for ChannelTranspose {
     fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
         each("ChannelTranspose", &self.io, data, |v, key| {
             if v.ndim() != self.axes.len() {
-                return Err(bad_value(
+                return Err(FeError::unexpected_shape(
                     "ChannelTranspose",
                     key,
-                    format!("axes {:?} need rank {}, got shape {:?}", self.axes, self.axes.len(), v.shape()),
+                    format!("rank {} for the axes {:?}", self.axes.len(), self.axes),
+                    v.shape(),
                 ));
             }
             if self.axes == [2, 0, 1] {

@@ -1,8 +1,8 @@
 //! `FromFloat`: float images back to integers.
 
 use super::each;
-use crate::error::Result;
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::error::{FeError, Result};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::{DType, Value};
 
@@ -50,12 +50,15 @@ impl NumpyOp for FromFloat {
 
     fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
         each("FromFloat", &self.io, data, |v, key| {
-            let x = v.to_f64().ok_or_else(|| bad_value("FromFloat", key, "text cannot be converted"))?;
+            let x =
+                v.to_f64().ok_or_else(|| FeError::unexpected_dtype("FromFloat", key, "a numeric array", v.dtype()))?;
             let max = match (self.max_value, self.dtype) {
                 (Some(m), _) => m,
                 (None, DType::U8) => 255.0,
                 (None, DType::F32 | DType::F64) => 1.0,
-                (None, d) => return Err(bad_value("FromFloat", key, format!("set max_value to convert to {d}"))),
+                (None, d) => {
+                    return Err(FeError::param("FromFloat", "max_value", format!("must be set to convert to {d}")))
+                }
             };
             Ok(match self.dtype {
                 DType::U8 => Value::U8(x.mapv(|v| (v * max).round().clamp(0.0, 255.0) as u8)),

@@ -4,8 +4,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::each;
 use crate::error::{FeError, Result};
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
-use crate::op::tensor::hadamard;
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
 
@@ -17,6 +16,25 @@ pub struct Hadamard {
     codes: Vec<Vec<f32>>,
 }
 impl_has_io!(Hadamard);
+
+/// The Sylvester Hadamard matrix of order `n` (a power of two), entries ±1.
+pub fn hadamard(n: usize) -> Vec<Vec<f32>> {
+    let mut h = vec![vec![1.0f32]];
+    while h.len() < n {
+        let m = h.len();
+        let mut next = vec![vec![0.0; 2 * m]; 2 * m];
+        for i in 0..m {
+            for j in 0..m {
+                next[i][j] = h[i][j];
+                next[i][j + m] = h[i][j];
+                next[i + m][j] = h[i][j];
+                next[i + m][j + m] = -h[i][j];
+            }
+        }
+        h = next;
+    }
+    h
+}
 
 /// FE's code book: the first `n_classes` rows of the Sylvester matrix of order `code_length`,
 /// with `-1` in the first column of every even row.
@@ -74,13 +92,23 @@ impl NumpyOp for Hadamard {
                 Value::I64(a) => a.iter().copied().collect(),
                 Value::U8(a) => a.iter().map(|&x| i64::from(x)).collect(),
                 other => {
-                    return Err(bad_value("Hadamard", key, format!("labels must be integers, got {}", other.dtype())))
+                    return Err(FeError::unexpected_dtype(
+                        "Hadamard",
+                        key,
+                        "integer labels (int64 or uint8)",
+                        other.dtype(),
+                    ))
                 }
             };
             let mut out = Vec::with_capacity(labels.len() * length);
             for l in labels {
                 let row = usize::try_from(l).ok().and_then(|l| self.codes.get(l)).ok_or_else(|| {
-                    bad_value("Hadamard", key, format!("label {l} is outside 0..{}", self.codes.len()))
+                    FeError::LabelOutOfRange {
+                        op: "Hadamard".into(),
+                        key: key.into(),
+                        value: l,
+                        classes: self.codes.len() as i64,
+                    }
                 })?;
                 out.extend_from_slice(row);
             }

@@ -81,7 +81,7 @@ pub use equalize::Equalize;
 pub use from_float::FromFloat;
 pub use gaussian_blur::GaussianBlur;
 pub use gaussian_noise::GaussianNoise;
-pub use hadamard::{hadamard_codes, Hadamard};
+pub use hadamard::{hadamard, hadamard_codes, Hadamard};
 pub use hue_saturation_value::HueSaturationValue;
 pub use identity::Identity;
 pub use invert_img::InvertImg;

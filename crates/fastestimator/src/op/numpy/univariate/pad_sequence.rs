@@ -3,8 +3,8 @@
 use ndarray::{concatenate, s, Array1, ArrayD, Axis};
 
 use super::each;
-use crate::error::Result;
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::error::{FeError, Result};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
 
@@ -57,11 +57,7 @@ impl NumpyOp for PadSequence {
         let v = self.value;
         each("PadSequence", &self.io, data, |x, key| {
             if x.ndim() != 1 {
-                return Err(bad_value(
-                    "PadSequence",
-                    key,
-                    format!("expected a 1-D sequence, got shape {:?}", x.shape()),
-                ));
+                return Err(FeError::unexpected_shape("PadSequence", key, "a 1-D sequence", x.shape()));
             }
             Ok(match x {
                 Value::U8(a) => Value::U8(self.pad(a, v as u8)),

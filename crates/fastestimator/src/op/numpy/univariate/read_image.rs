@@ -6,11 +6,15 @@ use ndarray::{ArrayD, IxDyn};
 
 use super::each;
 use crate::error::{FeError, Result};
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
+use crate::util::option_strings;
 use crate::value::Value;
 
 /// How [`ReadImage`] decodes colour (OpenCV's `IMREAD_*` flags).
+///
+/// Parses from FE's strings `"color"` and `"gray"` (or `"grey"`), and `"unchanged"` for
+/// OpenCV's `IMREAD_UNCHANGED`; prints as the first of each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ColorFlag {
     /// Three channels, RGB order, `H×W×3` (FE's default; FE converts OpenCV's BGR to RGB).
@@ -22,6 +26,12 @@ pub enum ColorFlag {
     /// are reduced to 8 bits.
     Unchanged,
 }
+
+option_strings!(ColorFlag, "ReadImage", "color_flag", {
+    ColorFlag::Color => "color",
+    ColorFlag::Grayscale => "gray" | "grey",
+    ColorFlag::Unchanged => "unchanged",
+});
 
 /// Read PNG, JPEG or BMP files into `u8` arrays (FE's `ReadImage`, multi-io). Each input is a
 /// path (a text value), joined to `parent_path` when that is set. A missing or corrupt file is an
@@ -83,10 +93,10 @@ impl NumpyOp for ReadImage {
     fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
         each("ReadImage", &self.io, data, |v, key| {
             let Value::Str(paths) = &v else {
-                return Err(bad_value("ReadImage", key, format!("expected a file path (text), got {}", v.dtype())));
+                return Err(FeError::unexpected_dtype("ReadImage", key, "a file path (str)", v.dtype()));
             };
             let Some(path) = paths.iter().next().filter(|_| paths.len() == 1) else {
-                return Err(bad_value("ReadImage", key, format!("expected one path, got shape {:?}", paths.shape())));
+                return Err(FeError::unexpected_shape("ReadImage", key, "one path (shape [] or [1])", paths.shape()));
             };
             self.read(&self.parent_path.join(path))
         })

@@ -4,7 +4,7 @@ use ndarray::IxDyn;
 
 use super::each;
 use crate::error::{FeError, Result};
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::{map_value, Value};
 
@@ -28,9 +28,10 @@ impl Reshape {
         Ok(Reshape { io: OpIo::new(inputs, outputs), shape: shape.to_vec() })
     }
 
-    fn target(&self, key: &str, len: usize) -> Result<Vec<usize>> {
+    fn target(&self, key: &str, got: &[usize]) -> Result<Vec<usize>> {
+        let len: usize = got.iter().product();
         let known: usize = self.shape.iter().filter(|&&d| d >= 0).map(|&d| d as usize).product();
-        let fail = || bad_value("Reshape", key, format!("cannot reshape {len} elements to {:?}", self.shape));
+        let fail = || FeError::unexpected_shape("Reshape", key, format!("reshapable to {:?}", self.shape), got);
         let shape: Vec<usize> = self
             .shape
             .iter()
@@ -50,7 +51,7 @@ impl NumpyOp for Reshape {
 
     fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
         each("Reshape", &self.io, data, |v, key| {
-            let shape = self.target(key, v.len())?;
+            let shape = self.target(key, v.shape())?;
             Ok(map_value!(v, a => {
                 let a = a.as_standard_layout().into_owned();
                 a.into_shape_with_order(IxDyn(&shape)).expect("element count checked")

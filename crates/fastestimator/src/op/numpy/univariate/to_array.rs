@@ -1,8 +1,8 @@
 //! `ToArray`: convert values to a given dtype.
 
 use super::each;
-use crate::error::Result;
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::error::{FeError, Result};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::{DType, Value};
 
@@ -37,7 +37,11 @@ pub(crate) fn cast(v: Value, dtype: DType, op: &str, key: &str) -> Result<Value>
     if let Value::Str(a) = &v {
         let mut parsed = Vec::with_capacity(a.len());
         for s in a.iter() {
-            parsed.push(s.trim().parse::<f64>().map_err(|_| bad_value(op, key, format!("{s:?} is not a number")))?);
+            parsed.push(
+                s.trim()
+                    .parse::<f64>()
+                    .map_err(|_| FeError::invalid_value(op, key, format!("{s:?} is not a number")))?,
+            );
         }
         let f = ndarray::ArrayD::from_shape_vec(a.raw_dim(), parsed).expect("same size");
         return cast(Value::F64(f), dtype, op, key);

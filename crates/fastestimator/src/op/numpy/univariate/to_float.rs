@@ -1,8 +1,8 @@
 //! `ToFloat`: integer images to float32 in [0, 1].
 
 use super::each;
-use crate::error::Result;
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::error::{FeError, Result};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
 
@@ -43,14 +43,16 @@ impl NumpyOp for ToFloat {
                 (None, Value::U8(_)) => 255.0,
                 (None, Value::F32(_) | Value::F64(_) | Value::Bool(_)) => 1.0,
                 (None, other) => {
-                    return Err(bad_value(
+                    return Err(FeError::unexpected_dtype(
                         "ToFloat",
                         key,
-                        format!("set max_value to convert {} values", other.dtype()),
+                        "uint8, float or bool (set max_value to convert others)",
+                        other.dtype(),
                     ));
                 }
             };
-            let x = v.to_f32().ok_or_else(|| bad_value("ToFloat", key, "text cannot be converted"))?;
+            let x =
+                v.to_f32().ok_or_else(|| FeError::unexpected_dtype("ToFloat", key, "a numeric array", v.dtype()))?;
             Ok(Value::F32(x / max))
         })
     }

@@ -3,8 +3,8 @@
 use ndarray::Array1;
 
 use super::each;
-use crate::error::Result;
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::error::{FeError, Result};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
 
@@ -58,7 +58,7 @@ impl NumpyOp for Tokenize {
     fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
         each("Tokenize", &self.io, data, |v, key| {
             let Value::Str(a) = &v else {
-                return Err(bad_value("Tokenize", key, format!("expected text, got {}", v.dtype())));
+                return Err(FeError::unexpected_dtype("Tokenize", key, "text (str)", v.dtype()));
             };
             let text = a.iter().cloned().collect::<Vec<_>>().join(" ");
             let mut tokens = match &self.tokenize_fn {

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use super::each;
-use crate::error::Result;
-use crate::op::numpy::{bad_value, NumpyOp, OpState};
+use crate::error::{FeError, Result};
+use crate::op::numpy::{NumpyOp, OpState};
 use crate::op::{impl_has_io, Keys, OpIo};
 use crate::value::Value;
 
@@ -48,11 +48,14 @@ impl NumpyOp for WordtoId {
     fn forward(&self, data: Vec<Value>, _state: &mut OpState) -> Result<Vec<Value>> {
         each("WordtoId", &self.io, data, |v, key| {
             let Value::Str(a) = &v else {
-                return Err(bad_value("WordtoId", key, format!("expected text tokens, got {}", v.dtype())));
+                return Err(FeError::unexpected_dtype("WordtoId", key, "text tokens (str)", v.dtype()));
             };
             let mut ids = Vec::with_capacity(a.len());
             for w in a.iter() {
-                ids.push((self.mapping)(w).ok_or_else(|| bad_value("WordtoId", key, format!("no id for {w:?}")))?);
+                ids.push(
+                    (self.mapping)(w)
+                        .ok_or_else(|| FeError::invalid_value("WordtoId", key, format!("no id for {w:?}")))?,
+                );
             }
             Ok(Value::I64(ndarray::ArrayD::from_shape_vec(a.raw_dim(), ids).expect("same size")))
         })

@@ -6,8 +6,11 @@ use crate::backend::{binary_crossentropy, categorical_crossentropy, sparse_categ
 use crate::error::{FeError, Result};
 use crate::op::tensor::{NetState, TensorOp};
 use crate::op::{impl_has_io, Keys, OpIo};
+use crate::util::option_strings;
 
 /// Which cross entropy to compute.
+///
+/// Parses from FE's strings `"categorical"`, `"sparse"`, `"binary"` (and prints as them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CrossEntropyForm {
     /// One-hot (or soft) targets, `[batch, classes]`.
@@ -17,6 +20,12 @@ pub enum CrossEntropyForm {
     /// Binary targets with a single probability per output.
     Binary,
 }
+
+option_strings!(CrossEntropyForm, "CrossEntropy", "form", {
+    CrossEntropyForm::Categorical => "categorical",
+    CrossEntropyForm::Sparse => "sparse",
+    CrossEntropyForm::Binary => "binary",
+});
 
 /// Cross entropy between inputs `[y_pred, y_true]`. With no explicit form: a prediction of shape
 /// `[batch, C>1]` is categorical if `y_true` is also `[batch, C>1]`, sparse otherwise; any other
@@ -116,14 +125,14 @@ impl TensorOp for CrossEntropy {
         self.check_shapes(form, &y_pred, &y_true)?;
         if form == CrossEntropyForm::Sparse {
             let classes = y_pred.size().last().copied().unwrap_or(0);
-            super::loss_op::check_label_range("CrossEntropy", &self.io.inputs[1], &y_true, classes)?;
+            crate::backend::check_label_range("CrossEntropy", &self.io.inputs[1], &y_true, classes)?;
         }
         let loss = match form {
             CrossEntropyForm::Categorical => {
                 categorical_crossentropy(&y_pred, &y_true, self.from_logits, self.average_loss)
             }
             CrossEntropyForm::Sparse => {
-                sparse_categorical_crossentropy(&y_pred, &y_true, self.from_logits, self.average_loss)
+                sparse_categorical_crossentropy(&y_pred, &y_true, self.from_logits, self.average_loss)?
             }
             CrossEntropyForm::Binary => binary_crossentropy(&y_pred, &y_true, self.from_logits, self.average_loss),
         };

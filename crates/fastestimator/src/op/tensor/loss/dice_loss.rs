@@ -113,10 +113,11 @@ impl TensorOp for DiceLoss {
         check_same_shape("DiceLoss", &self.io, &y_pred, &y_true)?;
         let shape = y_pred.size();
         if shape.len() < 3 {
-            return Err(FeError::Shape {
+            return Err(FeError::UnexpectedShape {
                 op: "DiceLoss".into(),
                 key: self.io.inputs[0].clone(),
-                reason: format!("expects [batch, channels, spatial...] (rank 3 or more), got shape {shape:?}"),
+                expected: "[batch, channels, spatial...] (rank 3 or more)".into(),
+                got: shape,
             });
         }
         let options = DiceScoreOptions {
@@ -216,7 +217,7 @@ mod tests {
         assert!(matches!(err, FeError::InvalidParameter { .. }), "{err}");
         let mut op = DiceLoss::new(["p", "y"], "dice");
         let err = op.forward(vec![p.reshape([2, 8]), y.reshape([2, 8])], &mut train_state()).unwrap_err();
-        assert!(matches!(err, FeError::Shape { .. }), "{err}");
+        assert!(matches!(err, FeError::UnexpectedShape { ref got, .. } if got == &[2, 8]), "{err}");
         let err = op.forward(vec![p, y.reshape([2, 2, 4])], &mut train_state()).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("\"p\"") && msg.contains("\"y\"") && msg.contains("[2, 2, 4]"));

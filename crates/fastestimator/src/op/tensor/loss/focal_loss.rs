@@ -158,7 +158,7 @@ mod tests {
         let mut d = data();
         d[0] = &d[0] * 2.0;
         let err = op.forward(d, &mut train_state()).unwrap_err();
-        assert!(matches!(&err, FeError::Shape { key, .. } if key == "p"), "{err}");
+        assert!(matches!(&err, FeError::InvalidValue { key, .. } if key == "p"), "{err}");
         let mut d = data();
         d[1] = d[1].reshape([2, 3]);
         let err = op.forward(d, &mut train_state()).unwrap_err();

@@ -7,8 +7,11 @@ use crate::backend::{huber, l1_loss, smooth_l1_loss};
 use crate::error::Result;
 use crate::op::tensor::{NetState, TensorOp};
 use crate::op::{impl_has_io, Keys, OpIo};
+use crate::util::option_strings;
 
 /// Which loss [`L1Loss`] computes (FE's `loss_type`).
+///
+/// Parses from FE's strings `"L1"`, `"Smooth"`, `"Huber"` (and prints as them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum L1LossType {
     /// Mean absolute error (FE's `'L1'`, the default).
@@ -19,6 +22,12 @@ pub enum L1LossType {
     /// Huber: `0.5 d²` below `beta`, `beta (|d| - 0.5 beta)` above (FE's `'Huber'`).
     Huber,
 }
+
+option_strings!(L1LossType, "L1_Loss", "loss_type", {
+    L1LossType::L1 => "L1",
+    L1LossType::Smooth => "Smooth",
+    L1LossType::Huber => "Huber",
+});
 
 /// L1-type loss between inputs `[y_pred, y_true]` of the same shape (FE's `L1_Loss`, which is
 /// also available under that name): the elementwise loss chosen by [`L1LossType`], averaged over

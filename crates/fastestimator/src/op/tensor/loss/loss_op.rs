@@ -40,23 +40,6 @@ pub(crate) fn check_same_shape(op: &str, io: &OpIo, y_pred: &Tensor, y_true: &Te
     })
 }
 
-/// Fail with [`FeError::LabelOutOfRange`] unless every class index in `labels` lies in
-/// `[0, classes)`. Runs before any gather: on CUDA an out-of-range index is a device-side assert
-/// that poisons the whole context, so it must never reach the kernel.
-pub(crate) fn check_label_range(op: &str, key: &str, labels: &Tensor, classes: i64) -> Result<()> {
-    if labels.numel() == 0 {
-        return Ok(());
-    }
-    let labels = labels.to_kind(Kind::Int64);
-    let low = labels.min().int64_value(&[]);
-    let high = labels.max().int64_value(&[]);
-    let bad = if low < 0 { low } else { high };
-    if low < 0 || high >= classes {
-        return Err(FeError::LabelOutOfRange { op: op.to_string(), key: key.to_string(), value: bad, classes });
-    }
-    Ok(())
-}
-
 /// A backend error reported as coming from `op`: parameter and mismatch errors name the op.
 pub(crate) fn from_op(op: &str, error: FeError) -> FeError {
     match error {

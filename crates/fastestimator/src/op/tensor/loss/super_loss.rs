@@ -16,6 +16,17 @@ use crate::util::Mode;
 const CAP: f64 = -1.9999998 / std::f64::consts::E;
 
 /// The threshold `tau` that SuperLoss compares each sample's loss with.
+///
+/// Parses from FE's values: `"exp"`, or a finite number such as `"2.3"`; prints as them.
+///
+/// ```
+/// use fastestimator::op::tensor::SuperLossThreshold;
+/// assert_eq!("exp".parse::<SuperLossThreshold>()?, SuperLossThreshold::Exp);
+/// assert_eq!("2.5".parse::<SuperLossThreshold>()?, SuperLossThreshold::Fixed(2.5));
+/// assert_eq!(SuperLossThreshold::Fixed(2.5).to_string(), "2.5");
+/// assert!("mean".parse::<SuperLossThreshold>().is_err());
+/// # Ok::<(), fastestimator::FeError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SuperLossThreshold {
     /// A running exponential average of the batch-mean loss, kept per mode (FE's `'exp'`, the
@@ -28,6 +39,31 @@ pub enum SuperLossThreshold {
 impl From<f64> for SuperLossThreshold {
     fn from(tau: f64) -> Self {
         SuperLossThreshold::Fixed(tau)
+    }
+}
+
+impl std::str::FromStr for SuperLossThreshold {
+    type Err = FeError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        if s == "exp" {
+            return Ok(SuperLossThreshold::Exp);
+        }
+        match s.trim().parse::<f64>() {
+            Ok(tau) if tau.is_finite() => Ok(SuperLossThreshold::Fixed(tau)),
+            _ => {
+                Err(FeError::param("SuperLoss", "threshold", format!("expected \"exp\" or a finite number, got {s:?}")))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for SuperLossThreshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SuperLossThreshold::Exp => f.write_str("exp"),
+            SuperLossThreshold::Fixed(tau) => write!(f, "{tau}"),
+        }
     }
 }
 

@@ -77,3 +77,51 @@ fn outputs_of(keys: &[String], map: &IndexMap<String, Tensor>, context: &str, st
         })
         .collect()
 }
+
+/// The names of `ops`, comma-separated, for `OneOf(A, B)` style names.
+pub(crate) fn names(ops: &[Box<dyn TensorOp>]) -> String {
+    ops.iter().map(|o| o.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// The [`HasIo`](crate::op::HasIo) and [`TensorOp`] impls every meta op shares: the `io` field,
+/// the name `Label(child, ...)`, `forward` as the op's own `run(data, state)`, and the models of
+/// its children. The children are the field named after `child:` (one `Box<dyn TensorOp>`) or
+/// `children:` (a `Vec` of them).
+macro_rules! meta_tensor_op {
+    ($ty:ident, $label:literal, child: $field:ident) => {
+        impl $ty {
+            fn children(&self) -> &[Box<dyn TensorOp>] {
+                std::slice::from_ref(&self.$field)
+            }
+        }
+
+        super::meta_tensor_op!(@impl $ty, $label);
+    };
+    ($ty:ident, $label:literal, children: $field:ident) => {
+        impl $ty {
+            fn children(&self) -> &[Box<dyn TensorOp>] {
+                &self.$field
+            }
+        }
+
+        super::meta_tensor_op!(@impl $ty, $label);
+    };
+    (@impl $ty:ident, $label:literal) => {
+        $crate::op::impl_has_io!($ty);
+
+        impl TensorOp for $ty {
+            fn name(&self) -> String {
+                format!("{}({})", $label, super::names(self.children()))
+            }
+
+            fn forward(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
+                self.run(data, state)
+            }
+
+            fn models(&self) -> Vec<$crate::model::Model> {
+                self.children().iter().flat_map(|o| o.models()).collect()
+            }
+        }
+    };
+}
+use meta_tensor_op;

@@ -5,9 +5,8 @@ use tch::Tensor;
 
 use super::{as_map, outputs_of, run_on_map};
 use crate::error::{FeError, Result};
-use crate::model::Model;
 use crate::op::tensor::{NetState, TensorOp};
-use crate::op::{HasIo, OpIo};
+use crate::op::OpIo;
 
 /// Run one of `ops`, chosen uniformly or with `probs` (which must sum to 1). All ops must share
 /// inputs, outputs, mode and ds_id.
@@ -15,15 +14,6 @@ pub struct OneOf {
     io: OpIo,
     ops: Vec<Box<dyn TensorOp>>,
     cumulative: Vec<f64>,
-}
-
-impl HasIo for OneOf {
-    fn io(&self) -> &OpIo {
-        &self.io
-    }
-    fn io_mut(&mut self) -> &mut OpIo {
-        &mut self.io
-    }
 }
 
 impl OneOf {
@@ -60,22 +50,14 @@ impl OneOf {
         });
         Ok(OneOf { io, cumulative: cumulative.collect(), ops })
     }
-}
 
-impl TensorOp for OneOf {
-    fn name(&self) -> String {
-        format!("OneOf({})", self.ops.iter().map(|o| o.name()).collect::<Vec<_>>().join(", "))
-    }
-
-    fn forward(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
+    fn run(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
         let u: f64 = state.rng().gen();
         let pick = self.cumulative.iter().position(|&c| u < c).unwrap_or(self.ops.len() - 1);
         let mut map = as_map(&self.io.inputs, data);
         run_on_map(self.ops[pick].as_mut(), &mut map, state)?;
         outputs_of(&self.io.outputs, &map, "OneOf", state)
     }
-
-    fn models(&self) -> Vec<Model> {
-        self.ops.iter().flat_map(|o| o.models()).collect()
-    }
 }
+
+super::meta_tensor_op!(OneOf, "OneOf", children: ops);

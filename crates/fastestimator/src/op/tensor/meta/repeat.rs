@@ -4,16 +4,12 @@ use tch::Tensor;
 
 use super::{as_map, outputs_of, passthrough_inputs, run_on_map};
 use crate::error::{FeError, Result};
-use crate::model::Model;
 use crate::op::tensor::{NetState, TensorOp};
-use crate::op::{HasIo, OpIo};
+use crate::op::{OpIo, RepeatTimes};
 
 type Condition = dyn FnMut(&[Tensor]) -> bool + Send;
 
-enum Times {
-    Count(usize),
-    While { condition: Box<Condition>, keys: Vec<String>, max_iter: Option<usize> },
-}
+type Times = RepeatTimes<Condition>;
 
 /// Run `op` `n` times (n ≥ 1), feeding its outputs back as inputs, or run it while a condition
 /// on some keys holds (checked after each run, so at least once), at most `max_iter` times.
@@ -21,15 +17,6 @@ pub struct Repeat {
     io: OpIo,
     op: Box<dyn TensorOp>,
     times: Times,
-}
-
-impl HasIo for Repeat {
-    fn io(&self) -> &OpIo {
-        &self.io
-    }
-    fn io_mut(&mut self) -> &mut OpIo {
-        &mut self.io
-    }
 }
 
 impl Repeat {
@@ -61,14 +48,8 @@ impl Repeat {
         let keys = keys.iter().map(|s| s.to_string()).collect();
         Ok(Repeat { io, op, times: Times::While { condition: Box::new(condition), keys, max_iter } })
     }
-}
 
-impl TensorOp for Repeat {
-    fn name(&self) -> String {
-        format!("Repeat({})", self.op.name())
-    }
-
-    fn forward(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
+    fn run(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
         let mut map = as_map(&self.io.inputs, data);
         match &mut self.times {
             Times::Count(n) => {
@@ -93,8 +74,6 @@ impl TensorOp for Repeat {
         }
         outputs_of(&self.io.outputs, &map, "Repeat", state)
     }
-
-    fn models(&self) -> Vec<Model> {
-        self.op.models()
-    }
 }
+
+super::meta_tensor_op!(Repeat, "Repeat", child: op);

@@ -5,9 +5,8 @@ use tch::Tensor;
 
 use super::{as_map, outputs_of, passthrough_inputs, run_on_map};
 use crate::error::{FeError, Result};
-use crate::model::Model;
 use crate::op::tensor::{NetState, TensorOp};
-use crate::op::{HasIo, OpIo};
+use crate::op::OpIo;
 
 /// Run `op` with probability `prob` (`prob > U(0,1)`), else pass its outputs through. Outputs
 /// that are not inputs become extra inputs, so they must already exist.
@@ -15,15 +14,6 @@ pub struct Sometimes {
     io: OpIo,
     op: Box<dyn TensorOp>,
     prob: f64,
-}
-
-impl HasIo for Sometimes {
-    fn io(&self) -> &OpIo {
-        &self.io
-    }
-    fn io_mut(&mut self) -> &mut OpIo {
-        &mut self.io
-    }
 }
 
 impl Sometimes {
@@ -40,22 +30,14 @@ impl Sometimes {
         io.inputs = passthrough_inputs(op.as_ref());
         Ok(Sometimes { io, op, prob })
     }
-}
 
-impl TensorOp for Sometimes {
-    fn name(&self) -> String {
-        format!("Sometimes({})", self.op.name())
-    }
-
-    fn forward(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
+    fn run(&mut self, data: Vec<Tensor>, state: &mut NetState) -> Result<Vec<Tensor>> {
         let mut map = as_map(&self.io.inputs, data);
         if self.prob > state.rng().gen::<f64>() {
             run_on_map(self.op.as_mut(), &mut map, state)?;
         }
         outputs_of(&self.io.outputs, &map, "Sometimes", state)
     }
-
-    fn models(&self) -> Vec<Model> {
-        self.op.models()
-    }
 }
+
+super::meta_tensor_op!(Sometimes, "Sometimes", child: op);
