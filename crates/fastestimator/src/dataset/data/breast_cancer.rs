@@ -137,20 +137,11 @@ pub fn read_csv(path: &Path) -> Result<(Array2<f64>, Array1<i64>)> {
     Ok((features, Array1::from(labels)))
 }
 
-/// Loader options (see [`load_data`]).
-#[derive(Debug, Clone)]
-pub struct BreastCancer {
-    root_dir: Option<PathBuf>,
-    download: bool,
-}
-
-impl Default for BreastCancer {
-    fn default() -> Self {
-        BreastCancer { root_dir: None, download: true }
-    }
-}
-
-loader_options!(BreastCancer, NAME);
+loader!(
+    /// Loader options (see [`load_data`]).
+    BreastCancer,
+    NAME,
+);
 
 impl BreastCancer {
     /// FE's defaults.

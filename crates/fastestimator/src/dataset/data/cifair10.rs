@@ -2,7 +2,7 @@
 //! (Barz & Denzler, 2020). Published as the CIFAR "python version" (pickled batches, read with
 //! [`super::pickle`]) in `ciFAIR-10.zip`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ndarray::{Array2, Array4};
 
@@ -64,23 +64,11 @@ pub(crate) fn to_dataset(parts: Vec<(Array4<u8>, Vec<i64>)>, image_key: &str, la
     NumpyDataset::new([(image_key, Value::U8(image_layout(images, true))), (label_key, Value::I64(labels.into_dyn()))])
 }
 
-/// Loader options (see [`load_data`]).
-#[derive(Debug, Clone)]
-pub struct Cifair10 {
-    root_dir: Option<PathBuf>,
-    download: bool,
-    image_key: String,
-    label_key: String,
-}
-
-impl Default for Cifair10 {
-    fn default() -> Self {
-        Cifair10 { root_dir: None, download: true, image_key: "x".into(), label_key: "y".into() }
-    }
-}
-
-loader_options!(Cifair10, NAME);
-image_label_keys!(Cifair10);
+image_label_loader!(
+    /// Loader options (see [`load_data`]).
+    Cifair10,
+    NAME
+);
 
 impl Cifair10 {
     /// `(train, test)`: 50 000 and 10 000 samples, images `u8` `[32, 32, 3]`, labels `i64`

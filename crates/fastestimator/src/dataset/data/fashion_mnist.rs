@@ -1,7 +1,7 @@
 //! Fashion-MNIST: 28×28 grayscale images of 10 kinds of clothing, in MNIST's IDX format
 //! (Zalando Research). 60 000 training and 10 000 test images.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::download::{ensure_gz_files, RemoteFile};
 use crate::dataset::NumpyDataset;
@@ -45,23 +45,11 @@ pub const FILES: [RemoteFile; 4] = [
 pub const CLASSES: [&str; 10] =
     ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-/// Loader options (see [`load_data`]).
-#[derive(Debug, Clone)]
-pub struct FashionMnist {
-    root_dir: Option<PathBuf>,
-    download: bool,
-    image_key: String,
-    label_key: String,
-}
-
-impl Default for FashionMnist {
-    fn default() -> Self {
-        FashionMnist { root_dir: None, download: true, image_key: "x".into(), label_key: "y".into() }
-    }
-}
-
-loader_options!(FashionMnist, NAME);
-image_label_keys!(FashionMnist);
+image_label_loader!(
+    /// Loader options (see [`load_data`]).
+    FashionMnist,
+    NAME
+);
 
 impl FashionMnist {
     /// `(train, eval)`: 60 000 and 10 000 samples, images `u8` `[28, 28]`, labels `i64`. Each

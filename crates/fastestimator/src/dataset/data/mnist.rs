@@ -87,23 +87,11 @@ pub struct MnistArrays {
     pub test_labels: Array1<i64>,
 }
 
-/// Loader options (see [`load_data`]).
-#[derive(Debug, Clone)]
-pub struct Mnist {
-    root_dir: Option<PathBuf>,
-    download: bool,
-    image_key: String,
-    label_key: String,
-}
-
-impl Default for Mnist {
-    fn default() -> Self {
-        Mnist { root_dir: None, download: true, image_key: "x".into(), label_key: "y".into() }
-    }
-}
-
-loader_options!(Mnist, NAME);
-image_label_keys!(Mnist);
+image_label_loader!(
+    /// Loader options (see [`load_data`]).
+    Mnist,
+    NAME
+);
 
 impl Mnist {
     /// `(train, eval)`: 60 000 and 10 000 samples, images `u8` `[28, 28]`, labels `i64` `0..10`.

@@ -107,6 +107,38 @@ macro_rules! image_label_keys {
     };
 }
 
+/// Declare a loader struct: the fields every loader has (`root_dir`, `download`, downloads
+/// allowed by default), the loader's own fields with their FE defaults (`name: Type = default`),
+/// its `Default`, and its `loader_options!`. The loader then adds its own setters and `load`.
+macro_rules! loader {
+    ($(#[$meta:meta])* $t:ident, $name:expr $(, $field:ident : $ty:ty = $default:expr)* $(,)?) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $t {
+            root_dir: Option<std::path::PathBuf>,
+            download: bool,
+            $($field: $ty,)*
+        }
+
+        impl Default for $t {
+            fn default() -> Self {
+                $t { root_dir: None, download: true, $($field: $default,)* }
+            }
+        }
+
+        loader_options!($t, $name);
+    };
+}
+
+/// Declare a loader whose samples are an image and a label: `loader!` with FE's `image_key`
+/// (`x`) and `label_key` (`y`), and their setters (`image_label_keys!`).
+macro_rules! image_label_loader {
+    ($(#[$meta:meta])* $t:ident, $name:expr) => {
+        loader!($(#[$meta])* $t, $name, image_key: String = "x".into(), label_key: String = "y".into());
+        image_label_keys!($t);
+    };
+}
+
 pub mod archive;
 pub mod breast_cancer;
 pub mod cifair10;

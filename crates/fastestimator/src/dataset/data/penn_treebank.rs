@@ -2,7 +2,7 @@
 //! `ptb.test.txt`, one sentence per line, 10 000-word vocabulary with `<unk>`.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ndarray::Array2;
 
@@ -49,21 +49,12 @@ pub fn read_words(path: &Path) -> Result<Vec<String>> {
     Ok(words)
 }
 
-/// Loader options (see [`load_data`]).
-#[derive(Debug, Clone)]
-pub struct PennTreebank {
-    root_dir: Option<PathBuf>,
-    download: bool,
-    seq_length: usize,
-}
-
-impl Default for PennTreebank {
-    fn default() -> Self {
-        PennTreebank { root_dir: None, download: true, seq_length: 64 }
-    }
-}
-
-loader_options!(PennTreebank, NAME);
+loader!(
+    /// Loader options (see [`load_data`]).
+    PennTreebank,
+    NAME,
+    seq_length: usize = 64,
+);
 
 impl PennTreebank {
     /// FE's defaults (`seq_length = 64`).

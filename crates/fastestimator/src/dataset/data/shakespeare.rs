@@ -2,7 +2,7 @@
 //! char-rnn corpus), for character-level language models.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ndarray::Array2;
 
@@ -22,21 +22,12 @@ pub const FILE: RemoteFile = RemoteFile {
     max_bytes: 16 << 20,
 };
 
-/// Loader options (see [`load_data`]).
-#[derive(Debug, Clone)]
-pub struct Shakespeare {
-    root_dir: Option<PathBuf>,
-    download: bool,
-    seq_length: usize,
-}
-
-impl Default for Shakespeare {
-    fn default() -> Self {
-        Shakespeare { root_dir: None, download: true, seq_length: 100 }
-    }
-}
-
-loader_options!(Shakespeare, NAME);
+loader!(
+    /// Loader options (see [`load_data`]).
+    Shakespeare,
+    NAME,
+    seq_length: usize = 100,
+);
 
 impl Shakespeare {
     /// FE's defaults (`seq_length = 100`).

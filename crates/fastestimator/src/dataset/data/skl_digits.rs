@@ -3,7 +3,7 @@
 //! 64 pixel values then the label.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::download::{ensure_files, RemoteFile};
 use crate::dataset::NumpyDataset;
@@ -68,23 +68,11 @@ pub fn read_digits(path: &Path) -> Result<(ndarray::Array3<f64>, Vec<i64>)> {
     Ok((images, labels))
 }
 
-/// Loader options (see [`load_data`]).
-#[derive(Debug, Clone)]
-pub struct SklDigits {
-    root_dir: Option<PathBuf>,
-    download: bool,
-    image_key: String,
-    label_key: String,
-}
-
-impl Default for SklDigits {
-    fn default() -> Self {
-        SklDigits { root_dir: None, download: true, image_key: "x".into(), label_key: "y".into() }
-    }
-}
-
-loader_options!(SklDigits, NAME);
-image_label_keys!(SklDigits);
+image_label_loader!(
+    /// Loader options (see [`load_data`]).
+    SklDigits,
+    NAME
+);
 
 impl SklDigits {
     /// One dataset of all 1 797 images (FE returns a single `NumpyDataset`): images `f64`

@@ -3,7 +3,7 @@
 //! (level 5, read with [`super::mat5`]): `X` is `[32, 32, 3, n]` `uint8`, `y` is `[n, 1]` with
 //! the digit 0 stored as 10.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ndarray::{Array2, Array4};
 
@@ -69,20 +69,11 @@ pub fn read_svhn(path: &Path) -> Result<(Array4<u8>, Array2<i64>)> {
     Ok((images, labels))
 }
 
-/// Loader options (see [`load_data`]).
-#[derive(Debug, Clone)]
-pub struct SvhnCropped {
-    root_dir: Option<PathBuf>,
-    download: bool,
-}
-
-impl Default for SvhnCropped {
-    fn default() -> Self {
-        SvhnCropped { root_dir: None, download: true }
-    }
-}
-
-loader_options!(SvhnCropped, NAME);
+loader!(
+    /// Loader options (see [`load_data`]).
+    SvhnCropped,
+    NAME,
+);
 
 impl SvhnCropped {
     /// FE's defaults.
