@@ -166,11 +166,6 @@ pub trait TensorOp: HasIo + Send + std::any::Any {
     fn change_epochs(&self, _total_epochs: usize) -> Vec<usize> {
         vec![1]
     }
-
-    /// Whether the op does anything at `epoch` (a [`ScheduledTensorOp`] may hold `None`).
-    fn active_at(&self, _epoch: usize) -> bool {
-        true
-    }
 }
 
 /// The op the Network treats specially, found by its type: an [`UpdateOp`] steps a model's
@@ -179,10 +174,18 @@ pub trait TensorOp: HasIo + Send + std::any::Any {
 pub(crate) trait NetworkRole {
     /// The op as an [`UpdateOp`], when it is one.
     fn as_update(&self) -> Option<&UpdateOp>;
+
+    /// Whether the op does anything at `epoch`: a [`ScheduledTensorOp`] may hold `None` there;
+    /// every other op always runs.
+    fn active_at(&self, epoch: usize) -> bool;
 }
 
 impl NetworkRole for dyn TensorOp {
     fn as_update(&self) -> Option<&UpdateOp> {
         (self as &dyn std::any::Any).downcast_ref()
+    }
+
+    fn active_at(&self, epoch: usize) -> bool {
+        (self as &dyn std::any::Any).downcast_ref::<ScheduledTensorOp>().is_none_or(|s| s.is_active_at(epoch))
     }
 }

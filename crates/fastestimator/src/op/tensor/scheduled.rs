@@ -26,6 +26,11 @@ impl HasIo for ScheduledTensorOp {
 }
 
 impl ScheduledTensorOp {
+    /// Whether the schedule holds an op at `epoch` (it may hold `None`).
+    pub(crate) fn is_active_at(&self, epoch: usize) -> bool {
+        self.schedule.at(epoch).is_some()
+    }
+
     fn make(schedule: Schedule<Box<dyn TensorOp>>) -> Result<Self> {
         let all = schedule.all();
         let first = all.first().ok_or_else(|| FeError::param("ScheduledTensorOp", "schedule", "holds no op"))?;
@@ -73,10 +78,6 @@ impl TensorOp for ScheduledTensorOp {
 
     fn change_epochs(&self, total_epochs: usize) -> Vec<usize> {
         self.schedule.change_epochs(total_epochs)
-    }
-
-    fn active_at(&self, epoch: usize) -> bool {
-        self.schedule.at(epoch).is_some()
     }
 
     fn needs_grad(&self) -> bool {
