@@ -52,13 +52,18 @@ impl Estimator {
         let trace_states: Vec<serde_json::Value> = traces.iter().map(|t| t.state()).collect();
         let loaded = load_saved_state(&dir, models, &state, traces);
         if let Err(e) = loaded {
-            for (m, snapshot) in models.iter().zip(&model_snapshots) {
-                m.restore_snapshot(snapshot)?;
-            }
-            for (t, st) in traces.iter_mut().zip(&trace_states) {
-                t.load_state(st)?;
-            }
-            return Err(e);
+            let rolled_back = models
+                .iter()
+                .zip(&model_snapshots)
+                .try_for_each(|(m, snapshot)| m.restore_snapshot(snapshot))
+                .and_then(|()| traces.iter_mut().zip(&trace_states).try_for_each(|(t, st)| t.load_state(st)));
+            return Err(match rolled_back {
+                Ok(()) => e,
+                Err(undo) => FeError::State {
+                    owner: "RestoreWizard".into(),
+                    reason: format!("{e}; putting the run back as it was also failed: {undo}"),
+                },
+            });
         }
         self.epoch_idx = state.epoch_idx;
         self.global_step = state.global_step;

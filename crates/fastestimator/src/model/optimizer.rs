@@ -340,7 +340,12 @@ impl Optimizer {
         // Everything is read and checked first, so a bad file leaves the optimizer as it was.
         let scalar = |key: &str, t: &Tensor| {
             if t.numel() != 1 {
-                return Err(bad(format!("'{key}' must hold one number, not a tensor of shape {:?}", t.size())));
+                return Err(FeError::UnexpectedShape {
+                    op: "optimizer state".into(),
+                    key: key.into(),
+                    expected: "one number".into(),
+                    got: t.size(),
+                });
             }
             t.f_double_value(&[]).map_err(|e| bad(format!("'{key}': {}", crate::error::torch_message(&e))))
         };
@@ -363,11 +368,13 @@ impl Optimizer {
                         st.push(laid_out)
                     }
                     Some(t) => {
-                        return Err(bad(format!(
-                            "param{i}: state shape {:?} != parameter shape {:?}",
-                            t.size(),
-                            p.size()
-                        )))
+                        return Err(FeError::ShapeMismatch {
+                            op: "optimizer state".into(),
+                            left_key: format!("param{i}.state{j}"),
+                            left_shape: t.size(),
+                            right_key: format!("param{i}"),
+                            right_shape: p.size(),
+                        })
                     }
                     None if steps == 0 => st.push(p.zeros_like()),
                     None => return Err(bad(format!("missing state for param{i}"))),

@@ -255,8 +255,52 @@ fn a_failed_optimizer_load_puts_the_weights_back() {
     assert_unchanged(&target, &before);
 }
 
+/// A trace whose state is the number of epochs it has seen; it records every state loaded into
+/// it, so a test can see a restore and its rollback.
+struct EpochCounter {
+    io: fe::op::OpIo,
+    epochs: i64,
+    loaded: std::sync::Arc<std::sync::Mutex<Vec<i64>>>,
+}
+
+impl fe::op::HasIo for EpochCounter {
+    fn io(&self) -> &fe::op::OpIo {
+        &self.io
+    }
+    fn io_mut(&mut self) -> &mut fe::op::OpIo {
+        &mut self.io
+    }
+}
+
+impl fe::trace::Trace for EpochCounter {
+    fn name(&self) -> String {
+        "EpochCounter".into()
+    }
+    fn on_epoch_end(&mut self, _: &mut fe::trace::Data, _: &mut fe::summary::System) -> fe::Result<()> {
+        self.epochs += 1;
+        Ok(())
+    }
+    fn state(&self) -> serde_json::Value {
+        serde_json::json!(self.epochs)
+    }
+    fn load_state(&mut self, state: &serde_json::Value) -> fe::Result<()> {
+        self.epochs = state.as_i64().expect("a count");
+        self.loaded.lock().unwrap().push(self.epochs);
+        Ok(())
+    }
+}
+
 /// A LeNet named `lenet` in a network with a RestoreWizard saving into `dir` after every epoch.
 fn checkpointed_run(dir: &Path, epochs: usize) -> (fe::Estimator, fe::Model) {
+    checkpointed_run_recording(dir, epochs, &Default::default())
+}
+
+/// [`checkpointed_run`] with an [`EpochCounter`] (before the other traces) recording into `loaded`.
+fn checkpointed_run_recording(
+    dir: &Path,
+    epochs: usize,
+    loaded: &std::sync::Arc<std::sync::Mutex<Vec<i64>>>,
+) -> (fe::Estimator, fe::Model) {
     let model = fe::build_named(|p| LeNet::new(p, [1, 28, 28], 10), "adam", "lenet").unwrap();
     let network = fe::Network::new(vec![
         Box::new(fe::op::tensor::ModelOp::new(&model, "x", "y_pred")),
@@ -272,7 +316,8 @@ fn checkpointed_run(dir: &Path, epochs: usize) -> (fe::Estimator, fe::Model) {
         .unwrap();
     let wizard = fe::trace::io::RestoreWizard::new(dir, 1).unwrap();
     let stopper = fe::trace::adapt::EarlyStopping::new("ce").patience(5);
-    let traces: Vec<Box<dyn fe::trace::Trace>> = vec![Box::new(stopper), Box::new(wizard)];
+    let counter = EpochCounter { io: fe::op::OpIo::new((), ()), epochs: 0, loaded: loaded.clone() };
+    let traces: Vec<Box<dyn fe::trace::Trace>> = vec![Box::new(counter), Box::new(stopper), Box::new(wizard)];
     let est = fe::Estimator::builder(pipeline, network, epochs).traces(traces).silent().build().unwrap();
     (est, model)
 }
@@ -287,14 +332,19 @@ fn a_restore_whose_trace_state_fails_puts_the_models_back() {
     let system = save.join("system.json");
     let mut state: serde_json::Value = serde_json::from_slice(&std::fs::read(&system).unwrap()).unwrap();
     let traces = state["traces"].as_array_mut().unwrap();
+    let counted = traces.iter().find(|t| t[0] == "EpochCounter").expect("the counter's state is saved")[1].as_i64();
+    let counted = counted.filter(|&n| n > 0).expect("the first run counted its epoch ends");
     let stopper = traces.iter_mut().find(|t| t[0] == "EarlyStopping").expect("EarlyStopping's state is saved");
     stopper[1] = serde_json::json!("not a state");
     std::fs::write(&system, serde_json::to_vec(&state).unwrap()).unwrap();
 
-    let (mut second, model) = checkpointed_run(dir.path(), 2);
+    let loaded = std::sync::Arc::default();
+    let (mut second, model) = checkpointed_run_recording(dir.path(), 2, &loaded);
     let before = model.variables();
     let err = second.fit().unwrap_err();
     assert!(err.to_string().contains("EarlyStopping"), "{err}");
+    // The counter's saved count was loaded, then its own fresh state (0) put back.
+    assert_eq!(*loaded.lock().unwrap(), vec![counted, 0]);
     assert_unchanged(&model, &before);
     assert_eq!(model.optimizer_steps(), 0, "the optimizer must be as fresh as before");
     assert_eq!(model.optimizer_state().len(), 2, "steps and lr only: no moments allocated");
@@ -322,6 +372,24 @@ fn a_restore_that_fails_partway_leaves_models_and_optimizers_as_they_were() {
     for ((n1, a), (n2, b)) in optimizer_after.iter().zip(&optimizer_before) {
         assert!(n1 == n2 && a.equal(b), "optimizer state {n1} changed");
     }
+}
+
+#[test]
+fn an_optimizer_state_whose_step_count_is_not_one_number_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = lenet(10);
+    let path = fe::backend::save_model(&source, dir.path(), Some("m"), true).unwrap();
+    let opt_path = fe::backend::optimizer_path(&path);
+    let mut state = read_weights(&opt_path);
+    let steps = state.iter_mut().find(|(n, _)| n == "steps").expect("the state saves its step count");
+    steps.1 = Tensor::from_slice(&[3i64, 4]);
+    write_tensors(&opt_path, &state);
+    let target = lenet(10);
+    let before = target.variables();
+    let err = fe::backend::load_model(&target, &path, true).unwrap_err();
+    assert!(matches!(&err, FeError::UnexpectedShape { key, got, .. } if key == "steps" && got == &[2]), "{err}");
+    assert_unchanged(&target, &before);
+    assert_eq!(target.optimizer_steps(), 0);
 }
 
 #[test]

@@ -34,12 +34,18 @@ pub(crate) fn read_batch(path: &Path, label_key: &str, classes: i64) -> Result<(
     let batch = read_cifar_pickle_file(path)?;
     let bad = |reason: String| FeError::Format { path: path.to_path_buf(), reason };
     let (n, width) = batch.data.dim();
+    let invalid = |what: &str, expected: String, got: String| FeError::InvalidData {
+        path: path.to_path_buf(),
+        what: what.into(),
+        expected,
+        got,
+    };
     if width != 3072 {
-        return Err(bad(format!("'data' rows have {width} bytes, not 3072")));
+        return Err(invalid("'data' row length", "3072 bytes".into(), format!("{width} bytes")));
     }
     let labels = batch.labels.get(label_key).ok_or_else(|| bad(format!("no '{label_key}' list")))?.clone();
     if labels.len() != n {
-        return Err(bad(format!("{n} images but {} labels", labels.len())));
+        return Err(invalid("label count", format!("{n} (one per image)"), labels.len().to_string()));
     }
     if let Some((i, l)) = labels.iter().enumerate().find(|(_, &l)| !(0..classes).contains(&l)) {
         return Err(bad(format!("label {l} at index {i} is outside 0..{classes}")));

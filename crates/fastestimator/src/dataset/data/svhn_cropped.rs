@@ -38,18 +38,24 @@ pub fn read_svhn(path: &Path) -> Result<(Array4<u8>, Array2<i64>)> {
     let bad = |reason: String| FeError::Format { path: path.to_path_buf(), reason };
     let x = file.get("X").ok_or_else(|| bad("no variable X".into()))?;
     let y = file.get("y").ok_or_else(|| bad("no variable y".into()))?;
+    let invalid = |what: &str, expected: &str, got: String| FeError::InvalidData {
+        path: path.to_path_buf(),
+        what: what.into(),
+        expected: expected.into(),
+        got,
+    };
     let MatData::U8(x) = &x.data else {
-        return Err(bad(format!("X is {:?}, not uint8", x.class)));
+        return Err(invalid("X", "uint8", format!("{:?}", x.class)));
     };
     let [h, w, c, n] = x.shape() else {
-        return Err(bad(format!("X has shape {:?}, not [32, 32, 3, n]", x.shape())));
+        return Err(invalid("X", "shape [32, 32, 3, n]", format!("shape {:?}", x.shape())));
     };
     if (*h, *w, *c) != (32, 32, 3) {
-        return Err(bad(format!("X has shape {:?}, not [32, 32, 3, n]", x.shape())));
+        return Err(invalid("X", "shape [32, 32, 3, n]", format!("shape {:?}", x.shape())));
     }
     let labels = y.data.to_f64();
     if labels.len() != *n {
-        return Err(bad(format!("{n} images but {} labels", labels.len())));
+        return Err(invalid("label count", &format!("{n} (one per image)"), labels.len().to_string()));
     }
     let mut out = Vec::with_capacity(*n);
     for (i, &l) in labels.iter().enumerate() {
@@ -148,7 +154,12 @@ mod tests {
             false,
         );
         std::fs::write(&path, two_images_one_label).unwrap();
-        assert!(read_svhn(&path).unwrap_err().to_string().contains("2 images but 1 labels"));
+        let err = read_svhn(&path).unwrap_err();
+        assert!(
+            matches!(&err, FeError::InvalidData { what, expected, got, .. }
+                if what == "label count" && expected.starts_with('2') && got == "1"),
+            "{err}"
+        );
         std::fs::write(&path, write_mat5(&[("X", &[2, 2], MatWriteData::U8(vec![0; 4]))], false)).unwrap();
         let msg = read_svhn(&path).unwrap_err().to_string();
         assert!(msg.contains("train_32x32.mat") && msg.contains("no variable y"), "{msg}");

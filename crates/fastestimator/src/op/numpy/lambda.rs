@@ -60,9 +60,11 @@ impl NumpyOp for LambdaOp {
         let context = || format!("LambdaOp({:?} -> {:?})", self.io.inputs, self.io.outputs);
         let out = (self.func)(data, state.rng()).map_err(|reason| FeError::User { context: context(), reason })?;
         if out.len() != self.io.outputs.len() {
-            return Err(FeError::User {
+            return Err(FeError::LengthMismatch {
                 context: context(),
-                reason: format!("returned {} values for {} output keys", out.len(), self.io.outputs.len()),
+                what: "values returned (one per output key)".into(),
+                expected: self.io.outputs.len(),
+                got: out.len(),
             });
         }
         Ok(out)
