@@ -48,6 +48,28 @@ pub enum DType {
     Str,
 }
 
+/// FE's dtype strings (numpy's names): `"uint8"`, `"int64"`, `"float32"`, `"float64"`, `"bool"`,
+/// `"str"`; anything else is [`FeError::InvalidParameter`] naming the accepted strings.
+///
+/// ```
+/// use fastestimator::DType;
+/// assert_eq!("float32".parse::<DType>()?, DType::F32);
+/// assert_eq!(DType::F32.to_string(), "float32");
+/// assert!("float16".parse::<DType>().is_err());
+/// # Ok::<(), fastestimator::FeError>(())
+/// ```
+impl std::str::FromStr for DType {
+    type Err = FeError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        const ALL: [DType; 6] = [DType::U8, DType::I64, DType::F32, DType::F64, DType::Bool, DType::Str];
+        ALL.into_iter().find(|d| d.to_string() == s).ok_or_else(|| {
+            let names: Vec<String> = ALL.iter().map(DType::to_string).collect();
+            FeError::param("dtype", "dtype", format!("expected one of {names:?}, got {s:?}"))
+        })
+    }
+}
+
 impl std::fmt::Display for DType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let name = match self {

@@ -115,6 +115,8 @@ mod tests {
     use crate::op::numpy::univariate::ColorFlag;
     use crate::op::tensor::loss::CrossEntropyForm;
     use crate::op::tensor::{L1LossType, ResizeMode, SuperLossThreshold};
+    use crate::trace::xai::Bounds;
+    use crate::DType;
     use crate::FeError;
 
     /// `T` parses each of FE's strings to its variant and prints back the first spelling, and a
@@ -140,6 +142,16 @@ mod tests {
     fn every_option_enum_parses_fes_strings() {
         use BestMode::{Max, Min};
         parses_fe("best_mode", &[("min", Min), ("max", Max)], &["min", "max"]);
+        parses_fe(
+            "bounds",
+            &[("std", Bounds::Std), ("range", Bounds::Range), ("none", Bounds::None), ("None", Bounds::None)],
+            &["std", "range", "none", "None"],
+        );
+        parses_fe(
+            "dtype",
+            &[("uint8", DType::U8), ("int64", DType::I64), ("float32", DType::F32), ("float64", DType::F64)],
+            &["uint8", "int64", "float32", "float64", "bool", "str"],
+        );
         parses_fe(
             "format",
             &[

@@ -23,6 +23,12 @@ pub enum Bounds {
     None,
 }
 
+crate::util::option_strings!(Bounds, "LabelTracker", "bounds", {
+    Bounds::Std => "std",
+    Bounds::Range => "range",
+    Bounds::None => "none" | "None",
+});
+
 impl Bounds {
     fn suffix(self) -> &'static str {
         match self {
