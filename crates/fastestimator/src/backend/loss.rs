@@ -68,7 +68,7 @@ pub fn sparse_categorical_crossentropy(
 /// Fail with [`FeError::LabelOutOfRange`] unless every class index in `labels` lies in
 /// `[0, classes)`. Runs before any gather: on CUDA an out-of-range index is a device-side assert
 /// that poisons the whole context, so it must never reach the kernel.
-pub(crate) fn check_label_range(op: &str, key: &str, labels: &Tensor, classes: i64) -> Result<()> {
+fn check_label_range(op: &str, key: &str, labels: &Tensor, classes: i64) -> Result<()> {
     if labels.numel() == 0 {
         return Ok(());
     }

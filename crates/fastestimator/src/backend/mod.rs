@@ -20,7 +20,6 @@ pub use elementwise_loss::{hinge, huber, l1_loss, mean_squared_error, smooth_l1_
 pub use focal_loss::{focal_loss, FocalLossOptions, LossReduction};
 pub(crate) use guard::catch_torch;
 pub use lambertw::lambertw;
-pub(crate) use loss::check_label_range;
 pub use loss::{binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy};
 pub(crate) use loss_common::check_probabilities;
 // FE's model-facing backend functions live with the model; they keep their `fe::backend` paths.

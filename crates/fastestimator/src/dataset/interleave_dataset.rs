@@ -151,8 +151,13 @@ impl InterleaveDataset {
         if batch_sizes.len() != datasets.len() || batch_sizes.contains(&0) {
             return Err(FeError::param("InterleaveDataset", "batch_sizes", "one positive batch size per dataset"));
         }
-        let cycles =
-            datasets.iter().zip(frequency).zip(batch_sizes).map(|((d, &f), &bs)| d.len() / (f * bs)).min().unwrap_or(0);
+        let cycles = datasets
+            .iter()
+            .zip(frequency)
+            .zip(batch_sizes)
+            .map(|((d, &f), &bs)| f.checked_mul(bs).map_or(0, |n| d.len() / n))
+            .min()
+            .unwrap_or(0);
         if cycles == 0 {
             return Err(FeError::param(
                 "InterleaveDataset",

@@ -70,8 +70,11 @@ extern "C" {
 
 /// Make an NCCL process group on `store`, a live shim store (the `nccl` feature); returns the
 /// shim's status.
+///
+/// # Safety
+/// `store` must point to a store made by the shim that is still alive (not yet freed).
 #[cfg(feature = "nccl")]
-pub(super) fn nccl_new(
+pub(super) unsafe fn nccl_new(
     store: *mut c_void,
     prefix: &str,
     env: &super::DistributedEnv,
@@ -88,8 +91,11 @@ pub(super) fn nccl_new(
 
 /// The stand-in without the `nccl` feature: never reached, since
 /// [`super::ProcessGroup::connect`] refuses NCCL first with an error that says how to get it.
+///
+/// # Safety
+/// As for the real one: `store` must point to a live shim store (this stand-in never reads it).
 #[cfg(not(feature = "nccl"))]
-pub(super) fn nccl_new(
+pub(super) unsafe fn nccl_new(
     _store: *mut c_void,
     _prefix: &str,
     _env: &super::DistributedEnv,

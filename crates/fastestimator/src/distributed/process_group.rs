@@ -168,7 +168,10 @@ impl ProcessGroup {
                     )
                 }
             }
-            CommBackend::Nccl => ffi::nccl_new(store.ptr, &format!("{prefix}nccl/"), env, timeout_ms, &mut group)?,
+            // SAFETY: `store` is the live store made above, freed only when it is dropped.
+            CommBackend::Nccl => unsafe {
+                ffi::nccl_new(store.ptr, &format!("{prefix}nccl/"), env, timeout_ms, &mut group)?
+            },
         };
         if rc != 0 {
             let mut reason = clean_torch_text(&ffi::last_error());

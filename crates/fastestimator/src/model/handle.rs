@@ -567,7 +567,11 @@ impl Model {
     /// that spans several files (weights, optimizer, a whole checkpoint) takes one first and
     /// puts it back with [`Model::restore_snapshot`] when a later part fails.
     pub(crate) fn snapshot(&self) -> ModelSnapshot {
-        ModelSnapshot { variables: self.variables(), optimizer: self.optimizer_state() }
+        // Kept on the CPU, so a restore does not double the model's footprint on its device.
+        let to_cpu = |named: Vec<(String, Tensor)>| {
+            named.into_iter().map(|(name, t)| (name, t.to_device(tch::Device::Cpu))).collect()
+        };
+        ModelSnapshot { variables: to_cpu(self.variables()), optimizer: to_cpu(self.optimizer_state()) }
     }
 
     /// Put back what [`Model::snapshot`] copied.

@@ -340,12 +340,7 @@ impl Optimizer {
         // Everything is read and checked first, so a bad file leaves the optimizer as it was.
         let scalar = |key: &str, t: &Tensor| {
             if t.numel() != 1 {
-                return Err(FeError::UnexpectedShape {
-                    op: "optimizer state".into(),
-                    key: key.into(),
-                    expected: "one number".into(),
-                    got: t.size(),
-                });
+                return Err(FeError::unexpected_shape("optimizer state", key, "one number", &t.size()));
             }
             t.f_double_value(&[]).map_err(|e| bad(format!("'{key}': {}", crate::error::torch_message(&e))))
         };

@@ -322,13 +322,18 @@ fn checkpointed_run_recording(
     (est, model)
 }
 
+/// Train [`checkpointed_run`] for one epoch into `dir`: the folder of its RestoreWizard save.
+fn first_save(dir: &Path) -> PathBuf {
+    let (mut first, _) = checkpointed_run(dir, 1);
+    first.fit().unwrap();
+    dir.join(std::fs::read_to_string(dir.join("key.txt")).unwrap().trim())
+}
+
 #[test]
 fn a_restore_whose_trace_state_fails_puts_the_models_back() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut first, _) = checkpointed_run(dir.path(), 1);
-    first.fit().unwrap();
+    let save = first_save(dir.path());
     // Damage EarlyStopping's saved state: the models load first, then the trace state fails.
-    let save = dir.path().join(std::fs::read_to_string(dir.path().join("key.txt")).unwrap().trim());
     let system = save.join("system.json");
     let mut state: serde_json::Value = serde_json::from_slice(&std::fs::read(&system).unwrap()).unwrap();
     let traces = state["traces"].as_array_mut().unwrap();
@@ -353,10 +358,8 @@ fn a_restore_whose_trace_state_fails_puts_the_models_back() {
 #[test]
 fn a_restore_that_fails_partway_leaves_models_and_optimizers_as_they_were() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut first, _) = checkpointed_run(dir.path(), 1);
-    first.fit().unwrap();
+    let save = first_save(dir.path());
     // Damage the save's optimizer state: the weights load first, then the optimizer fails.
-    let save = dir.path().join(std::fs::read_to_string(dir.path().join("key.txt")).unwrap().trim());
     let saved_weights = read_weights(&save.join("lenet.safetensors"));
     std::fs::write(save.join("lenet_opt.safetensors"), b"not safetensors").unwrap();
 

@@ -626,7 +626,13 @@ impl SyntheticDigits {
 
     /// `(train, eval, test)`: images `u8` `[28, 28]` and labels `i64` under the loader's keys.
     pub fn load(&self) -> crate::Result<(NumpyDataset, NumpyDataset, NumpyDataset)> {
-        let (train, eval, test) = load_arrays(&self.config);
+        let c = &self.config;
+        if let Some(n) = [c.train_size, c.eval_size, c.test_size].into_iter().find(|n| n.checked_mul(PIXELS).is_none())
+        {
+            let reason = format!("{n} images of 28×28 do not fit in memory");
+            return Err(crate::error::FeError::param("SyntheticDigits", "sizes", reason));
+        }
+        let (train, eval, test) = load_arrays(c);
         let make = |d: DigitArrays| {
             NumpyDataset::new([
                 (self.image_key.as_str(), crate::Value::U8(d.images.into_dyn())),

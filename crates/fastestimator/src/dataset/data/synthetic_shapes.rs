@@ -94,9 +94,12 @@ pub fn shapes(n: usize, seed: u64, split: u64) -> Result<NumpyDataset> {
 
 /// [`shapes`] under the keys given.
 fn generate(n: usize, seed: u64, split: u64, image_key: &str, label_key: &str) -> Result<NumpyDataset> {
+    let bytes = n
+        .checked_mul(SIZE * SIZE * 3)
+        .ok_or_else(|| crate::error::FeError::param("shapes", "n", format!("{n} images do not fit in memory")))?;
     let mut labels: Vec<usize> = (0..n).map(|i| i % 10).collect();
     labels.shuffle(&mut seeded_rng(seed, &[split, u64::MAX]));
-    let mut pixels = vec![0u8; n * SIZE * SIZE * 3];
+    let mut pixels = vec![0u8; bytes];
     pixels.par_chunks_mut(SIZE * SIZE * 3).zip(labels.par_iter()).enumerate().for_each(|(i, (out, &label))| {
         render(label, &mut seeded_rng(seed, &[split, i as u64]), out);
     });

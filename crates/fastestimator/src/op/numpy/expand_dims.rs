@@ -38,7 +38,7 @@ impl NumpyOp for ExpandDims {
                 let shape = v.shape().to_vec();
                 v.expand_dims(self.axis).map_err(|_| {
                     let axis = self.axis;
-                    let rank = if axis < 0 { -axis - 1 } else { axis };
+                    let rank = if axis < 0 { -(axis + 1) } else { axis };
                     FeError::unexpected_shape("ExpandDims", key, format!("rank {rank} or more for axis {axis}"), &shape)
                 })
             })

@@ -123,16 +123,23 @@ impl TensorOp for CrossEntropy {
         let y_true = if y_true.device() != y_pred.device() { y_true.to_device(y_pred.device()) } else { y_true };
         let form = self.form.unwrap_or_else(|| Self::infer_form(&y_pred, &y_true));
         self.check_shapes(form, &y_pred, &y_true)?;
-        if form == CrossEntropyForm::Sparse {
-            let classes = y_pred.size().last().copied().unwrap_or(0);
-            crate::backend::check_label_range("CrossEntropy", &self.io.inputs[1], &y_true, classes)?;
-        }
         let loss = match form {
             CrossEntropyForm::Categorical => {
                 categorical_crossentropy(&y_pred, &y_true, self.from_logits, self.average_loss)
             }
             CrossEntropyForm::Sparse => {
-                sparse_categorical_crossentropy(&y_pred, &y_true, self.from_logits, self.average_loss)?
+                // The backend checks the labels first; its error is named after this op and key.
+                sparse_categorical_crossentropy(&y_pred, &y_true, self.from_logits, self.average_loss).map_err(|e| {
+                    match e {
+                        FeError::LabelOutOfRange { value, classes, .. } => FeError::LabelOutOfRange {
+                            op: "CrossEntropy".into(),
+                            key: self.io.inputs[1].clone(),
+                            value,
+                            classes,
+                        },
+                        other => other,
+                    }
+                })?
             }
             CrossEntropyForm::Binary => binary_crossentropy(&y_pred, &y_true, self.from_logits, self.average_loss),
         };

@@ -46,10 +46,11 @@ impl std::str::FromStr for SuperLossThreshold {
     type Err = FeError;
 
     fn from_str(s: &str) -> Result<Self> {
+        let s = s.trim();
         if s == "exp" {
             return Ok(SuperLossThreshold::Exp);
         }
-        match s.trim().parse::<f64>() {
+        match s.parse::<f64>() {
             Ok(tau) if tau.is_finite() => Ok(SuperLossThreshold::Fixed(tau)),
             _ => {
                 Err(FeError::param("SuperLoss", "threshold", format!("expected \"exp\" or a finite number, got {s:?}")))
