@@ -35,6 +35,28 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<
     }
 }
 
+/// An optional float that survives JSON, for trace states kept as tuples: `None` is `null`, a
+/// value is written as [`serialize`] writes it, so a best of `inf` does not read back as "none yet".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct MaybeF64(pub Option<f64>);
+
+impl Serialize for MaybeF64 {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(v) => serialize(v, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MaybeF64 {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Present(#[serde(with = "crate::util::json_f64")] f64);
+        Ok(MaybeF64(Option::<Present>::deserialize(deserializer)?.map(|p| p.0)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
@@ -54,5 +76,19 @@ mod tests {
         assert!(serde_json::from_value::<Holder>(nan).unwrap().v.is_nan());
         assert!(serde_json::from_value::<Holder>(serde_json::json!({"v": "lots"})).is_err());
         assert!(serde_json::from_value::<Holder>(serde_json::json!({"v": null})).is_err());
+    }
+
+    #[test]
+    fn optional_floats_read_back_as_written() {
+        use super::MaybeF64;
+        for v in [None, Some(2.5), Some(f64::INFINITY), Some(f64::NEG_INFINITY)] {
+            let json = serde_json::to_value(MaybeF64(v)).unwrap();
+            assert_eq!(serde_json::from_value::<MaybeF64>(json).unwrap(), MaybeF64(v));
+        }
+        assert_eq!(serde_json::to_value(MaybeF64(None)).unwrap(), serde_json::Value::Null);
+        assert_eq!(serde_json::to_value(MaybeF64(Some(f64::INFINITY))).unwrap(), "inf");
+        let nan = serde_json::from_value::<MaybeF64>(serde_json::json!("nan")).unwrap();
+        assert!(nan.0.is_some_and(f64::is_nan));
+        assert!(serde_json::from_value::<MaybeF64>(serde_json::json!("lots")).is_err());
     }
 }

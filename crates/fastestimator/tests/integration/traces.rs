@@ -118,6 +118,39 @@ fn a_monitored_metric_not_written_is_a_missing_metric_error() {
     assert!(matches!(&err, fe::FeError::State { owner, .. } if owner == "EarlyStopping"), "{err}");
 }
 
+/// BestModelSaver, as FE's: a NaN metric is never an improvement, and a best that is infinite
+/// survives its saved state (JSON has no infinity), so a resumed run compares as the first did.
+#[test]
+fn best_model_saver_skips_nan_and_keeps_an_infinite_best_across_its_state() {
+    let (network, model) = lenet_network("adam");
+    let dir = tempfile::tempdir().unwrap();
+    let mut saver = fe::trace::io::BestModelSaver::new(&model, dir.path()).metric("ce");
+    saver.bind(&network).unwrap();
+    let mut sys = System::standalone();
+    sys.mode = Mode::Eval;
+    let mut epoch_with = |saver: &mut fe::trace::io::BestModelSaver, ce: f64| {
+        let mut data = Data::default();
+        data.write_with_log("ce", ce);
+        saver.on_epoch_end(&mut data, &mut sys).unwrap();
+        data.log("since_best_ce").and_then(LogValue::as_f64).unwrap()
+    };
+    assert_eq!(epoch_with(&mut saver, f64::NAN), 1.0);
+    assert_eq!(saver.best(), None);
+    assert!(!saver.path().exists(), "a NaN metric saved weights");
+    assert_eq!(epoch_with(&mut saver, f64::INFINITY), 0.0);
+    assert_eq!(saver.best(), Some(f64::INFINITY));
+
+    let state = saver.state();
+    let mut resumed = fe::trace::io::BestModelSaver::new(&model, dir.path()).metric("ce");
+    resumed.load_state(&state).unwrap();
+    assert_eq!(resumed.best(), Some(f64::INFINITY), "state {state}");
+    assert_eq!(epoch_with(&mut resumed, f64::INFINITY), 1.0, "inf does not improve on inf");
+    assert_eq!(epoch_with(&mut resumed, 2.0), 0.0);
+    // A state saved before non-finite values were spelled out (a plain number, or null) loads.
+    resumed.load_state(&serde_json::json!([0.5, 3, null])).unwrap();
+    assert_eq!(resumed.best(), Some(0.5));
+}
+
 #[test]
 fn model_saver_keeps_the_newest_files_and_csv_logger_writes_rows() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,12 +7,14 @@ use crate::network::{Model, Network};
 use crate::op::{impl_has_io, OpIo};
 use crate::summary::System;
 use crate::trace::{monitored_value, Data, Trace};
+use crate::util::json_f64::MaybeF64;
 use crate::util::BestMode;
 
 /// Saves `model` to `<save_dir>/<model>_best_<metric>.safetensors` whenever the eval metric
 /// improves, printing `FastEstimator-BestModelSaver: Saved model to <path>`. It logs
 /// `since_best_<metric>` and `<min|max>_<metric>`. The metric defaults to the model's loss key.
 /// Files are written atomically. With `load_best_final`, the best weights are loaded at the end.
+/// As in FE, a NaN metric never counts as an improvement.
 pub struct BestModelSaver {
     io: OpIo,
     model: Model,
@@ -131,7 +133,8 @@ impl Trace for BestModelSaver {
         let metric = self.metric.clone().unwrap_or_else(|| "loss".into());
         let current = monitored_value("BestModelSaver", &metric, data, system)?;
         let improved = match (self.best, self.mode) {
-            (None, _) => true,
+            // As FE's, whose best starts at the worst value: a NaN never improves on it.
+            (None, _) => !current.is_nan(),
             (Some(b), mode) => mode.improves(current, b, 0.0),
         };
         if improved {
@@ -150,11 +153,13 @@ impl Trace for BestModelSaver {
     }
 
     fn state(&self) -> serde_json::Value {
-        crate::trace::to_state(&(self.best, self.since_best, &self.saved_path))
+        crate::trace::to_state(&(MaybeF64(self.best), self.since_best, &self.saved_path))
     }
 
     fn load_state(&mut self, state: &serde_json::Value) -> Result<()> {
-        (self.best, self.since_best, self.saved_path) = crate::trace::from_state("BestModelSaver", state)?;
+        let best: MaybeF64;
+        (best, self.since_best, self.saved_path) = crate::trace::from_state("BestModelSaver", state)?;
+        self.best = best.0;
         Ok(())
     }
 
