@@ -100,15 +100,7 @@ impl Network {
 
     /// The loss keys of every UpdateOp (FE's `get_loss_keys`); these are monitored by default.
     pub fn loss_keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = Vec::new();
-        for op in &self.ops {
-            for k in op.loss_keys() {
-                if !keys.contains(&k) {
-                    keys.push(k);
-                }
-            }
-        }
-        keys
+        crate::op::tensor::meta::union(self.ops.iter().map(|op| op.loss_keys()))
     }
 
     /// The loss keys of the UpdateOps that update `model`.

@@ -6,7 +6,7 @@ use fe::op::tensor::{
     Argmax, Average, CutMixBatch, Delete, GradientOp, LambdaOp, MixUpBatch, ModelOp, NetState, OneOf, Permute, Repeat,
     Reshape, Sometimes, TensorOp, UpdateOp, Watch, FGSM,
 };
-use fe::op::HasIo;
+use fe::op::{Configure, HasIo};
 use fe::{FeError, Mode};
 use tch::{nn, Kind, Tensor};
 
@@ -144,6 +144,46 @@ fn gradient_op_and_fgsm_on_inputs_in_eval_mode() {
     assert!(b["dx"].allclose(&w, 1e-6, 1e-6, false));
     let want = (&x + w.sign() * 0.1).clamp(-1.0, 1.05);
     assert!(b["x_adv"].allclose(&want, 1e-6, 1e-6, false));
+}
+
+/// As FE's meta ops do, a meta op tells the Network what its children need: a Watch and a
+/// GradientOp inside a Fuse still get gradients in eval mode, and an UpdateOp inside a Fuse or a
+/// Repeat still names its loss, which traces monitor by default.
+#[test]
+fn meta_ops_pass_their_childrens_needs_to_the_network() {
+    use fe::op::tensor::Fuse;
+    let m = linear("fused_grad", 2, 1);
+    let mut network = fe::Network::new(vec![Box::new(
+        Fuse::new(vec![
+            Box::new(Watch::new("x")),
+            Box::new(ModelOp::new(&m, "x", "y")),
+            Box::new(LambdaOp::new("y", "loss", |v| Ok(vec![v[0].sum(Kind::Float)]))),
+            Box::new(GradientOp::new("loss", "x", "dx")),
+        ])
+        .unwrap(),
+    )])
+    .unwrap();
+    let x = Tensor::from_slice(&[1.0f32, 0.0, -0.5, 0.25]).reshape([2, 2]);
+    let mut b = batch(&[("x", x)]);
+    network.run_step(&mut b, NetState::new(Mode::Eval, 1)).unwrap();
+    let w = m.trainable_variables()[1].detach().reshape([1, 2]).expand([2, 2], false);
+    assert!(b["dx"].allclose(&w, 1e-6, 1e-6, false), "{}", b["dx"]);
+
+    let m = linear("fused_update", 2, 1);
+    let update_steps = || -> Vec<Box<dyn TensorOp>> {
+        vec![
+            Box::new(ModelOp::new(&m, "x", "y").mode("train")),
+            Box::new(LambdaOp::new("y", "ce", |v| Ok(vec![v[0].square().mean(Kind::Float)])).mode("train")),
+            Box::new(UpdateOp::new(&m, "ce")),
+        ]
+    };
+    let fused = fe::Network::new(vec![Box::new(Fuse::new(update_steps()).unwrap())]).unwrap();
+    assert_eq!(fused.loss_keys(), ["ce"]);
+    assert_eq!(fused.loss_keys_for(&m), ["ce"]);
+    let repeated =
+        fe::Network::new(vec![Box::new(Repeat::times(Box::new(Fuse::new(update_steps()).unwrap()), 2).unwrap())])
+            .unwrap();
+    assert_eq!(repeated.loss_keys(), ["ce"]);
 }
 
 #[test]

@@ -83,10 +83,22 @@ pub(crate) fn names(ops: &[Box<dyn TensorOp>]) -> String {
     ops.iter().map(|o| o.name()).collect::<Vec<_>>().join(", ")
 }
 
+/// Every key of `lists`, once, in order of first appearance.
+pub(crate) fn union(lists: impl Iterator<Item = Vec<String>>) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for key in lists.flatten() {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
 /// The [`HasIo`](crate::op::HasIo) and [`TensorOp`] impls every meta op shares: the `io` field,
-/// the name `Label(child, ...)`, `forward` as the op's own `run(data, state)`, and the models of
-/// its children. The children are the field named after `child:` (one `Box<dyn TensorOp>`) or
-/// `children:` (a `Vec` of them).
+/// the name `Label(child, ...)`, `forward` as the op's own `run(data, state)`, and what the
+/// Network asks of its children, passed through as FE's meta ops do: their models, loss keys,
+/// watched keys, need for gradients and change epochs. The children are the field named after
+/// `child:` (one `Box<dyn TensorOp>`) or `children:` (a `Vec` of them).
 macro_rules! meta_tensor_op {
     ($ty:ident, $label:literal, child: $field:ident) => {
         impl $ty {
@@ -120,6 +132,26 @@ macro_rules! meta_tensor_op {
 
             fn models(&self) -> Vec<$crate::model::Model> {
                 self.children().iter().flat_map(|o| o.models()).collect()
+            }
+
+            fn loss_keys(&self) -> Vec<String> {
+                super::union(self.children().iter().map(|o| o.loss_keys()))
+            }
+
+            fn watch_keys(&self) -> Vec<String> {
+                super::union(self.children().iter().map(|o| o.watch_keys()))
+            }
+
+            fn needs_grad(&self) -> bool {
+                self.children().iter().any(|o| o.needs_grad())
+            }
+
+            fn change_epochs(&self, total_epochs: usize) -> Vec<usize> {
+                let mut epochs: Vec<usize> =
+                    self.children().iter().flat_map(|o| o.change_epochs(total_epochs)).collect();
+                epochs.sort_unstable();
+                epochs.dedup();
+                epochs
             }
         }
     };
