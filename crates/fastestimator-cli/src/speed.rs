@@ -100,6 +100,9 @@ pub fn run(args: &SpeedArgs) -> fe::Result<()> {
         args.device,
         if args.amp { ", mixed precision" } else { "" },
     );
+    // oneDNN picks other convolution kernels, and gains or loses from the layout, with the
+    // processor's vector extensions, so the figures say which processor they come from.
+    println!("processor: {}", describe_cpu(&std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default()));
     let mut common = vec![
         "--device".to_string(),
         args.device.clone(),
@@ -215,6 +218,29 @@ fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// The processor's model name and its widest vector extensions, from `/proc/cpuinfo`'s text
+/// (`"unknown"` where it says nothing).
+fn describe_cpu(cpuinfo: &str) -> String {
+    let field = |name: &str| {
+        cpuinfo.lines().find_map(|l| {
+            let (key, value) = l.split_once(':')?;
+            (key.trim() == name).then(|| value.trim().to_string())
+        })
+    };
+    let model = field("model name").unwrap_or_else(|| "unknown".into());
+    let flags = field("flags").unwrap_or_default();
+    let has = |f: &str| flags.split_whitespace().any(|x| x == f);
+    let extensions: Vec<&str> = [("avx2", "AVX2"), ("avx512f", "AVX-512"), ("amx_tile", "AMX")]
+        .into_iter()
+        .filter(|(flag, _)| has(flag))
+        .map(|(_, name)| name)
+        .collect();
+    let cores = cpuinfo.lines().filter(|l| l.starts_with("processor")).count();
+    let mut parts = vec![model, format!("{cores} logical core{}", if cores == 1 { "" } else { "s" })];
+    parts.extend(extensions.into_iter().map(String::from));
+    parts.join(", ")
+}
+
 /// A rate with three significant digits, so that ResNet9's 0.3 steps/s reads as 0.312.
 fn rate(v: f64) -> String {
     let decimals = if v >= 100.0 {
@@ -286,5 +312,18 @@ fn print_summary(rounds: &[BTreeMap<&str, Figures>], contenders: &[&str]) {
             median(column(c, "first_step_s")),
             median(faults),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_processor_is_named_with_its_vector_extensions() {
+        let info = "processor\t: 0\nmodel name\t: Some Xeon\nflags\t\t: fpu avx2 avx512f amx_tile\n\n\
+                    processor\t: 1\nmodel name\t: Some Xeon\nflags\t\t: fpu avx2 avx512f amx_tile\n";
+        assert_eq!(super::describe_cpu(info), "Some Xeon, 2 logical cores, AVX2, AVX-512, AMX");
+        let older = "processor : 0\nmodel name : Old\nflags : fpu avx2 avx512vl\n";
+        assert_eq!(super::describe_cpu(older), "Old, 1 logical core, AVX2");
+        assert_eq!(super::describe_cpu(""), "unknown, 0 logical cores");
     }
 }
