@@ -100,7 +100,7 @@ impl Network {
 
     /// The loss keys of every UpdateOp (FE's `get_loss_keys`); these are monitored by default.
     pub fn loss_keys(&self) -> Vec<String> {
-        crate::op::tensor::meta::union(self.ops.iter().map(|op| op.loss_keys()))
+        crate::util::union_keys(self.ops.iter().map(|op| op.loss_keys()))
     }
 
     /// The loss keys of the UpdateOps that update `model`.

@@ -64,6 +64,17 @@ pub fn missing_key<'a>(
     }
 }
 
+/// Every key of `lists`, once, in order of first appearance (the loss keys of several ops, say).
+pub(crate) fn union_keys(lists: impl Iterator<Item = Vec<String>>) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for key in lists.flatten() {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +87,12 @@ mod tests {
         assert!(check_key("a:b").is_err());
         assert!(check_key("a;b").is_err());
         assert!(check_key("a|b|c").is_err());
+    }
+
+    #[test]
+    fn union_keeps_first_appearances() {
+        let lists = vec![vec!["ce".to_string(), "mse".into()], vec![], vec!["mse".into(), "ce".into(), "l1".into()]];
+        assert_eq!(union_keys(lists.into_iter()), ["ce", "mse", "l1"]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod options;
 mod rng;
 
 pub use ds_id::DsIdFilter;
+pub(crate) use keys::union_keys;
 pub use keys::{check_ds_id, check_key, closest_key, missing_key};
 pub use mode::{Mode, ModeSet};
 pub(crate) use options::option_strings;

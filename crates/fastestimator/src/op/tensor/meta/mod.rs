@@ -83,17 +83,6 @@ pub(crate) fn names(ops: &[Box<dyn TensorOp>]) -> String {
     ops.iter().map(|o| o.name()).collect::<Vec<_>>().join(", ")
 }
 
-/// Every key of `lists`, once, in order of first appearance.
-pub(crate) fn union(lists: impl Iterator<Item = Vec<String>>) -> Vec<String> {
-    let mut keys: Vec<String> = Vec::new();
-    for key in lists.flatten() {
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
-    }
-    keys
-}
-
 /// The [`HasIo`](crate::op::HasIo) and [`TensorOp`] impls every meta op shares: the `io` field,
 /// the name `Label(child, ...)`, `forward` as the op's own `run(data, state)`, and what the
 /// Network asks of its children, passed through as FE's meta ops do: their models, loss keys,
@@ -135,11 +124,11 @@ macro_rules! meta_tensor_op {
             }
 
             fn loss_keys(&self) -> Vec<String> {
-                super::union(self.children().iter().map(|o| o.loss_keys()))
+                $crate::util::union_keys(self.children().iter().map(|o| o.loss_keys()))
             }
 
             fn watch_keys(&self) -> Vec<String> {
-                super::union(self.children().iter().map(|o| o.watch_keys()))
+                $crate::util::union_keys(self.children().iter().map(|o| o.watch_keys()))
             }
 
             fn needs_grad(&self) -> bool {
